@@ -1,0 +1,58 @@
+# Assay — `make demo` and `make test` work on a fresh Debian 12 machine (as root).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ASSAY := $(VENV)/bin/assay
+DEMO_IMAGE := data/firmware/openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz
+DEMO_OUT ?= demo-out
+
+# Extractors unblob calls (Debian names). jefferson and ubireader come from PyPI with unblob.
+APT_EXTRACTORS := squashfs-tools p7zip-full unar lzop lziprecover zstd lz4 xz-utils cpio \
+	android-sdk-libsparse-utils e2fsprogs erofs-utils partclone cabextract mtd-utils
+# Only the test suite needs these: a real PostgreSQL server and a real headless browser.
+APT_TEST := postgresql chromium
+
+.PHONY: help setup system-deps test-system-deps venv demo test lint typecheck unit bench clean
+
+help:
+	@echo "make demo   - set up and scan the bundled OpenWrt image"
+	@echo "make test   - set up, lint, type-check and run the test suite"
+
+system-deps:
+	@bash scripts/apt-ensure.sh $(APT_EXTRACTORS)
+
+test-system-deps:
+	@bash scripts/apt-ensure.sh $(APT_TEST)
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+setup: system-deps venv
+
+demo: setup
+	$(ASSAY) scan $(DEMO_IMAGE) --out $(DEMO_OUT)
+	@echo
+	@echo "Outputs are in $(DEMO_OUT)/ (sbom.cdx.json, assessment.json)"
+
+lint: venv
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+unit: setup test-system-deps
+	$(VENV)/bin/pytest -q
+
+test: setup test-system-deps lint typecheck unit
+
+bench: setup
+	$(PY) benchmarks/bench_scan.py
+
+clean:
+	rm -rf $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache

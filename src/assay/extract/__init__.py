@@ -1,0 +1,1 @@
+"""Stage 1: turn what the user gave (image, directory, archive) into root filesystems."""

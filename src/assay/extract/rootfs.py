@@ -1,0 +1,183 @@
+"""A read-only, traversal-safe view of an unpacked root filesystem.
+
+Paths handed in and out are *image paths*: absolute inside the image (``/etc/shadow``).
+Symbolic links are followed as the device would follow them (an absolute target is taken
+from the image root), and never lead outside the root: a link that would is treated as
+dangling. Device files, FIFOs and sockets are never opened.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+MAX_LINK_HOPS = 40
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One entry met while walking the tree."""
+
+    path: str  # image path, e.g. "/usr/sbin/dropbear"
+    real: Path  # where it is on disk (inside the work directory)
+    mode: int  # lstat mode
+    size: int
+    uid: int
+    gid: int
+
+    @property
+    def is_file(self) -> bool:
+        return stat.S_ISREG(self.mode)
+
+    @property
+    def is_symlink(self) -> bool:
+        return stat.S_ISLNK(self.mode)
+
+    @property
+    def is_dir(self) -> bool:
+        return stat.S_ISDIR(self.mode)
+
+
+class RootFS:
+    """A root filesystem on disk, seen from inside."""
+
+    def __init__(self, root: Path, label: str = "") -> None:
+        self.root = root.resolve()
+        self.label = label or root.name
+
+    def __repr__(self) -> str:
+        return f"RootFS({str(self.root)!r})"
+
+    # --- path handling -------------------------------------------------------------------
+    @staticmethod
+    def normalize(path: str) -> str:
+        """Make an image path absolute and clean, without touching the disk."""
+        parts: list[str] = []
+        for part in PurePosixPath("/" + path).parts[1:]:
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if parts:
+                    parts.pop()
+                continue
+            parts.append(part)
+        return "/" + "/".join(parts)
+
+    def resolve(self, path: str) -> Path | None:
+        """The on-disk path for an image path, following links inside the image only."""
+        pending = list(PurePosixPath(self.normalize(path)).parts[1:])
+        done: list[str] = []
+        hops = 0
+        while pending:
+            part = pending.pop(0)
+            if part == "..":
+                if done:
+                    done.pop()
+                continue
+            if part in ("", "."):
+                continue
+            candidate = self.root.joinpath(*done, part)
+            try:
+                st = candidate.lstat()
+            except OSError:
+                return None
+            if stat.S_ISLNK(st.st_mode):
+                hops += 1
+                if hops > MAX_LINK_HOPS:
+                    return None
+                target = os.readlink(candidate)
+                if target.startswith("/"):
+                    done = []
+                pending = list(PurePosixPath(target).parts) + pending
+                if pending and pending[0] == "/":
+                    pending.pop(0)
+                continue
+            done.append(part)
+        real = self.root.joinpath(*done)
+        return real if real == self.root or self.root in real.parents else None
+
+    def image_path(self, real: Path) -> str:
+        """The image path of an on-disk path inside this root."""
+        rel = real.relative_to(self.root).as_posix()
+        return "/" if rel == "." else "/" + rel
+
+    # --- reading ------------------------------------------------------------------------
+    def exists(self, path: str) -> bool:
+        return self.resolve(path) is not None
+
+    def is_file(self, path: str) -> bool:
+        real = self.resolve(path)
+        return real is not None and stat.S_ISREG(real.lstat().st_mode)
+
+    def is_dir(self, path: str) -> bool:
+        real = self.resolve(path)
+        return real is not None and stat.S_ISDIR(real.lstat().st_mode)
+
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes | None:
+        """The bytes of a regular file (at most ``limit``), or None if it is not one."""
+        real = self.resolve(path)
+        if real is None or not stat.S_ISREG(real.lstat().st_mode):
+            return None
+        with real.open("rb") as fh:
+            return fh.read() if limit is None else fh.read(limit)
+
+    def read_text(self, path: str, limit: int | None = None) -> str | None:
+        data = self.read_bytes(path, limit)
+        return None if data is None else data.decode("utf-8", errors="replace")
+
+    def readlink(self, path: str) -> str | None:
+        """The raw target of a symbolic link (as stored in the image)."""
+        real = self.root / self.normalize(path).lstrip("/")
+        try:
+            return os.readlink(real) if real.is_symlink() else None
+        except OSError:
+            return None
+
+    def listdir(self, path: str) -> list[str]:
+        real = self.resolve(path)
+        if real is None or not real.is_dir():
+            return []
+        return sorted(p.name for p in real.iterdir())
+
+    # --- walking ------------------------------------------------------------------------
+    def walk(self) -> Iterator[FileEntry]:
+        """Every entry under the root, sorted, without following links."""
+        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+            dirnames.sort()
+            base = Path(dirpath)
+            for name in sorted(dirnames + filenames):
+                real = base / name
+                try:
+                    st = real.lstat()
+                except OSError:
+                    continue
+                yield FileEntry(
+                    path=self.image_path(real),
+                    real=real,
+                    mode=st.st_mode,
+                    size=st.st_size,
+                    uid=st.st_uid,
+                    gid=st.st_gid,
+                )
+
+    def glob(self, pattern: str) -> list[str]:
+        """Image paths of regular files matching a glob (``*`` does not cross ``/``)."""
+        pattern = self.normalize(pattern)
+        out = []
+        for entry in self.walk():
+            if entry.is_file and _glob_match(entry.path, pattern):
+                out.append(entry.path)
+        return out
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """fnmatch where ``*`` stays within one path segment and ``**/`` spans any depth."""
+    if "**" in pattern:
+        return fnmatch.fnmatchcase(path, pattern.replace("**/", "*"))
+    if path.count("/") != pattern.count("/"):
+        return False
+    return fnmatch.fnmatchcase(path, pattern)

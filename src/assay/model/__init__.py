@@ -1,0 +1,1 @@
+"""Pure, frozen data types shared by every stage. No I/O, no framework imports."""
