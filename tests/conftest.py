@@ -1,0 +1,55 @@
+"""Shared fixtures: the bundled real image, its unpacked root filesystem, shared data."""
+
+from __future__ import annotations
+
+import lzma
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from assay.extract.rootfs import RootFS
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_IMAGE = ROOT / "data" / "firmware" / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+WR703N_SQUASHFS_OFFSET = 0xE9CAC
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (real public data); tests that need it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def wr703n_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled OpenWrt 12.09 TL-WR703N factory image, decompressed."""
+    out = tmp_path_factory.mktemp("image") / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin"
+    with lzma.open(BUNDLED_IMAGE) as src, out.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return out
+
+
+@pytest.fixture(scope="session")
+def wr703n_rootfs(wr703n_image: Path, tmp_path_factory: pytest.TempPathFactory) -> RootFS:
+    """Its root filesystem, unpacked with Debian's unsquashfs (independent of our extractor)."""
+    dest = tmp_path_factory.mktemp("rootfs") / "squashfs-root"
+    subprocess.run(
+        [
+            "unsquashfs",
+            "-no-progress",
+            "-no-exit-code",
+            "-o",
+            str(WR703N_SQUASHFS_OFFSET),
+            "-d",
+            str(dest),
+            str(wr703n_image),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return RootFS(dest)
