@@ -1,0 +1,163 @@
+"""Remote administration: web admin over plain HTTP, SSH password and root login.
+
+Reads the configuration the daemons would read (OpenWrt UCI ``/etc/config/uhttpd`` and
+``/etc/config/dropbear``, ``lighttpd.conf``, ``sshd_config``) and the daemon's command line,
+with each daemon's documented defaults when an option is absent.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assay.checks.context import CheckContext, ImageView
+from assay.checks.interface import Outcome, failed, not_applicable, passed
+from assay.checks.services import boot_evidence
+from assay.checks.views.uci import is_false, is_true, read_uci
+from assay.model.check import Evidence
+
+PLAIN_ONLY_HTTPD = ("httpd", "boa", "thttpd", "goahead", "webs", "mini_httpd", "shttpd")
+
+
+def http_admin(ctx: CheckContext) -> Outcome:
+    evidence: list[Evidence] = []
+    servers: list[str] = []
+    for view in ctx:
+        evidence += _uhttpd(view, servers)
+        evidence += _lighttpd(view, servers)
+        for line in view.boot.find(PLAIN_ONLY_HTTPD):
+            prog = next(t for t in line.tokens() if t.rsplit("/", 1)[-1] in PLAIN_ONLY_HTTPD)
+            name = prog.rsplit("/", 1)[-1]
+            if name == "mini_httpd" and " -S" in line.text:
+                continue
+            servers.append(name)
+            port = re.search(r"\s-p\s+(\S+)", line.text)
+            note = f"{name} serves plain HTTP on port {port.group(1) if port else 80}"
+            evidence += boot_evidence(view, line, note)
+    if evidence:
+        return failed("The web interface is served over plain HTTP.", *evidence)
+    if not servers:
+        return not_applicable("No web server is started at boot.")
+    return passed(f"Web server(s) {', '.join(sorted(set(servers)))} serve HTTPS only.")
+
+
+def _uhttpd(view: ImageView, servers: list[str]) -> list[Evidence]:
+    sections = read_uci(view.rootfs, "uhttpd")
+    if sections is None or not view.boot.find(["uhttpd"]):
+        return []
+    servers.append("uhttpd")
+    out = []
+    for sec in sections:
+        if sec.type != "uhttpd":
+            continue
+        redirect = sec.get("redirect_https")
+        if redirect and is_true(redirect.value):
+            continue
+        for value in sec.values("listen_http"):
+            note = f"uhttpd listens for plain HTTP on {value.value}"
+            out.append(view.evidence("/etc/config/uhttpd", value.line, value.text, note))
+    if out:
+        for line in view.boot.find(["uhttpd"])[:1]:
+            out += boot_evidence(view, line, "starts uhttpd")
+    return out
+
+
+def _lighttpd(view: ImageView, servers: list[str]) -> list[Evidence]:
+    path = "/etc/lighttpd/lighttpd.conf"
+    lines = view.lines(path)
+    if not lines or not view.boot.find(["lighttpd"]):
+        return []
+    servers.append("lighttpd")
+    text = "\n".join(line for _, line in lines)
+    if re.search(r'^\s*ssl\.engine\s*=\s*"enable"', text, re.M) and not re.search(
+        r"^\s*\$SERVER\[\"socket\"\]", text, re.M
+    ):
+        return []
+    port = next(((n, ln) for n, ln in lines if re.match(r"\s*server\.port\s*=", ln)), None)
+    if port:
+        return [view.evidence(path, port[0], port[1].strip(), "lighttpd listens for plain HTTP")]
+    return [view.evidence(path, None, "", "no server.port: lighttpd listens on port 80 (HTTP)")]
+
+
+def _ssh(ctx: CheckContext, want: str) -> Outcome:
+    """want = "root" (root may log in with a password) or "password" (passwords accepted)."""
+    evidence: list[Evidence] = []
+    daemons = 0
+    for view in ctx:
+        for found, ev in (_dropbear(view, want), _openssh(view, want)):
+            daemons += found
+            evidence += ev
+    if daemons == 0:
+        return not_applicable("No SSH server is started at boot.")
+    if evidence:
+        what = "root to log in with a password" if want == "root" else "password logins"
+        return failed(f"The SSH server allows {what}.", *evidence)
+    what = "root password logins" if want == "root" else "password logins"
+    return passed(f"The SSH server(s) refuse {what}.")
+
+
+def ssh_root_login(ctx: CheckContext) -> Outcome:
+    return _ssh(ctx, "root")
+
+
+def ssh_password_auth(ctx: CheckContext) -> Outcome:
+    return _ssh(ctx, "password")
+
+
+def _dropbear(view: ImageView, want: str) -> tuple[int, list[Evidence]]:
+    lines = view.boot.find(["dropbear"])
+    if not lines:
+        return 0, []
+    sections = read_uci(view.rootfs, "dropbear")
+    if sections is None:  # plain command line: -s no passwords, -g no root passwords, -w no root
+        out = []
+        for line in lines:
+            words = line.text.split()
+            refused = "-s" in words or (want == "root" and ("-g" in words or "-w" in words))
+            if not refused:
+                note = f"dropbear without {'-s/-g/-w' if want == 'root' else '-s'}"
+                out += boot_evidence(view, line, note)
+        return 1, out
+    out = []
+    for sec in (s for s in sections if s.type == "dropbear"):
+        enabled = sec.get("enable")
+        if enabled and is_false(enabled.value):
+            continue
+        keys = ["PasswordAuth"] + (["RootPasswordAuth", "RootLogin"] if want == "root" else [])
+        values = {k: sec.get(k) for k in keys}
+        if any(v is not None and is_false(v.value) for v in values.values()):
+            continue  # one of them switches it off
+        for key, value in values.items():
+            if value is not None:
+                out.append(
+                    view.evidence("/etc/config/dropbear", value.line, value.text, f"{key} on")
+                )
+            else:
+                note = f"{key} not set: dropbear's default is on"
+                out.append(view.evidence("/etc/config/dropbear", sec.line, "", note))
+    return 1, out
+
+
+def _openssh(view: ImageView, want: str) -> tuple[int, list[Evidence]]:
+    if not view.boot.find(["sshd"]):
+        return 0, []
+    path = "/etc/ssh/sshd_config"
+    settings: dict[str, tuple[int, str, str]] = {}
+    for n, raw in view.lines(path):
+        parts = raw.split(None, 1)
+        if len(parts) == 2 and not raw.lstrip().startswith("#"):
+            settings.setdefault(parts[0].lower(), (n, parts[1].strip().lower(), raw.strip()))
+    pw = settings.get("passwordauthentication")
+    out: list[Evidence] = []
+    if pw and pw[1] == "no":
+        return 1, []
+    pw_ev = (
+        view.evidence(path, pw[0], pw[2], "password authentication on")
+        if pw
+        else view.evidence(path, None, "", "PasswordAuthentication not set: default yes")
+    )
+    if want == "password":
+        return 1, [pw_ev]
+    root = settings.get("permitrootlogin")
+    if root and root[1] == "yes":
+        out = [view.evidence(path, root[0], root[2], "root may log in with a password"), pw_ev]
+    return 1, out

@@ -1,0 +1,87 @@
+"""File system: world-writable files and directories, setuid/setgid programs, debug tools."""
+
+from __future__ import annotations
+
+import stat
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from assay.checks.context import CheckContext
+from assay.checks.interface import Outcome, failed, passed
+from assay.model.check import Evidence
+
+MAX_EVIDENCE = 50
+# the image's /etc/passwd is not used to name owners: uid 0 is always root
+ROOT_UID = 0
+
+
+def world_writable(ctx: CheckContext) -> Outcome:
+    evidence: list[Evidence] = []
+    for view in ctx:
+        for e in view.entries:
+            if not e.mode & stat.S_IWOTH or not (e.is_file or e.is_dir):
+                continue
+            if e.is_dir and e.mode & stat.S_ISVTX:
+                continue
+            kind = "directory without sticky bit" if e.is_dir else "file"
+            mode = stat.filemode(e.mode)
+            evidence.append(view.evidence(e.path, None, mode, f"world-writable {kind}"))
+    if evidence:
+        return failed(
+            f"{len(evidence)} world-writable file(s) or directories without the sticky bit.",
+            *evidence[:MAX_EVIDENCE],
+        )
+    total = sum(len(v.entries) for v in ctx)
+    return passed(f"No world-writable file or unprotected directory among {total} entries.")
+
+
+def setuid(ctx: CheckContext) -> Outcome:
+    evidence: list[Evidence] = []
+    for view in ctx:
+        for e in view.entries:
+            if e.is_file and e.mode & (stat.S_ISUID | stat.S_ISGID):
+                bits = []
+                if e.mode & stat.S_ISUID:
+                    bits.append("setuid" + (" root" if e.uid == ROOT_UID else f" uid {e.uid}"))
+                if e.mode & stat.S_ISGID:
+                    bits.append(f"setgid gid {e.gid}")
+                evidence.append(view.evidence(e.path, None, stat.filemode(e.mode), ", ".join(bits)))
+    if evidence:
+        return failed(f"{len(evidence)} setuid/setgid program(s).", *evidence[:MAX_EVIDENCE])
+    return passed("No setuid or setgid program in the image.")
+
+
+@cache
+def _debug_spec() -> dict[str, Any]:
+    text = resources.files("assay.checks").joinpath("data/debug-tools.yaml").read_text("utf-8")
+    spec: dict[str, Any] = yaml.safe_load(text)
+    return spec
+
+
+def debug_tools(ctx: CheckContext) -> Outcome:
+    spec = _debug_spec()
+    tools: dict[str, str] = spec["tools"]
+    evidence: list[Evidence] = []
+    names: list[str] = []
+    for view in ctx:
+        for folder in spec["folders"]:
+            for name in view.rootfs.listdir(folder):
+                if name not in tools:
+                    continue
+                path = f"{folder}/{name}"
+                target = view.rootfs.readlink(path)
+                if target is None and not view.rootfs.is_file(path):
+                    continue
+                note = tools[name]
+                if target and target.rsplit("/", 1)[-1] == "busybox":
+                    note += " (BusyBox applet)"
+                names.append(name)
+                excerpt = f"-> {target}" if target else ""
+                evidence.append(view.evidence(path, None, excerpt, note))
+    if evidence:
+        shown = ", ".join(sorted(set(names)))
+        return failed(f"{len(evidence)} debug or network tool(s) in the image: {shown}.", *evidence)
+    return passed("No debugging, tracing or ad-hoc network tool found.")

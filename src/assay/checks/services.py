@@ -1,0 +1,194 @@
+"""Services started at boot: telnet, FTP, TFTP, UPnP, debug and remote-shell daemons.
+
+What counts as "started at boot" comes from ``views.boot`` (inittab, rcS, rc.d links, init.d,
+procd, inetd/xinetd, systemd). The program names are data (``data/services.yaml``).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from assay.checks.context import CheckContext, ImageView
+from assay.checks.interface import Outcome, failed, inconclusive, passed
+from assay.checks.views.boot import BootLine, primary
+from assay.checks.views.uci import is_true, read_uci
+from assay.model.check import Evidence
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    key: str
+    label: str
+    programs: tuple[str, ...]
+    inetd: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    port: str
+
+
+@cache
+def service_specs() -> dict[str, ServiceSpec]:
+    text = resources.files("assay.checks").joinpath("data/services.yaml").read_text("utf-8")
+    out = {}
+    for key, raw in yaml.safe_load(text).items():
+        out[key] = ServiceSpec(
+            key=key,
+            label=raw["label"],
+            programs=tuple(raw.get("programs", ())),
+            inetd=tuple(raw.get("inetd", ())),
+            patterns=tuple(re.compile(p) for p in raw.get("patterns", ())),
+            port=str(raw.get("port", "")),
+        )
+    return out
+
+
+def started(view: ImageView, spec: ServiceSpec) -> list[BootLine]:
+    """Start-up lines of an image that start this service."""
+    out = []
+    for line in view.boot.lines:
+        if line.mechanism in ("inetd", "xinetd"):
+            hit = line.service in spec.inetd or line.starts(spec.programs)
+        else:
+            hit = line.starts(spec.programs) or any(p.search(line.text) for p in spec.patterns)
+        if hit:
+            out.append(line)
+    return primary(out)
+
+
+def boot_evidence(view: ImageView, line: BootLine, note: str) -> list[Evidence]:
+    """The start-up line, and the link that enables its script when there is one."""
+    out = [view.evidence(line.path, line.line, line.text, note)]
+    if line.link:
+        out.append(view.evidence(line.link, None, f"-> {line.path}", "enables it at boot"))
+    return out
+
+
+def _no_boot_info(ctx: CheckContext) -> Outcome | None:
+    if not any(v.boot.sources for v in ctx):
+        return inconclusive(
+            "No start-up files found (inittab, rcS, rc.d, init.d, inetd, systemd); "
+            "cannot tell what starts at boot."
+        )
+    return None
+
+
+def _generic(
+    ctx: CheckContext, key: str, extra: Callable[[ImageView], list[Evidence]] | None = None
+) -> Outcome:
+    unknown = _no_boot_info(ctx)
+    if unknown:
+        return unknown
+    spec = service_specs()[key]
+    evidence: list[Evidence] = []
+    for view in ctx:
+        for line in started(view, spec):
+            note = f"starts a {spec.label} ({line.mechanism}); default port {spec.port}"
+            evidence += boot_evidence(view, line, note)
+        if extra is not None:
+            evidence += extra(view)
+    if evidence:
+        return failed(f"A {spec.label} is started at boot.", *evidence)
+    files = sum(len(v.boot.sources) for v in ctx)
+    return passed(f"No {spec.label} is started at boot ({files} start-up files read).")
+
+
+def ftp(ctx: CheckContext) -> Outcome:
+    return _generic(ctx, "ftp")
+
+
+def tftp(ctx: CheckContext) -> Outcome:
+    return _generic(ctx, "tftp", _dnsmasq_tftp)
+
+
+def _dnsmasq_tftp(view: ImageView) -> list[Evidence]:
+    """dnsmasq's built-in TFTP server, switched on in dnsmasq.conf or OpenWrt's UCI dhcp."""
+    lines = view.boot.find(["dnsmasq"])
+    if not lines:
+        return []
+    out = [
+        view.evidence("/etc/dnsmasq.conf", n, text.strip(), "dnsmasq serves TFTP on 69/udp")
+        for n, text in view.lines("/etc/dnsmasq.conf")
+        if re.match(r"\s*enable-tftp\b", text)
+    ]
+    for sec in read_uci(view.rootfs, "dhcp") or []:
+        value = sec.get("enable_tftp")
+        if sec.type == "dnsmasq" and value is not None and is_true(value.value):
+            note = "dnsmasq serves TFTP on 69/udp"
+            out.append(view.evidence("/etc/config/dhcp", value.line, value.text, note))
+    if out:
+        out += boot_evidence(view, lines[0], "starts dnsmasq")
+    return out
+
+
+def upnp(ctx: CheckContext) -> Outcome:
+    return _generic(ctx, "upnp")
+
+
+def debug_daemon(ctx: CheckContext) -> Outcome:
+    return _generic(ctx, "debug")
+
+
+def telnet(ctx: CheckContext) -> Outcome:
+    """Telnet, including OpenWrt's "start telnetd while root has no password" rule."""
+    unknown = _no_boot_info(ctx)
+    if unknown:
+        return unknown
+    spec = service_specs()["telnet"]
+    evidence: list[Evidence] = []
+    held_back: list[str] = []
+    reasons: list[str] = []
+    for view in ctx:
+        for line in started(view, spec):
+            listen = _telnetd_listen(line.text)
+            conditional = _root_password_condition(view, line.path)
+            root_empty = any(view.password_is_empty(a) for a in view.accounts if a.name == "root")
+            if conditional and not root_empty:
+                held_back.append(f"{line.path} starts telnetd only while root has no password")
+                continue
+            note = f"starts telnetd ({line.mechanism}); {listen}"
+            if conditional:
+                note += "; the script starts it because root has no password"
+                reasons.append("root has no password")
+            evidence += boot_evidence(view, line, note)
+            if conditional:
+                root = next(a for a in view.accounts if a.name == "root")
+                evidence.append(
+                    view.evidence(root.source, root.line, root.text, "root: no password")
+                )
+    if evidence:
+        why = " because root has no password" if reasons else ""
+        return failed(f"A telnet server is started at boot{why}.", *evidence)
+    if held_back:
+        return passed("Telnet is not started: " + "; ".join(held_back) + ", and root has one.")
+    files = sum(len(v.boot.sources) for v in ctx)
+    return passed(f"No telnet server is started at boot ({files} start-up files read).")
+
+
+def _root_password_condition(view: ImageView, script: str) -> bool:
+    text = view.rootfs.read_text(script, limit=1 << 16) or ""
+    return "has_root_pwd" in text or "root:[!x]" in text
+
+
+def _telnetd_listen(command: str) -> str:
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    port, addr, shell = "23", "all interfaces", ""
+    for i, word in enumerate(words[:-1]):
+        if word == "-p":
+            port = words[i + 1]
+        elif word == "-b":
+            addr = words[i + 1]
+        elif word == "-l":
+            shell = words[i + 1]
+    text = f"listens on {addr} port {port}/tcp"
+    if shell:
+        text += f", runs {shell} for each connection"
+    return text

@@ -1,0 +1,83 @@
+"""Default credentials written in clear text in vendor configuration and NVRAM default files."""
+
+from __future__ import annotations
+
+import re
+
+from assay.checks.context import CheckContext
+from assay.checks.interface import Outcome, failed, passed
+from assay.extract.rootfs import FileEntry
+from assay.model.check import Evidence
+
+MAX_SIZE = 256 * 1024
+CONFIG_DIRS = ("/etc/", "/usr/etc/", "/var/default/", "/usr/share/defaults/")
+SKIP = {"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/services"}
+NAME_HINT = re.compile(r"(?i)nvram|default|factory")
+# key = value, key value, option key 'value', export KEY=value
+ASSIGN = re.compile(
+    r"""(?ix)^\s*(?:option\s+|export\s+|set\s+)?
+    (?P<key>[\w.\-]*(?:passw(?:or)?d|pass|pwd|psk|passphrase|secret|auth_?key)[\w.\-]*)
+    \s*(?:=|:|\s)\s*(?P<q>['"]?)(?P<value>[^'"\s#;]+)(?P=q)\s*$"""
+)
+UCI_WIFI_KEY = re.compile(r"""^\s*option\s+key\s+(?P<q>['"]?)(?P<value>[^'"\s#]+)(?P=q)\s*$""")
+NOT_SECRET = {
+    "0", "1", "on", "off", "yes", "no", "true", "false", "none", "null", "nil", "disabled",
+    "enabled", "required", "optional", "x", "*", "-", "md5", "sha256", "sha512", "des",
+}  # fmt: skip
+
+
+def vendor_defaults(ctx: CheckContext) -> Outcome:
+    evidence: list[Evidence] = []
+    scanned = 0
+    for view in ctx:
+        for entry in view.entries:
+            if not _candidate(entry):
+                continue
+            data = view.rootfs.read_bytes(entry.path, limit=MAX_SIZE)
+            if not data or b"\0" in data[:4096] or data.startswith(b"#!"):
+                continue
+            scanned += 1
+            text = data.decode("utf-8", errors="replace")
+            wireless = entry.path == "/etc/config/wireless"
+            chap = entry.path.startswith("/etc/ppp/") and entry.path.endswith("-secrets")
+            for n, line in enumerate(text.splitlines(), 1):
+                hit = _secret_in(line, wireless, chap)
+                if hit:
+                    excerpt = line.strip().replace(hit, _mask(hit))
+                    evidence.append(view.evidence(entry.path, n, excerpt, "clear-text credential"))
+    if evidence:
+        files = len({(e.note, e.path) for e in evidence})
+        return failed(
+            f"{len(evidence)} clear-text credential(s) in {files} configuration file(s).",
+            *evidence[:50],
+        )
+    return passed(f"No clear-text credential in {scanned} configuration and defaults file(s).")
+
+
+def _candidate(entry: FileEntry) -> bool:
+    if not entry.is_file or entry.size == 0 or entry.size > MAX_SIZE or entry.path in SKIP:
+        return False
+    if entry.path.startswith(CONFIG_DIRS):
+        return True
+    name = entry.path.rsplit("/", 1)[-1]
+    return NAME_HINT.search(name) is not None and not entry.path.startswith(("/lib/", "/usr/lib/"))
+
+
+def _secret_in(line: str, wireless: bool, chap: bool) -> str | None:
+    stripped = line.strip()
+    if not stripped or stripped.startswith(("#", "//", ";")):
+        return None
+    if chap:
+        parts = stripped.split()
+        return parts[2].strip("'\"") if len(parts) >= 3 and parts[2] not in ('""', "*") else None
+    m = ASSIGN.match(line) or (UCI_WIFI_KEY.match(line) if wireless else None)
+    if m is None:
+        return None
+    value = m.group("value")
+    if value.lower() in NOT_SECRET or value[0] in "$%<`/{[(@" or value.isdigit() and len(value) < 3:
+        return None
+    return value
+
+
+def _mask(value: str) -> str:
+    return value[:2] + "*" * max(len(value) - 2, 1)
