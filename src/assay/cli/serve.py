@@ -1,0 +1,63 @@
+"""``assay serve``: the registry web app on a local address (uvicorn)."""
+
+from __future__ import annotations
+
+import click
+
+from assay.errors import UsageError
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--registry",
+    "url",
+    envvar="ASSAY_REGISTRY_URL",
+    default=None,
+    metavar="URL",
+    help="Database URL; default: the SQLite registry in Assay's data directory.",
+)
+@click.option(
+    "--public-url",
+    default="",
+    envvar="ASSAY_PUBLIC_URL",
+    help="The site's public base URL, used in QR codes (default: as requested).",
+)
+@click.option(
+    "--max-upload",
+    default=256,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="Largest upload in MiB.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="Background upload workers.",
+)
+def command(
+    host: str, port: int, url: str | None, public_url: str, max_upload: int, workers: int
+) -> None:
+    """Serve the product registry (pages, label images and the JSON API at /api/v1)."""
+    import uvicorn
+
+    from assay.web import Settings, create_app
+
+    if not 0 < port < 65536:
+        raise UsageError(f"port {port} is out of range", "use 1-65535")
+    settings = Settings(
+        registry_url=url,
+        public_url=public_url.rstrip("/"),
+        max_upload=max_upload * 1024 * 1024,
+        workers=workers,
+    )
+    app = create_app(settings)
+    click.echo(f"Assay registry on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    command()

@@ -1,0 +1,81 @@
+"""The security label: first layer (SVG, PNG), its text equivalent and ``label.json``.
+
+``write_label(assessment, out_dir, registry_url)`` is what ``assay scan`` and ``assay label``
+call; ``build_label`` gives the label as data; the rules live in ``rules.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from assay.errors import InputError
+from assay.model.assessment import Assessment
+from assay.present.label.build import build_label
+from assay.present.label.model import Fact, Label, Level
+from assay.present.label.png import render_png
+from assay.present.label.svg import render_svg
+
+__all__ = [
+    "Fact",
+    "Label",
+    "Level",
+    "build_label",
+    "load_assessment",
+    "render_png",
+    "render_svg",
+    "write_label",
+]
+
+
+def write_label(
+    assessment: Assessment | dict[str, Any],
+    out_dir: Path,
+    registry_url: str = "",
+    today: date | None = None,
+) -> list[Path]:
+    """Write ``label.svg``, ``label.png`` and ``label.json`` into ``out_dir``; return the paths."""
+    document = assessment.to_dict() if isinstance(assessment, Assessment) else assessment
+    label = build_label(document, registry_url, today)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    svg = render_svg(label)
+    paths = [out_dir / "label.svg", out_dir / "label.png", out_dir / "label.json"]
+    paths[0].write_text(svg, encoding="utf-8")
+    paths[1].write_bytes(render_png(svg))
+    paths[2].write_text(json.dumps(label.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return paths
+
+
+def load_assessment(path: Path) -> dict[str, Any]:
+    """Read an ``assessment.json``, with a clear error when it is not one."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise InputError(f"{path}: no such file", "give the assessment.json of a scan") from err
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(
+            f"{path.name}: not a JSON assessment ({err.__class__.__name__})",
+            "give the assessment.json written by `assay scan`",
+        ) from err
+    check_assessment(document, path.name)
+    return document  # type: ignore[no-any-return]
+
+
+def check_assessment(document: Any, name: str) -> None:
+    """Raise InputError unless ``document`` looks like ``Assessment.to_dict()``."""
+    if (
+        not isinstance(document, dict)
+        or "target" not in document
+        or "schema_version" not in document
+    ):
+        raise InputError(
+            f"{name}: not an Assay assessment (no schema_version/target)",
+            "give the assessment.json written by `assay scan`",
+        )
+    for key in ("components", "vulnerabilities", "findings", "verdicts", "problems"):
+        if not isinstance(document.get(key, []), list):
+            raise InputError(f"{name}: '{key}' is not a list", "the file is damaged; scan again")
+    if document.get("declaration") is not None and not isinstance(document["declaration"], dict):
+        raise InputError(f"{name}: 'declaration' is not a mapping", "scan again")

@@ -1,0 +1,85 @@
+"""Read what users hand the registry: declarations (YAML/JSON) and assessment documents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assay.errors import InputError
+from assay.present.label import check_assessment
+
+MAX_DECLARATION = 1024 * 1024
+
+
+def parse_declaration(data: bytes, name: str) -> dict[str, Any]:
+    """A declaration from YAML or JSON bytes, validated against the schema when it exists."""
+    if len(data) > MAX_DECLARATION:
+        raise InputError(f"{name}: declaration larger than 1 MiB", "a declaration is a short file")
+    try:
+        content = yaml.safe_load(data.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as err:
+        where = getattr(err, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise InputError(
+            f"{name}: not valid YAML or JSON{at}",
+            "fix the declaration (see `assay declaration init`)",
+        ) from err
+    if not isinstance(content, dict):
+        raise InputError(
+            f"{name}: a declaration must be a mapping of fields, not {type(content).__name__}",
+            "start from `assay declaration init`",
+        )
+    _validate(content, name)
+    return json.loads(json.dumps(content, default=str))  # type: ignore[no-any-return]
+
+
+def _validate(content: dict[str, Any], name: str) -> None:
+    """Check against the declaration schema of ``assay.declaration`` (when it is installed)."""
+    try:
+        from assay.declaration.loader import validate
+    except ImportError:
+        return
+    problems = validate(content)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InputError(
+            f"declaration {name}: {problems[0]}{more}",
+            "run `assay declaration check FILE` to list every problem",
+        )
+
+
+def load_declaration(path: Path) -> dict[str, Any]:
+    """The declaration at ``path``, read by ``assay.declaration`` (which also reads an attached
+    security.txt) when it is installed."""
+    try:
+        from assay.declaration.loader import load
+    except ImportError:
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise InputError(
+                f"{path}: cannot read the declaration ({err.strerror})", "check the path"
+            ) from err
+        return parse_declaration(data, path.name)
+    if not path.is_file():
+        raise InputError(f"{path}: no such declaration file", "check the path")
+    return load(path)
+
+
+def parse_assessment(data: bytes, name: str) -> dict[str, Any]:
+    """An ``assessment.json`` from bytes, checked to look like ``Assessment.to_dict()``."""
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(
+            f"{name}: not a JSON assessment", "give the assessment.json of a scan"
+        ) from err
+    check_assessment(document, name)
+    return document  # type: ignore[no-any-return]
+
+
+def looks_like_json(data: bytes) -> bool:
+    return data[:64].lstrip()[:1] == b"{"

@@ -1,0 +1,43 @@
+"""Turn a target into an assessment document: an ``assessment.json`` as is, or an image scanned
+by ``assay.pipeline.assess``."""
+
+from __future__ import annotations
+
+import importlib
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from assay.errors import InputError, UsageError
+from assay.registry.inputs import looks_like_json, parse_assessment
+
+
+def assessment_of(target: Path, declaration_file: Path | None = None) -> dict[str, Any]:
+    """The assessment document of ``target`` (an assessment.json, or an image to scan)."""
+    if not target.exists():
+        raise InputError(
+            f"{target}: no such file or directory", "give an image or an assessment.json"
+        )
+    if target.is_file():
+        with target.open("rb") as handle:
+            head = handle.read(64)
+        if looks_like_json(head):
+            return parse_assessment(target.read_bytes(), target.name)
+    return scan(target, declaration_file)
+
+
+def scan(target: Path, declaration_file: Path | None) -> dict[str, Any]:
+    """Scan ``target`` with the pipeline (in a temporary work directory)."""
+    pipeline = importlib.import_module("assay.pipeline")
+    assess = getattr(pipeline, "assess", None)
+    if assess is None:
+        raise UsageError(
+            f"{target.name}: this build of Assay cannot scan images yet",
+            "run `assay scan IMAGE --out DIR` and add DIR/assessment.json",
+        )
+    with tempfile.TemporaryDirectory(prefix="assay-registry-") as work:
+        options = pipeline.ScanOptions(work_dir=Path(work), declaration=declaration_file)
+        result = assess(target, options)
+        assessment = getattr(result, "assessment", result)
+        document: dict[str, Any] = assessment.to_dict()
+    return document

@@ -1,0 +1,187 @@
+"""Read-only look-ups of the registry; each returns frozen records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from assay.registry import tables as t
+from assay.registry.records import (
+    AssessmentRecord,
+    EventRecord,
+    FirmwareRecord,
+    NotFound,
+    ProductDetail,
+    ProductSummary,
+)
+
+MAX_LIMIT = 500
+
+
+def _iso(moment: datetime) -> str:
+    """ISO-8601 in UTC (SQLite gives naive datetimes back; they were stored as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _summary(product: t.Product, manufacturer: str) -> ProductSummary:
+    return ProductSummary(
+        slug=product.slug,
+        manufacturer=manufacturer,
+        name=product.name,
+        model=product.model,
+        hardware_version=product.hardware_version,
+        firmware_version=product.firmware_version,
+        level=product.level,
+        kev_count=product.kev_count,
+        support_until=product.support_until,
+        updated=_iso(product.updated),
+    )
+
+
+class Queries:
+    """Look-ups shared by the CLI, the web pages and the JSON API."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def _search(self, query: str) -> Any:
+        stmt = select(t.Product, t.Manufacturer.name).join(
+            t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id
+        )
+        for word in query.split()[:8]:
+            stmt = stmt.where(
+                or_(
+                    t.Product.name.icontains(word, autoescape=True),
+                    t.Product.model.icontains(word, autoescape=True),
+                    t.Product.hardware_version.icontains(word, autoescape=True),
+                    t.Manufacturer.name.icontains(word, autoescape=True),
+                )
+            )
+        return stmt
+
+    def products(self, query: str = "", limit: int = 50, offset: int = 0) -> list[ProductSummary]:
+        """Products matching every word of ``query`` (any field), most recently updated first."""
+        stmt = (
+            self._search(query)
+            .order_by(t.Product.updated.desc(), t.Product.id.desc())
+            .limit(max(1, min(limit, MAX_LIMIT)))
+            .offset(max(0, offset))
+        )
+        with self._sessions() as session:
+            return [_summary(p, m) for p, m in session.execute(stmt).all()]
+
+    def count_products(self, query: str = "") -> int:
+        stmt = select(func.count()).select_from(self._search(query).subquery())
+        with self._sessions() as session:
+            return int(session.scalar(stmt) or 0)
+
+    def product(self, slug: str) -> ProductDetail:
+        """One product with its firmware history, events, latest assessment and declaration."""
+        with self._sessions() as session:
+            row = session.execute(
+                select(t.Product, t.Manufacturer.name)
+                .join(t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id)
+                .where(t.Product.slug == slug)
+            ).first()
+            if row is None:
+                raise NotFound(
+                    f"no product {slug!r} in the registry", "search with `assay registry list`"
+                )
+            product, maker = row
+            return ProductDetail(
+                summary=_summary(product, maker),
+                firmware=self._firmware(session, product.id),
+                history=tuple(
+                    EventRecord(_iso(e.at), e.kind, e.detail)
+                    for e in session.scalars(
+                        select(t.Event)
+                        .where(t.Event.product_id == product.id)
+                        .order_by(t.Event.at.desc(), t.Event.id.desc())
+                        .limit(200)
+                    )
+                ),
+                latest=self._assessment(session, product.latest_assessment_id)
+                if product.latest_assessment_id
+                else None,
+                declaration=self._declaration(session, product.id),
+            )
+
+    @staticmethod
+    def _firmware(session: Session, product_id: int) -> tuple[FirmwareRecord, ...]:
+        rows = session.execute(
+            select(t.Firmware, t.AssessmentRow.id)
+            .outerjoin(t.AssessmentRow, t.AssessmentRow.firmware_id == t.Firmware.id)
+            .where(t.Firmware.product_id == product_id)
+            .order_by(t.Firmware.created.desc(), t.Firmware.id.desc(), t.AssessmentRow.id)
+        ).all()
+        merged: dict[int, tuple[t.Firmware, list[int]]] = {}
+        for firmware, assessment_id in rows:
+            entry = merged.setdefault(firmware.id, (firmware, []))
+            if assessment_id is not None:
+                entry[1].append(assessment_id)
+        return tuple(
+            FirmwareRecord(f.version, f.file_name, f.sha256, _iso(f.created), tuple(ids))
+            for f, ids in merged.values()
+        )
+
+    @staticmethod
+    def _declaration(session: Session, product_id: int) -> dict[str, Any] | None:
+        return session.scalar(
+            select(t.Declaration.content)
+            .where(t.Declaration.product_id == product_id)
+            .order_by(t.Declaration.id.desc())
+            .limit(1)
+        )
+
+    @staticmethod
+    def _assessment(session: Session, assessment_id: int | None) -> AssessmentRecord | None:
+        row = session.execute(
+            select(t.AssessmentRow, t.Firmware, t.Product.slug)
+            .join(t.Firmware, t.AssessmentRow.firmware_id == t.Firmware.id)
+            .join(t.Product, t.Firmware.product_id == t.Product.id)
+            .where(t.AssessmentRow.id == assessment_id)
+        ).first()
+        if row is None:
+            return None
+        a, f, slug = row
+        return AssessmentRecord(
+            id=a.id,
+            product_slug=slug,
+            firmware_version=f.version,
+            file_name=f.file_name,
+            sha256=f.sha256,
+            assessed=a.assessed,
+            stored=_iso(a.stored),
+            level=a.level,
+            kev_count=a.kev_count,
+            vulnerability_count=a.vulnerability_count,
+            document=a.document,
+        )
+
+    def assessment(self, assessment_id: int) -> AssessmentRecord:
+        """One stored assessment with its full document."""
+        with self._sessions() as session:
+            record = self._assessment(session, assessment_id)
+        if record is None:
+            raise NotFound(
+                f"no assessment {assessment_id} in the registry", "see the product's history"
+            )
+        return record
+
+    def verdict_counts(self, assessment_id: int) -> dict[str, dict[str, int]]:
+        """Per norm, how many requirements got each verdict (from the verdicts table)."""
+        stmt = (
+            select(t.VerdictRow.norm, t.VerdictRow.verdict, func.count())
+            .where(t.VerdictRow.assessment_id == assessment_id)
+            .group_by(t.VerdictRow.norm, t.VerdictRow.verdict)
+        )
+        counts: dict[str, dict[str, int]] = {}
+        with self._sessions() as session:
+            for norm, verdict, n in session.execute(stmt).all():
+                counts.setdefault(norm, {})[verdict] = int(n)
+        return counts

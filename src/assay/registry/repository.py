@@ -1,0 +1,341 @@
+"""The registry: store assessments with their product, firmware and declaration; look them up.
+
+``Registry.open(url)`` migrates the schema and returns a handle; every method runs in its own
+transaction, so a failed ``add`` leaves the registry as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from assay.errors import StoreError
+from assay.present.label import build_label
+from assay.present.label.declaration import support_until
+from assay.registry import tables as t
+from assay.registry.db import default_url, make_engine, migrate
+from assay.registry.identify import product_key, slugify
+from assay.registry.queries import Queries
+from assay.registry.records import Forbidden, NotFound, Stored
+
+TOKEN_PREFIX = "assay_"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a token: tokens are 256 random bits, so a fast hash is enough (docs)."""
+    return hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
+
+
+class Registry(Queries):
+    """One registry database (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        super().__init__(self.sessions)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Registry:
+        """Open (and create or upgrade) the registry at ``url`` (default: ``default_url()``)."""
+        engine = make_engine(url or default_url())
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def add(
+        self,
+        document: dict[str, Any],
+        declaration: dict[str, Any] | None = None,
+        as_manufacturer: str | None = None,
+    ) -> Stored:
+        """Store one assessment (``Assessment.to_dict()``), its product, firmware and declaration.
+
+        ``declaration`` replaces the one inside the document. ``as_manufacturer`` (from a
+        token) must be the product's manufacturer, else ``Forbidden`` and nothing is stored.
+        """
+        if declaration is not None:
+            document = {**document, "declaration": declaration}
+        key = product_key(document)
+        if as_manufacturer is not None and as_manufacturer != key.manufacturer:
+            raise Forbidden(
+                f"this token belongs to {as_manufacturer!r}, not to {key.manufacturer!r}",
+                "upload with a token of the product's manufacturer",
+            )
+        label = build_label(document)
+        try:
+            with self.sessions.begin() as session:
+                return self._add(session, document, key, label.level.value, label.kev_unfixed)
+        except SQLAlchemyError as err:
+            raise StoreError(
+                f"cannot store the assessment: {err.__class__.__name__}",
+                "nothing was stored; check the registry database",
+            ) from err
+
+    def _add(
+        self, session: Session, document: dict[str, Any], key: Any, level: int, kev: int
+    ) -> Stored:
+        now = _now()
+        maker = session.scalar(
+            select(t.Manufacturer).where(t.Manufacturer.name == key.manufacturer)
+        )
+        if maker is None:
+            maker = t.Manufacturer(
+                name=key.manufacturer,
+                slug=self._free_slug(session, t.Manufacturer, slugify(key.manufacturer)),
+                created=now,
+            )
+            session.add(maker)
+            session.flush()
+        product = session.scalar(
+            select(t.Product).where(
+                t.Product.manufacturer_id == maker.id,
+                t.Product.model == key.model,
+                t.Product.hardware_version == key.hardware_version,
+            )
+        )
+        new_product = product is None
+        if product is None:
+            product = t.Product(
+                manufacturer_id=maker.id,
+                name=key.name,
+                model=key.model,
+                hardware_version=key.hardware_version,
+                slug=self._free_slug(session, t.Product, key.slug),
+                created=now,
+                updated=now,
+            )
+            session.add(product)
+            session.flush()
+            self._event(session, product.id, "registered", f"{key.manufacturer} {key.name}")
+        product.name = key.name
+        target = _mapping(document.get("target"))
+        sha = str(target.get("sha256") or "")[:64]
+        firmware = session.scalar(
+            select(t.Firmware).where(
+                t.Firmware.product_id == product.id,
+                t.Firmware.version == key.firmware_version,
+                t.Firmware.sha256 == sha,
+            )
+        )
+        new_firmware = firmware is None
+        if firmware is None:
+            firmware = t.Firmware(
+                product_id=product.id,
+                version=key.firmware_version,
+                file_name=str(target.get("name") or "")[:500],
+                sha256=sha,
+                size=int(target.get("size") or 0),
+                created=now,
+            )
+            session.add(firmware)
+            session.flush()
+            self._event(session, product.id, "firmware", f"firmware {key.firmware_version}")
+        declaration_id = self._store_declaration(session, product.id, document.get("declaration"))
+        row = self._store_assessment(session, firmware.id, declaration_id, document, level, kev)
+        product.updated = now
+        product.latest_assessment_id = row.id
+        product.firmware_version = key.firmware_version
+        product.level = level
+        product.kev_count = kev
+        until = support_until(document.get("declaration"))
+        product.support_until = until.isoformat() if until else ""
+        self._event(
+            session,
+            product.id,
+            "assessment",
+            f"assessment {row.id} of firmware {key.firmware_version}: level {level}, "
+            f"{kev} known exploited unfixed",
+        )
+        return Stored(product.slug, row.id, new_product, new_firmware)
+
+    def _store_declaration(self, session: Session, product_id: int, content: Any) -> int | None:
+        if not isinstance(content, dict):
+            return None
+        digest = hashlib.sha256(
+            json.dumps(content, sort_keys=True, default=str).encode()
+        ).hexdigest()
+        latest = session.scalar(
+            select(t.Declaration)
+            .where(t.Declaration.product_id == product_id)
+            .order_by(t.Declaration.id.desc())
+            .limit(1)
+        )
+        if latest is not None and latest.sha256 == digest:
+            return latest.id
+        until = support_until(content)
+        row = t.Declaration(
+            product_id=product_id,
+            sha256=digest,
+            content=json.loads(json.dumps(content, default=str)),
+            support_until=until.isoformat() if until else "",
+            created=_now(),
+        )
+        session.add(row)
+        session.flush()
+        self._event(
+            session,
+            product_id,
+            "declaration",
+            "new declaration"
+            + (f": security updates until {row.support_until}" if row.support_until else ""),
+        )
+        return row.id
+
+    def _store_assessment(
+        self,
+        session: Session,
+        firmware_id: int,
+        declaration_id: int | None,
+        document: dict[str, Any],
+        level: int,
+        kev: int,
+    ) -> t.AssessmentRow:
+        vulns = [v for v in document.get("vulnerabilities") or [] if isinstance(v, dict)]
+        row = t.AssessmentRow(
+            firmware_id=firmware_id,
+            declaration_id=declaration_id,
+            tool_version=str(_mapping(document.get("tool")).get("version") or "")[:50],
+            assessed=str(document.get("created") or "")[:40],
+            stored=_now(),
+            level=level,
+            kev_count=kev,
+            vulnerability_count=len({str(v.get("id")) for v in vulns}),
+            document=json.loads(json.dumps(document, default=str)),
+        )
+        session.add(row)
+        session.flush()
+        session.add_all(_children(row.id, document, vulns))
+        return row
+
+    @staticmethod
+    def _event(session: Session, product_id: int, kind: str, detail: str) -> None:
+        session.add(t.Event(product_id=product_id, at=_now(), kind=kind, detail=detail[:2000]))
+
+    @staticmethod
+    def _free_slug(session: Session, table: Any, slug: str) -> str:
+        candidate, n = slug, 1
+        while session.scalar(
+            select(func.count()).select_from(table).where(table.slug == candidate)
+        ):
+            n += 1
+            candidate = f"{slug}-{n}"
+        return candidate
+
+    def create_token(self, manufacturer: str, note: str = "") -> str:
+        """A new write token for ``manufacturer`` (created if new); only its hash is kept."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.sessions.begin() as session:
+            maker = session.scalar(
+                select(t.Manufacturer).where(t.Manufacturer.name == manufacturer)
+            )
+            if maker is None:
+                maker = t.Manufacturer(
+                    name=manufacturer,
+                    slug=self._free_slug(session, t.Manufacturer, slugify(manufacturer)),
+                    created=_now(),
+                )
+                session.add(maker)
+                session.flush()
+            session.add(
+                t.ApiToken(
+                    manufacturer_id=maker.id,
+                    token_sha256=token_digest(token),
+                    note=note[:200],
+                    created=_now(),
+                    revoked=False,
+                )
+            )
+        return token
+
+    def manufacturer_for_token(self, token: str) -> str:
+        """The manufacturer a token is bound to; ``NotFound`` for unknown or revoked tokens."""
+        with self.sessions() as session:
+            name = session.scalar(
+                select(t.Manufacturer.name)
+                .join(t.ApiToken, t.ApiToken.manufacturer_id == t.Manufacturer.id)
+                .where(
+                    t.ApiToken.token_sha256 == token_digest(token), t.ApiToken.revoked.is_(False)
+                )
+            )
+        if name is None:
+            raise NotFound("unknown or revoked API token", "ask the registry operator for a token")
+        return name
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value or [] if isinstance(item, dict)]
+
+
+def _children(
+    assessment_id: int, document: dict[str, Any], vulns: list[dict[str, Any]]
+) -> list[Any]:
+    """The queryable rows of one assessment (components, findings, verdicts, vulnerabilities)."""
+    rows: list[Any] = [
+        t.ComponentRow(
+            assessment_id=assessment_id,
+            name=str(c.get("name") or "")[:300],
+            version=str(c.get("version") or "")[:200],
+            type=str(c.get("type") or "")[:50],
+            purl=str(c.get("purl") or ""),
+            cpe=str(c.get("cpe") or ""),
+        )
+        for c in _dicts(document.get("components"))
+    ]
+    rows += [
+        t.FindingRow(
+            assessment_id=assessment_id,
+            check=str(f.get("check") or "")[:200],
+            verdict=str(f.get("verdict") or "")[:30],
+            severity=str(f.get("severity") or "")[:30],
+            title=str(f.get("title") or ""),
+        )
+        for f in _dicts(document.get("findings"))
+    ]
+    rows += [
+        t.VerdictRow(
+            assessment_id=assessment_id,
+            norm=str(v.get("norm") or "")[:100],
+            requirement=str(v.get("requirement") or "")[:100],
+            verdict=str(v.get("verdict") or "")[:30],
+            title=str(v.get("title") or ""),
+            reason=str(v.get("reason") or ""),
+        )
+        for v in _dicts(document.get("verdicts"))
+    ]
+    rows += [
+        t.VulnerabilityRow(
+            assessment_id=assessment_id,
+            vuln_id=str(v.get("id") or "")[:100],
+            component=str(v.get("component") or ""),
+            severity=str(v.get("severity") or "")[:20],
+            cvss_score=_num(v.get("cvss_score")),
+            kev=bool(v.get("kev")),
+            epss=_num(v.get("epss")),
+        )
+        for v in vulns
+    ]
+    return rows
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+__all__ = ["Forbidden", "NotFound", "Registry", "token_digest"]

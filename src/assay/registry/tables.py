@@ -1,0 +1,171 @@
+"""SQLAlchemy 2 typed mappings of the registry. ORM objects never leave ``assay.registry``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every registry table."""
+
+
+class Manufacturer(Base):
+    __tablename__ = "manufacturers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    products: Mapped[list[Product]] = relationship(back_populates="manufacturer")
+
+
+class ApiToken(Base):
+    """A write token bound to one manufacturer; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("manufacturer_id", "model", "hardware_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("manufacturers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    model: Mapped[str] = mapped_column(String(200))
+    hardware_version: Mapped[str] = mapped_column(String(100), default="")
+    slug: Mapped[str] = mapped_column(String(400), unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # the latest assessment's summary, kept here so that lists and search need no joins
+    latest_assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    firmware_version: Mapped[str] = mapped_column(String(200), default="")
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    kev_count: Mapped[int] = mapped_column(Integer, default=0)
+    support_until: Mapped[str] = mapped_column(String(10), default="")
+
+    manufacturer: Mapped[Manufacturer] = relationship(back_populates="products")
+    firmware: Mapped[list[Firmware]] = relationship(back_populates="product")
+
+
+class Firmware(Base):
+    __tablename__ = "firmware"
+    __table_args__ = (UniqueConstraint("product_id", "version", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    version: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(500), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    product: Mapped[Product] = relationship(back_populates="firmware")
+
+
+class Declaration(Base):
+    __tablename__ = "declarations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    support_until: Mapped[str] = mapped_column(String(10), default="")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AssessmentRow(Base):
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    firmware_id: Mapped[int] = mapped_column(ForeignKey("firmware.id"), index=True)
+    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id"))
+    tool_version: Mapped[str] = mapped_column(String(50), default="")
+    assessed: Mapped[str] = mapped_column(String(40), default="")  # the scan's own timestamp
+    stored: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    kev_count: Mapped[int] = mapped_column(Integer, default=0)
+    vulnerability_count: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # the full assessment.json
+
+
+class ComponentRow(Base):
+    __tablename__ = "components"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    version: Mapped[str] = mapped_column(String(200), default="")
+    type: Mapped[str] = mapped_column(String(50), default="")
+    purl: Mapped[str] = mapped_column(Text, default="")
+    cpe: Mapped[str] = mapped_column(Text, default="")
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    check: Mapped[str] = mapped_column(String(200))
+    verdict: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(30), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+
+
+class VerdictRow(Base):
+    __tablename__ = "verdicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    norm: Mapped[str] = mapped_column(String(100), index=True)
+    requirement: Mapped[str] = mapped_column(String(100))
+    verdict: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class VulnerabilityRow(Base):
+    __tablename__ = "vulnerabilities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    vuln_id: Mapped[str] = mapped_column(String(100), index=True)
+    component: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[str] = mapped_column(String(20), default="")
+    cvss_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    kev: Mapped[bool] = mapped_column(Boolean, default=False)
+    epss: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Event(Base):
+    """The product's history: registrations, new firmware, assessments, declarations."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,196 @@
+"""The JSON API (``/api/v1``): products, firmware, assessments, labels; uploads with a token."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import UploadFile
+
+from assay.errors import InputError
+from assay.registry import Forbidden, NotFound
+from assay.registry.identify import product_key
+from assay.registry.inputs import looks_like_json, parse_assessment, parse_declaration
+from assay.web.common import need_label, registry
+from assay.web.errors import ApiError
+
+router = APIRouter(prefix="/api/v1", tags=["registry"])
+bearer = HTTPBearer(auto_error=False, description="A manufacturer's API token")
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {
+        "description": d,
+        "content": {
+            "application/json": {
+                "example": {
+                    "error": {"status": s, "code": c, "message": "one line", "hint": "what to do"}
+                }
+            }
+        },
+    }
+    for s, c, d in ((400, "bad_request", "Bad input"), (404, "not_found", "Not found"))
+}
+UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["firmware"],
+                    "properties": {
+                        "firmware": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "a firmware image or an assessment.json",
+                        },
+                        "declaration": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "the manufacturer's declaration (YAML/JSON)",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("/products", responses=ERRORS, summary="Search products")
+def list_products(
+    request: Request,
+    q: Annotated[str, Query(max_length=200, description="words to find")] = "",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    reg = registry(request)
+    items = reg.products(q, limit=limit, offset=offset)
+    return {"total": reg.count_products(q), "items": [p.to_dict() for p in items]}
+
+
+@router.get("/products/{slug}", responses=ERRORS, summary="One product with its history")
+def get_product(request: Request, slug: str) -> dict[str, Any]:
+    return registry(request).product(slug).to_dict()
+
+
+@router.get("/products/{slug}/firmware", responses=ERRORS, summary="A product's firmware")
+def get_firmware(request: Request, slug: str) -> list[dict[str, Any]]:
+    return [f.to_dict() for f in registry(request).product(slug).firmware]
+
+
+@router.get("/products/{slug}/label", responses=ERRORS, summary="The product's label as data")
+def get_label(request: Request, slug: str) -> dict[str, Any]:
+    return need_label(request, slug).to_dict()
+
+
+@router.get("/assessments/{assessment_id}", responses=ERRORS, summary="One full assessment")
+def get_assessment(request: Request, assessment_id: int) -> dict[str, Any]:
+    return registry(request).assessment(assessment_id).to_dict(with_document=True)
+
+
+@router.get("/jobs/{job_id}", responses=ERRORS, summary="The state of an upload")
+def get_job(request: Request, job_id: str) -> dict[str, Any]:
+    job = request.app.state.jobs.get(job_id)
+    if job is None:
+        raise ApiError(404, f"no upload job {job_id!r}", "jobs are kept in memory until restart")
+    return job.to_dict()  # type: ignore[no-any-return]
+
+
+def _manufacturer(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "this upload needs an API token", "send Authorization: Bearer TOKEN")
+    try:
+        return registry(request).manufacturer_for_token(credentials.credentials)
+    except NotFound as err:
+        raise ApiError(401, err.message, err.hint) from err
+
+
+@router.post(
+    "/uploads",
+    status_code=202,
+    openapi_extra=UPLOAD_FORM,
+    summary="Upload a firmware image (or assessment.json) and a declaration",
+    responses={
+        **ERRORS,
+        401: {"description": "No or bad token"},
+        403: {"description": "Another manufacturer's product"},
+        413: {"description": "Upload too large"},
+    },
+)
+async def upload(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> JSONResponse:
+    manufacturer = await run_in_threadpool(_manufacturer, request, credentials)
+    limit: int = request.app.state.settings.max_upload
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise ApiError(411, "the upload has no Content-Length", "send the file in one request")
+    if int(length) > limit:
+        raise ApiError(
+            413,
+            f"upload of {int(length)} bytes is over the limit of {limit}",
+            "ask the operator to raise --max-upload",
+        )
+    form = await request.form(max_files=2, max_fields=4)
+    firmware = form.get("firmware")
+    if not isinstance(firmware, UploadFile) or not firmware.filename:
+        raise ApiError(400, "no 'firmware' file in the upload", "send multipart field 'firmware'")
+    declaration = None
+    raw_declaration = form.get("declaration")
+    if isinstance(raw_declaration, UploadFile) and raw_declaration.filename:
+        data = await raw_declaration.read()
+        declaration = parse_declaration(data, _safe_name(raw_declaration.filename))
+    head = await firmware.read(64)
+    if not head:
+        raise InputError(f"{_safe_name(firmware.filename)}: the file is empty", "upload the image")
+    await firmware.seek(0)
+    if looks_like_json(head):
+        document = parse_assessment(await firmware.read(), _safe_name(firmware.filename))
+        _check_owner(document, declaration, manufacturer)
+        await firmware.seek(0)
+    elif declaration is not None:
+        _check_owner({"declaration": declaration}, None, manufacturer)
+    job = await run_in_threadpool(_spool_and_submit, request, firmware, declaration, manufacturer)
+    return JSONResponse({"job": job, "status_url": f"/api/v1/jobs/{job['id']}"}, status_code=202)
+
+
+def _check_owner(document: dict[str, Any], declaration: dict[str, Any] | None, maker: str) -> None:
+    key = product_key({**document, "declaration": declaration or document.get("declaration")})
+    if key.manufacturer != maker:
+        raise Forbidden(
+            f"this token belongs to {maker!r}, not to {key.manufacturer!r}",
+            "upload with a token of the product's manufacturer",
+        )
+
+
+def _safe_name(name: str) -> str:
+    """A file name fit for a temporary path (the original stays in the assessment as data)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name.rsplit("/", 1)[-1])[:100].lstrip(".") or "upload"
+
+
+def _spool_and_submit(
+    request: Request, firmware: UploadFile, declaration: dict[str, Any] | None, maker: str
+) -> dict[str, Any]:
+    import json
+
+    from assay.web.jobs import spool_dir
+
+    folder = spool_dir()
+    target = folder / _safe_name(firmware.filename or "upload")
+    with target.open("wb") as out:
+        shutil.copyfileobj(firmware.file, out)
+    declaration_file = None
+    if declaration is not None:
+        (folder / "declaration").mkdir()
+        declaration_file = folder / "declaration" / "declaration.json"
+        declaration_file.write_text(json.dumps(declaration), encoding="utf-8")
+    job = request.app.state.jobs.submit(
+        target, firmware.filename or "", declaration, declaration_file, maker
+    )
+    return job.to_dict()  # type: ignore[no-any-return]

@@ -1,0 +1,59 @@
+"""``create_app(settings)``: the registry web app (server-rendered pages and a JSON API)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from assay import __version__
+from assay.registry import Registry
+from assay.web import api, errors, pages
+from assay.web.jobs import Jobs
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    registry_url: str | None = None  # None: the default registry
+    public_url: str = ""  # the site's public base URL for QR codes; "" = as requested
+    max_upload: int = 256 * 1024 * 1024  # bytes per upload request
+    workers: int = 1  # background upload workers
+
+
+def create_app(settings: Settings | None = None, registry: Registry | None = None) -> FastAPI:
+    """The app; it opens (and migrates) the registry unless one is given."""
+    settings = settings or Settings()
+    registry = registry or Registry.open(settings.registry_url)
+    jobs = Jobs(registry, settings.workers)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(
+        title="Assay product registry",
+        version=__version__,
+        description="Security labels, assessments and support periods of connected products. "
+        "Reading is public; uploads need a manufacturer's API token (Bearer).",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.registry = registry
+    app.state.jobs = jobs
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.label_cache = {}
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,59 @@
+"""Helpers the pages and the API share: URLs, the registry, labels (rendered and cached)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fastapi import Request
+
+from assay.present.label import Label, render_png, render_svg
+from assay.registry import ProductDetail, Registry
+from assay.web.errors import ApiError
+from assay.web.views import label_for
+
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 256
+
+
+def registry(request: Request) -> Registry:
+    reg: Registry = request.app.state.registry
+    return reg
+
+
+def base_url(request: Request) -> str:
+    public: str = request.app.state.settings.public_url
+    return (public or str(request.base_url)).rstrip("/")
+
+
+def page_url(request: Request, slug: str) -> str:
+    """The product page's public URL (what the QR code on the label points to)."""
+    return f"{base_url(request)}/products/{slug}"
+
+
+def product_and_label(request: Request, slug: str) -> tuple[ProductDetail, Label | None]:
+    detail = registry(request).product(slug)
+    return detail, label_for(detail, page_url(request, slug))
+
+
+def need_label(request: Request, slug: str) -> Label:
+    _detail, label = product_and_label(request, slug)
+    if label is None:
+        raise ApiError(404, f"product {slug!r} has no assessment yet", "upload one first")
+    return label
+
+
+def rendered(request: Request, label: Label, kind: str) -> Any:
+    """The label's SVG text or PNG bytes, cached by everything that changes its pixels."""
+    key = (kind, repr(label))
+    cache: dict[Any, Any] = request.app.state.label_cache
+    with _CACHE_LOCK:
+        if key in cache:
+            return cache[key]
+    svg = render_svg(label)
+    value: Any = svg if kind == "svg" else render_png(svg)
+    with _CACHE_LOCK:
+        if len(cache) >= _CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = value
+    return value

@@ -1,0 +1,105 @@
+"""Uploads are stored by a background worker so the server keeps answering while it scans."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assay.errors import AssayError
+from assay.registry import Registry
+from assay.registry.intake import assessment_of
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    manufacturer: str
+    file_name: str
+    status: str = "queued"  # queued | running | done | failed
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Jobs:
+    """A bounded in-memory job table and one worker thread (scans are CPU- and disk-heavy)."""
+
+    def __init__(self, registry: Registry, workers: int = 1, keep: int = 1000) -> None:
+        self.registry = registry
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assay-upload")
+        self.keep = keep
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def _set(self, job: Job) -> None:
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > self.keep:
+                self._jobs.pop(next(iter(self._jobs)))
+
+    def submit(
+        self,
+        upload: Path,
+        file_name: str,
+        declaration: dict[str, Any] | None,
+        declaration_file: Path | None,
+        manufacturer: str,
+    ) -> Job:
+        """Queue one upload (``upload`` is a temporary directory's file; the job removes it)."""
+        job = Job(id=uuid.uuid4().hex, manufacturer=manufacturer, file_name=file_name)
+        self._set(job)
+        self.executor.submit(self._run, job, upload, declaration, declaration_file)
+        return job
+
+    def _run(
+        self,
+        job: Job,
+        upload: Path,
+        declaration: dict[str, Any] | None,
+        declaration_file: Path | None,
+    ) -> None:
+        self._set(replace(job, status="running"))
+        try:
+            document = assessment_of(upload, declaration_file)
+            stored = self.registry.add(document, declaration, as_manufacturer=job.manufacturer)
+            self._set(replace(job, status="done", result=stored.to_dict()))
+        except AssayError as err:
+            from assay.web.errors import error_body, status_of
+
+            self._set(
+                replace(
+                    job,
+                    status="failed",
+                    error=error_body(status_of(err), err.message, err.hint)["error"],
+                )
+            )
+        except Exception as err:  # a scan crash must not kill the worker
+            from assay.web.errors import error_body
+
+            body = error_body(
+                500, f"processing failed ({err.__class__.__name__})", "nothing was stored"
+            )
+            self._set(replace(job, status="failed", error=body["error"]))
+        finally:
+            shutil.rmtree(upload.parent, ignore_errors=True)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def spool_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="assay-upload-"))

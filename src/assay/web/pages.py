@@ -1,0 +1,126 @@
+"""Server-rendered pages: home with search, product page (second layer), developer report."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from assay.web.common import need_label, product_and_label, registry, rendered
+from assay.web.views import PLAIN, days_left, disclosure, norms_view
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request,
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    reg = registry(request)
+    products = reg.products(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    total = reg.count_products(q)
+    return _page(
+        request,
+        "home.html",
+        {
+            "q": q,
+            "products": products,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+        },
+    )
+
+
+@router.get("/products/{slug}", response_class=HTMLResponse)
+def product(request: Request, slug: str) -> Response:
+    detail, label = product_and_label(request, slug)
+    document = detail.latest.document if detail.latest else {}
+    declaration = detail.declaration or (document.get("declaration") if document else None)
+    return _page(
+        request,
+        "product.html",
+        {
+            "p": detail.summary,
+            "detail": detail,
+            "label": label,
+            "days_left": days_left(label) if label else None,
+            "norms": norms_view(document),
+            "plain": PLAIN,
+            "disclosure": disclosure(declaration if isinstance(declaration, dict) else None),
+        },
+    )
+
+
+@router.get("/products/{slug}/label.svg")
+def label_svg(request: Request, slug: str) -> Response:
+    svg = rendered(request, need_label(request, slug), "svg")
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+    )
+
+
+@router.get("/products/{slug}/label.png")
+def label_png(request: Request, slug: str) -> Response:
+    return Response(rendered(request, need_label(request, slug), "png"), media_type="image/png")
+
+
+@router.get("/products/{slug}/label.json")
+def label_json(request: Request, slug: str) -> Response:
+    return JSONResponse(need_label(request, slug).to_dict())
+
+
+@router.get("/assessments/{assessment_id}", response_class=HTMLResponse)
+def assessment(request: Request, assessment_id: int) -> Response:
+    record = registry(request).assessment(assessment_id)
+    report = _report_html(record.document)
+    if report is not None:
+        return HTMLResponse(report, headers={"Content-Security-Policy": "script-src 'none'"})
+    document = record.document
+    return _page(
+        request,
+        "assessment.html",
+        {
+            "a": record,
+            "doc": document,
+            "norms": norms_view(document),
+            "findings": [f for f in document.get("findings") or [] if isinstance(f, dict)],
+            "vulns": [v for v in document.get("vulnerabilities") or [] if isinstance(v, dict)],
+            "components": [c for c in document.get("components") or [] if isinstance(c, dict)],
+            "problems": [p for p in document.get("problems") or [] if isinstance(p, dict)],
+        },
+    )
+
+
+@router.get("/assessments/{assessment_id}/assessment.json")
+def assessment_json(request: Request, assessment_id: int) -> Response:
+    return JSONResponse(registry(request).assessment(assessment_id).document)
+
+
+def _report_html(document: dict[str, Any]) -> str | None:
+    """The report engineer's report.html when ``assay.present.report`` offers ``render_html``."""
+    try:
+        module = importlib.import_module("assay.present.report")
+    except ImportError:
+        return None
+    render = getattr(module, "render_html", None)
+    if render is None:
+        return None
+    try:
+        html = render(document)
+    except Exception:  # a report that cannot render falls back to the plain page
+        return None
+    return html if isinstance(html, str) else None

@@ -1,0 +1,91 @@
+"""What the pages and the API show about a product, derived from the stored records."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from assay.present.label import Label, build_label
+from assay.present.label import declaration as decl
+from assay.registry import ProductDetail
+
+PLAIN = {
+    "PASS": "met",
+    "FAIL": "not met",
+    "NOT_APPLICABLE": "does not apply",
+    "INCONCLUSIVE": "could not be decided from the firmware",
+    "NEEDS_DECLARATION": "needs the manufacturer's declaration",
+    "NEEDS_LAB": "needs a lab test",
+}
+ORDER = ["FAIL", "PASS", "NEEDS_DECLARATION", "NEEDS_LAB", "INCONCLUSIVE", "NOT_APPLICABLE"]
+
+
+@dataclass(frozen=True)
+class NormView:
+    norm: str
+    counts: list[tuple[str, int]]  # (plain words, count) in ORDER
+    sentence: str
+    failed: list[dict[str, Any]]
+    verdicts: list[dict[str, Any]]
+
+
+def label_for(detail: ProductDetail, page_url: str) -> Label | None:
+    """The label of the latest assessment, re-dated today (EXPIRED is recomputed)."""
+    if detail.latest is None:
+        return None
+    document = dict(detail.latest.document)
+    if detail.declaration is not None and not document.get("declaration"):
+        document["declaration"] = detail.declaration
+    return build_label(document, page_url, datetime.now(UTC).date())
+
+
+def norms_view(document: dict[str, Any]) -> list[NormView]:
+    """Verdicts grouped per norm, with one plain sentence each."""
+    by_norm: dict[str, list[dict[str, Any]]] = {}
+    for verdict in document.get("verdicts") or []:
+        if isinstance(verdict, dict):
+            by_norm.setdefault(str(verdict.get("norm") or "unknown norm"), []).append(verdict)
+    views = []
+    for norm, verdicts in sorted(by_norm.items()):
+        counts = Counter(str(v.get("verdict") or "") for v in verdicts)
+        ordered = [(PLAIN.get(k, k.lower()), counts[k]) for k in ORDER if counts.get(k)]
+        ordered += [(k.lower(), n) for k, n in counts.items() if k not in ORDER]
+        total = len(verdicts)
+        sentence = (
+            f"Of {total} requirements, {counts.get('PASS', 0)} are met and "
+            f"{counts.get('FAIL', 0)} are not met; the rest need more evidence or do not apply."
+        )
+        failed = [v for v in verdicts if v.get("verdict") == "FAIL"]
+        views.append(NormView(norm, ordered, sentence, failed, verdicts))
+    return views
+
+
+def safe_link(value: str) -> str:
+    """``value`` when it is an http(s) or mailto link, else "" (never a javascript: URL)."""
+    parsed = urlparse(value.strip())
+    if parsed.scheme in ("https", "http") and parsed.netloc:
+        return value.strip()
+    if parsed.scheme == "mailto" and parsed.path:
+        return value.strip()
+    if "@" in value and " " not in value.strip() and ":" not in value:
+        return f"mailto:{value.strip()}"
+    return ""
+
+
+def disclosure(declaration: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """(what, text, safe link) rows telling how to report a vulnerability."""
+    rows = []
+    for fact, what in (("disclosure_contact", "Contact"), ("disclosure_policy", "Policy")):
+        value = decl.text(declaration, fact)
+        if value:
+            rows.append((what, value, safe_link(value)))
+    return rows
+
+
+def days_left(label: Label) -> int | None:
+    if label.support_until is None:
+        return None
+    return (label.support_until - label.today).days
