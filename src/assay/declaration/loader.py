@@ -1,0 +1,211 @@
+"""Load and validate a manufacturer's declaration (YAML or JSON) against its JSON Schema.
+
+``load(path)`` returns the declaration as a plain JSON-ready dict (dates as ISO strings) or
+raises ``InputError`` naming the first bad field. ``check(path)`` lists every problem, one
+line each, naming the field path and what to do. When ``vulnerability_disclosure.security_txt``
+names a security.txt file, its fields fill the disclosure section and what is wrong with it
+(for example a missing or passed ``Expires``) is kept under ``_security_txt.problems``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from assay.declaration.securitytxt import SecurityTxt, parse_security_txt
+from assay.errors import InputError
+
+MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """``errors``: the file is not a valid declaration; ``findings``: it is, but says something
+    a reviewer should see (an invalid attached security.txt)."""
+
+    data: dict[str, Any] | None
+    errors: tuple[str, ...]
+    findings: tuple[str, ...] = ()
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = (resources.files("assay.declaration") / "declaration.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def load(path: str | Path, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The validated declaration at ``path`` (raises ``InputError`` when it is not valid)."""
+    path = Path(path)
+    result = check(path, now)
+    if result.errors or result.data is None:
+        more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+        raise InputError(
+            f"declaration {path.name}: {result.errors[0]}{more}",
+            hint=f"run `assay declaration check {path}` to list every problem",
+        )
+    return result.data
+
+
+def check(path: str | Path, now: dt.datetime | None = None) -> CheckResult:
+    """Every problem with the declaration at ``path``, one line each."""
+    path = Path(path)
+    data = _read(path)
+    errors = validate(data)
+    if errors:
+        return CheckResult(None, tuple(errors))
+    findings: list[str] = []
+    disclosure = data.get("vulnerability_disclosure") or {}
+    txt_path = disclosure.get("security_txt")
+    if txt_path:
+        target = (path.parent / txt_path).resolve()
+        try:
+            text = target.read_text(encoding="utf-8", errors="replace")
+        except OSError as err:
+            msg = f"vulnerability_disclosure.security_txt: cannot read {txt_path} ({err.strerror})"
+            return CheckResult(None, (f"{msg}; give a path relative to the declaration",))
+        parsed = parse_security_txt(text, now)
+        _attach(data, txt_path, parsed)
+        findings.extend(f"security.txt {txt_path}: {p}" for p in parsed.problems)
+    return CheckResult(data, (), tuple(findings))
+
+
+def validate(data: Any) -> list[str]:
+    """Schema and catalogue problems of already-parsed declaration data, one line each."""
+    validator = Draft202012Validator(schema(), format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    out = [_describe(e) for e in errors]
+    if not out and isinstance(data, dict):
+        out.extend(_unknown_statements(data.get("statements") or {}))
+    return list(dict.fromkeys(out))
+
+
+def _read(path: Path) -> Any:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(
+                f"declaration {path.name} is larger than 1 MiB", hint="is it the right file?"
+            )
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"declaration {path} does not exist", hint="check the path") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(
+            f"declaration {path} cannot be read: {err}", hint="give a UTF-8 YAML or JSON file"
+        ) from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as err:
+        where = getattr(err, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise InputError(
+            f"declaration {path.name} is not valid YAML/JSON{line}",
+            hint="fix the syntax (`assay declaration init` writes a valid template)",
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(
+            f"declaration {path.name} must be a mapping of sections, not {type(data).__name__}",
+            hint="start from `assay declaration init`",
+        )
+    normalised: dict[str, Any] = _plain(data)
+    return normalised
+
+
+def _plain(value: Any) -> Any:
+    """YAML dates and datetimes as ISO strings, so the result is JSON-ready."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _describe(err: ValidationError) -> str:
+    path = _dotted(err.absolute_path)
+    where = path or "(top level)"
+    node: dict[str, Any] = dict(err.schema) if isinstance(err.schema, dict) else {}
+    props: dict[str, Any] = node.get("properties") or {}
+    hint = node.get("x-hint")
+    kind = err.validator
+    if kind == "required":
+        field = str(err.message).split("'")[1]
+        full = f"{path}.{field}" if path else field
+        return f"{full}: is required; add it"
+    if kind == "additionalProperties":
+        allowed = ", ".join(sorted(props))
+        instance: Any = err.instance
+        extra = [str(x) for x in instance if x not in props]
+        full = ", ".join(f"{path}.{x}" if path else x for x in extra)
+        return f"{full}: unknown field; check the spelling (allowed here: {allowed})"
+    if kind == "propertyNames":
+        return f"{where}.{err.instance}: is not {hint or 'an allowed name'}"
+    got = _got(err.instance)
+    if kind == "type":
+        return f"{where}: must be {hint or _article(err.validator_value)} (got {got})"
+    if kind in ("enum", "const"):
+        value: Any = err.validator_value
+        options = list(value) if kind == "enum" else [value]
+        expected = hint or "one of " + ", ".join(map(str, options))
+        return f"{where}: must be {expected} (got {got})"
+    if kind in ("pattern", "format"):
+        return f"{where}: must be {hint or err.validator_value} (got {got})"
+    if kind == "minimum":
+        return (
+            f"{where}: must be {hint or 'a number'} of at least {err.validator_value} (got {got})"
+        )
+    if kind in ("minItems", "minLength"):
+        return f"{where}: must not be empty"
+    return f"{where}: {err.message}"
+
+
+def _unknown_statements(statements: dict[str, Any]) -> list[str]:
+    from assay.norms.catalog import load_catalog  # lazy: the catalogue is only needed here
+
+    known = {r.uid for r in load_catalog().requirements()}
+    return [
+        f"statements.{key}: no such requirement; see `assay norms list` for the ids"
+        for key in statements
+        if key not in known
+    ]
+
+
+def _attach(data: dict[str, Any], txt_path: str, parsed: SecurityTxt) -> None:
+    disclosure = data.setdefault("vulnerability_disclosure", {})
+    for key, value in parsed.to_disclosure().items():
+        disclosure.setdefault(key, value)
+    data["_security_txt"] = {
+        "path": txt_path,
+        "signed": parsed.signed,
+        "problems": list(parsed.problems),
+        "warnings": list(parsed.warnings),
+    }
+
+
+def _dotted(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _got(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _article(kind: Any) -> str:
+    names = {"string": "text", "integer": "a whole number", "boolean": "true or false"}
+    names.update({"array": "a list", "object": "a mapping", "number": "a number"})
+    return names.get(str(kind), str(kind))
