@@ -1,0 +1,96 @@
+"""The ``binary-signature`` cataloger: components from version strings inside binaries."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from assay.catalog.binary.engine import Hit, SignatureEngine
+from assay.catalog.binary.signatures import Signature, load_signatures
+from assay.catalog.interface import CatalogResult
+from assay.extract.rootfs import FileEntry, RootFS
+from assay.model.component import Component
+from assay.model.problem import Problem
+
+NAME = "binary-signature"
+MIN_SIZE = 64  # smaller files cannot hold a version string worth trusting
+MAX_SIZE = 64 * 1024 * 1024  # larger files are skipped (and said so)
+
+
+class BinaryCataloger:
+    """Finds products by byte signatures in the files their globs name.
+
+    The signature data is loaded and compiled once, in the constructor; ``parse`` reads a
+    file once and runs all signatures over it in a single pass.
+    """
+
+    name = NAME
+
+    def __init__(
+        self,
+        signatures: list[Signature] | None = None,
+        *,
+        signature_file: Path | None = None,
+        backend: str = "auto",
+        max_size: int = MAX_SIZE,
+    ) -> None:
+        self.signatures = signatures if signatures is not None else load_signatures(signature_file)
+        self.engine = SignatureEngine(self.signatures, backend=backend)
+        self.max_size = max_size
+
+    def wants(self, entry: FileEntry) -> bool:
+        """Regular files of a plausible size whose path some signature's globs take."""
+        return (
+            stat.S_ISREG(entry.mode)
+            and entry.size >= MIN_SIZE
+            and self.engine.wants_path(entry.path)
+        )
+
+    def parse(self, rootfs: RootFS, entry: FileEntry) -> CatalogResult:
+        result = CatalogResult()
+        if entry.size > self.max_size:
+            result.problems.append(
+                Problem(
+                    stage="catalog",
+                    path=entry.path,
+                    message=f"{entry.size} bytes is over the binary-signature limit "
+                    f"of {self.max_size} bytes; not scanned",
+                    resolution="raise the cataloger's max_size to scan it",
+                )
+            )
+            return result
+        try:
+            data = rootfs.read_bytes(entry.path, limit=self.max_size)
+        except OSError as exc:
+            result.problems.append(
+                Problem("catalog", entry.path, f"cannot read file: {exc.strerror}", "skipped")
+            )
+            return result
+        if data is None:
+            return result
+        result.components.extend(
+            component_for(hit, entry.path) for hit in self.engine.scan(data, entry.path)
+        )
+        return result
+
+    def scan_bytes(self, data: bytes, path: str) -> list[Component]:
+        """Components from bytes already in memory (e.g. a kernel the extractor unpacked)."""
+        return [component_for(hit, path) for hit in self.engine.scan(data, path)]
+
+
+def component_for(hit: Hit, path: str) -> Component:
+    sig = hit.signature
+    return Component(
+        name=sig.name,
+        version=hit.version,
+        type=sig.type,
+        purl=sig.purl_for(hit.version),
+        cpe=sig.cpe_for(hit.version),
+        found_by=(NAME,),
+        locations=(path,),
+        properties=(
+            ("evidence", hit.excerpt),
+            ("evidence.offset", hex(hit.offset)),
+            ("signature", sig.id),
+        ),
+    )
