@@ -1,0 +1,71 @@
+"""Read a VEX or advisory file of any supported format; recognise the format from its content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from assay.errors import InputError
+from assay.present.vex.csaf_import import import_csaf
+from assay.present.vex.cyclonedx import import_cyclonedx_vex
+from assay.present.vex.model import VexStatement
+from assay.present.vex.openvex import import_openvex
+
+MAX_BYTES = 64 * 1024 * 1024
+FORMATS = ("csaf", "openvex", "cyclonedx")
+
+
+def detect_format(doc: Any) -> str:
+    """``csaf``, ``openvex`` or ``cyclonedx``; ``InputError`` when it is none of them."""
+    if isinstance(doc, dict):
+        if isinstance(doc.get("document"), dict) and "csaf_version" in doc["document"]:
+            return "csaf"
+        if "openvex" in str(doc.get("@context", "")):
+            return "openvex"
+        if doc.get("bomFormat") == "CycloneDX":
+            return "cyclonedx"
+    raise InputError(
+        "not a VEX document: $: expected CSAF (document.csaf_version), OpenVEX (@context) "
+        "or CycloneDX (bomFormat)",
+        hint="give a CSAF 2.0, OpenVEX or CycloneDX JSON file",
+    )
+
+
+def read_json(path: Path) -> Any:
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror}", hint="check the path") from err
+    if size > MAX_BYTES:
+        raise InputError(f"{path} is {size} bytes, over the {MAX_BYTES}-byte limit for VEX files")
+    try:
+        return json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        where = (
+            f"line {err.lineno} column {err.colno}"
+            if isinstance(err, json.JSONDecodeError)
+            else "encoding"
+        )
+        raise InputError(
+            f"{path} is not JSON ({where}): {err}", hint="give a JSON VEX/CSAF file"
+        ) from err
+
+
+def import_vex(doc: Any, *, strict: bool = True) -> list[VexStatement]:
+    """Statements of a parsed CSAF, OpenVEX or CycloneDX document (format detected)."""
+    fmt = detect_format(doc)
+    if fmt == "csaf":
+        return import_csaf(doc, strict=strict)
+    if fmt == "openvex":
+        return import_openvex(doc)
+    return import_cyclonedx_vex(doc)
+
+
+def load_vex(path: Path, *, strict: bool = True) -> list[VexStatement]:
+    """Read a file and import it; errors name the file and the offending field's JSON path."""
+    doc = read_json(path)
+    try:
+        return import_vex(doc, strict=strict)
+    except InputError as err:
+        raise InputError(f"{path.name}: {err.message}", hint=err.hint) from err
