@@ -126,13 +126,16 @@ def _dropbear(view: ImageView, want: str) -> tuple[int, list[Evidence]]:
         values = {k: sec.get(k) for k in keys}
         if any(v is not None and is_false(v.value) for v in values.values()):
             continue  # one of them switches it off
+        port = sec.get("Port")
+        iface = sec.get("Interface")
+        listen = f"dropbear listens on port {port.value if port else '22'}"
+        listen += f" of interface {iface.value}" if iface else " on all interfaces"
         for key, value in values.items():
             if value is not None:
-                out.append(
-                    view.evidence("/etc/config/dropbear", value.line, value.text, f"{key} on")
-                )
+                note = f"{key} on; {listen}"
+                out.append(view.evidence("/etc/config/dropbear", value.line, value.text, note))
             else:
-                note = f"{key} not set: dropbear's default is on"
+                note = f"{key} not set: dropbear's default is on; {listen}"
                 out.append(view.evidence("/etc/config/dropbear", sec.line, "", note))
     return 1, out
 

@@ -51,6 +51,7 @@ def test_dropbear_allows_root_password_login(findings: dict[str, Finding]) -> No
     lines = {(e.line, e.excerpt) for e in f.evidence if e.path == "/etc/config/dropbear"}
     assert (2, "option PasswordAuth 'on'") in lines
     assert (3, "option RootPasswordAuth 'on'") in lines
+    assert all("listens on port 22 on all interfaces" in e.note for e in f.evidence)
     assert findings["services.ssh-password-auth"].verdict == Verdict.FAIL
 
 

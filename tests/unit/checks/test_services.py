@@ -59,6 +59,12 @@ def test_telnet_from_inittab_rcs_inetd_xinetd_and_systemd(tree: Tree) -> None:
                 "\tserver = /usr/sbin/in.telnetd\n\tdisable = no\n}\n"
             )
         },
+        "rc.d": {
+            "/etc/init.d/telnet": RC_COMMON
+            + "USE_PROCD=1\nstart_service() {\n\tprocd_open_instance\n"
+            + "\tprocd_set_param command /usr/sbin/telnetd -F -l /bin/login.sh\n}\n",
+            "/etc/rc.d/S50telnet": "->../init.d/telnet",
+        },
         "systemd": {
             "/lib/systemd/system/telnetd.service": "[Service]\nExecStart=/usr/sbin/telnetd -F\n",
             "/etc/systemd/system/multi-user.target.wants/telnetd.service": (

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from assay.extract.rootfs import RootFS
 
 _TOKEN_SPLIT = re.compile(r"[\s;&|()`'\"=<>{}]+")
-_TEST_FLAGS = {"-x", "-f", "-e", "-d", "-s", "-L", "-h", "which", "type", "command"}
+_TEST_FLAGS = {
+    "-x",
+    "-f",
+    "-e",
+    "-d",
+    "-s",
+    "-L",
+    "-h",
+    "-v",
+    "which",
+    "type",
+}  # [ -x P ], command -v P
 _STOP_WORDS = re.compile(
     r"\b(service_stop|killall|kill|pidof|pgrep|start-stop-daemon\s+-K|--stop|procd_kill)\b"
 )
