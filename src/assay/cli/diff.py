@@ -1,0 +1,76 @@
+"""``assay diff OLD NEW``: what changed between two firmware assessments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from assay.diff import diff_assessments, render_text
+from assay.errors import InputError
+
+MAX_BYTES = 256 * 1024 * 1024
+
+
+def load_assessment(path: Path) -> dict[str, Any]:
+    """An ``assessment.json`` (or a scan output directory holding one), or an image to scan."""
+    if path.is_dir() and (path / "assessment.json").is_file():
+        path = path / "assessment.json"
+    if not path.is_file():
+        raise InputError(f"{path} does not exist", hint="give an assessment.json or an image")
+    with path.open("rb") as fh:
+        head = fh.read(1).lstrip()
+    if head in (b"{", b""):
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(f"{path} is larger than {MAX_BYTES} bytes")
+        try:
+            data = json.loads(path.read_bytes())
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise InputError(
+                f"{path} is not valid JSON: {err}",
+                hint="give the assessment.json that `assay scan` wrote",
+            ) from err
+        if not isinstance(data, dict) or "components" not in data:
+            raise InputError(
+                f"{path} is not an assessment: $.components is missing",
+                hint="give the assessment.json that `assay scan` wrote",
+            )
+        return data
+    return _scan(path)
+
+
+def _scan(image: Path) -> dict[str, Any]:
+    """Scan an image with the pipeline (when the pipeline offers ``assess``)."""
+    import tempfile
+
+    from assay import pipeline
+
+    assess = getattr(pipeline, "assess", None)
+    if assess is None:
+        raise InputError(
+            f"{image} is not an assessment.json and this build cannot scan images here",
+            hint=f"run `assay scan {image} --out DIR` and diff DIR/assessment.json",
+        )
+    with tempfile.TemporaryDirectory(prefix="assay-diff-") as work:
+        result = assess(image, pipeline.ScanOptions(work_dir=Path(work)))
+        data: dict[str, Any] = result.assessment.to_dict()
+        return data
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
+def command(old: Path, new: Path, as_json: bool) -> None:
+    """Compare two firmware versions: components added, removed, up- or downgraded;
+    vulnerabilities fixed and introduced; checks and verdicts that changed.
+
+    OLD and NEW are assessment.json files (or `assay scan` output directories)."""
+    result = diff_assessments(load_assessment(old), load_assessment(new))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    render_text(result, Console(soft_wrap=True))

@@ -1,0 +1,36 @@
+"""``assay diff`` on the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from test_diff import _upgraded
+
+from assay.cli.diff import command
+
+
+def test_cli_text_and_json(wr703n: dict[str, Any], mr3020: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(json.dumps(wr703n))
+    out_dir = tmp_path / "scan-out"
+    out_dir.mkdir()
+    (out_dir / "assessment.json").write_text(json.dumps(_upgraded(wr703n)))
+    runner = CliRunner()
+    res = runner.invoke(command, [str(tmp_path / "a.json"), str(out_dir), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["summary"]["fixed"] == 1 and data["summary"]["removed"] == 1
+    (tmp_path / "b.json").write_text(json.dumps(mr3020))
+    res = runner.invoke(command, [str(tmp_path / "a.json"), str(tmp_path / "b.json")])
+    assert res.exit_code == 0, res.output
+    assert "TL-MR3020" in res.output and "81 unchanged" in res.output
+
+
+def test_cli_rejects_what_is_not_an_assessment(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": 1}')
+    res = CliRunner().invoke(command, [str(bad), str(bad)])
+    assert res.exit_code != 0
+    assert "$.components is missing" in str(res.exception)
