@@ -50,17 +50,25 @@ def product_key(document: dict[str, Any]) -> ProductKey:
         ).strip()
     )
     target = _mapping(document.get("target"))
+    manufacturer, model = _clean(manufacturer), _clean(model)
     return ProductKey(
         manufacturer=manufacturer.strip()[:200],
-        name=(decl.text(declaration, "product") or model).strip()[:300],
+        name=_clean(decl.text(declaration, "product") or model)[:300],
         model=model.strip()[:200],
-        hardware_version=(
+        hardware_version=_clean(
             decl.text(declaration, "hardware_version")
             or str(identity.get("hardware_version") or "")
-        ).strip()[:100],
-        firmware_version=(firmware or str(target.get("sha256") or "")[:12] or "unknown")[:200],
+        )[:100],
+        firmware_version=_clean(firmware or str(target.get("sha256") or "")[:12] or "unknown")[
+            :200
+        ],
     )
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _clean(text: str) -> str:
+    """Strip NUL bytes (not storable in PostgreSQL) and surrounding space."""
+    return text.replace("\x00", "").strip()

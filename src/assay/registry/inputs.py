@@ -32,8 +32,14 @@ def parse_declaration(data: bytes, name: str) -> dict[str, Any]:
             f"{name}: a declaration must be a mapping of fields, not {type(content).__name__}",
             "start from `assay declaration init`",
         )
-    _validate(content, name)
-    return json.loads(json.dumps(content, default=str))  # type: ignore[no-any-return]
+    plain: dict[str, Any] = json.loads(json.dumps(content, default=_iso))  # YAML dates -> text
+    _validate(plain, name)
+    return plain
+
+
+def _iso(value: Any) -> str:
+    iso = getattr(value, "isoformat", None)
+    return str(iso()) if callable(iso) else str(value)
 
 
 def _validate(content: dict[str, Any], name: str) -> None:

@@ -122,7 +122,7 @@ class Registry(Queries):
             self._event(session, product.id, "registered", f"{key.manufacturer} {key.name}")
         product.name = key.name
         target = _mapping(document.get("target"))
-        sha = str(target.get("sha256") or "")[:64]
+        sha = _s(target.get("sha256"), 64)
         firmware = session.scalar(
             select(t.Firmware).where(
                 t.Firmware.product_id == product.id,
@@ -135,7 +135,7 @@ class Registry(Queries):
             firmware = t.Firmware(
                 product_id=product.id,
                 version=key.firmware_version,
-                file_name=str(target.get("name") or "")[:500],
+                file_name=_s(target.get("name"), 500),
                 sha256=sha,
                 size=int(target.get("size") or 0),
                 created=now,
@@ -207,8 +207,8 @@ class Registry(Queries):
         row = t.AssessmentRow(
             firmware_id=firmware_id,
             declaration_id=declaration_id,
-            tool_version=str(_mapping(document.get("tool")).get("version") or "")[:50],
-            assessed=str(document.get("created") or "")[:40],
+            tool_version=_s(_mapping(document.get("tool")).get("version"), 50),
+            assessed=_s(document.get("created"), 40),
             stored=_now(),
             level=level,
             kev_count=kev,
@@ -222,7 +222,7 @@ class Registry(Queries):
 
     @staticmethod
     def _event(session: Session, product_id: int, kind: str, detail: str) -> None:
-        session.add(t.Event(product_id=product_id, at=_now(), kind=kind, detail=detail[:2000]))
+        session.add(t.Event(product_id=product_id, at=_now(), kind=kind, detail=_s(detail, 2000)))
 
     @staticmethod
     def _free_slug(session: Session, table: Any, slug: str) -> str:
@@ -290,41 +290,41 @@ def _children(
     rows: list[Any] = [
         t.ComponentRow(
             assessment_id=assessment_id,
-            name=str(c.get("name") or "")[:300],
-            version=str(c.get("version") or "")[:200],
-            type=str(c.get("type") or "")[:50],
-            purl=str(c.get("purl") or ""),
-            cpe=str(c.get("cpe") or ""),
+            name=_s(c.get("name"), 300),
+            version=_s(c.get("version"), 200),
+            type=_s(c.get("type"), 50),
+            purl=_s(c.get("purl")),
+            cpe=_s(c.get("cpe")),
         )
         for c in _dicts(document.get("components"))
     ]
     rows += [
         t.FindingRow(
             assessment_id=assessment_id,
-            check=str(f.get("check") or "")[:200],
-            verdict=str(f.get("verdict") or "")[:30],
-            severity=str(f.get("severity") or "")[:30],
-            title=str(f.get("title") or ""),
+            check=_s(f.get("check"), 200),
+            verdict=_s(f.get("verdict"), 30),
+            severity=_s(f.get("severity"), 30),
+            title=_s(f.get("title")),
         )
         for f in _dicts(document.get("findings"))
     ]
     rows += [
         t.VerdictRow(
             assessment_id=assessment_id,
-            norm=str(v.get("norm") or "")[:100],
-            requirement=str(v.get("requirement") or "")[:100],
-            verdict=str(v.get("verdict") or "")[:30],
-            title=str(v.get("title") or ""),
-            reason=str(v.get("reason") or ""),
+            norm=_s(v.get("norm"), 100),
+            requirement=_s(v.get("requirement"), 100),
+            verdict=_s(v.get("verdict"), 30),
+            title=_s(v.get("title")),
+            reason=_s(v.get("reason")),
         )
         for v in _dicts(document.get("verdicts"))
     ]
     rows += [
         t.VulnerabilityRow(
             assessment_id=assessment_id,
-            vuln_id=str(v.get("id") or "")[:100],
-            component=str(v.get("component") or ""),
-            severity=str(v.get("severity") or "")[:20],
+            vuln_id=_s(v.get("id"), 100),
+            component=_s(v.get("component")),
+            severity=_s(v.get("severity"), 20),
             cvss_score=_num(v.get("cvss_score")),
             kev=bool(v.get("kev")),
             epss=_num(v.get("epss")),
@@ -332,6 +332,12 @@ def _children(
         for v in vulns
     ]
     return rows
+
+
+def _s(value: Any, limit: int | None = None) -> str:
+    """A string fit for any database: NUL bytes (hostile images have them) removed, bounded."""
+    text = "" if value is None else str(value).replace("\x00", "")
+    return text[:limit] if limit else text
 
 
 def _num(value: Any) -> float | None:

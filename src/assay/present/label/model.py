@@ -9,6 +9,17 @@ from typing import Any
 LABEL_SCHEMA_VERSION = "1.0.0"
 
 
+def join_names(*names: str) -> str:
+    """Names joined by spaces, dropping one that another contains ("Acme", "Acme Plug")."""
+    parts: list[str] = []
+    for name in (n.strip() for n in names):
+        if not name or any(name.lower() in p.lower() for p in parts):
+            continue
+        parts = [p for p in parts if p.lower() not in name.lower()]
+        parts.append(name)
+    return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class Fact:
     """A yes/no fact; ``value`` is None when the evidence does not decide it."""
@@ -75,11 +86,7 @@ class Label:
     @property
     def title(self) -> str:
         """Manufacturer, product and model as one line, without repeats."""
-        parts: list[str] = []
-        for part in (self.manufacturer, self.product, self.model):
-            if part and not any(part.lower() in p.lower() for p in parts):
-                parts.append(part)
-        return " ".join(parts) or "Unnamed product"
+        return join_names(self.manufacturer, self.product, self.model) or "Unnamed product"
 
     def support_text(self) -> str:
         if self.support_until is None:

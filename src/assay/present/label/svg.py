@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 import segno
 
-from assay.present.label.model import Label
+from assay.present.label.model import Label, join_names
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent),
@@ -46,7 +46,9 @@ def _lines(text: str, width: int, count: int) -> list[str]:
 
 
 def _row(name: str, value: str, fill: str, y: int) -> dict[str, object]:
-    return {"name": name, "value": value, "fill": fill, "y": y, "width": 30 + 17 * len(value)}
+    size = 22 if len(value) <= 4 else 17  # "UNKNOWN" in a smaller pill leaves room for the name
+    width = 30 + (17 if size == 22 else 13) * len(value)
+    return {"name": name, "value": value, "fill": fill, "y": y, "width": width, "size": size}
 
 
 def _yes_no(value: bool | None, good: bool) -> tuple[str, str]:
@@ -59,15 +61,15 @@ def render_svg(label: Label) -> str:
     """The label as a standalone SVG document."""
     title_lines = _lines(_product_line(label), 24, 2)
     y_sub = 146 + 34 * len(title_lines)
-    subtitle = " \u00b7 ".join(
-        p
-        for p in (
+    sub_lines = [
+        _lines(text, 40, 1)[0]
+        for text in (
             f"Hardware {label.hardware_version}" if label.hardware_version else "",
             f"Firmware {label.firmware_version}" if label.firmware_version else "",
         )
-        if p
-    )
-    y_box = y_sub + 22
+        if text
+    ]
+    y_box = y_sub + 26 * max(0, len(sub_lines) - 1) + 22
     if label.status == "SUPPORTED":
         box = ("SECURITY UPDATES UNTIL", _date(label), GREEN, "#e6f4ea", 46)
     elif label.status == "EXPIRED":
@@ -100,7 +102,7 @@ def render_svg(label: Label) -> str:
         stars=[i < level for i in range(4)],
         manufacturer=_lines(label.manufacturer or "Manufacturer not declared", 34, 1)[0],
         title_lines=title_lines,
-        subtitle=_lines(subtitle, 40, 1)[0],
+        sub_lines=sub_lines,
         y_sub=y_sub,
         y_box=y_box,
         box_heading=box[0],
@@ -129,9 +131,5 @@ def _date(label: Label) -> str:
 
 
 def _product_line(label: Label) -> str:
-    """Product and model (the manufacturer has its own line), without repeating words."""
-    parts: list[str] = []
-    for part in (label.product, label.model):
-        if part and not any(part.lower() in p.lower() for p in parts):
-            parts.append(part)
-    return " ".join(parts) or "Unnamed product"
+    """Product and model (the manufacturer has its own line)."""
+    return join_names(label.product, label.model) or "Unnamed product"

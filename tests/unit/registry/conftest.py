@@ -1,0 +1,126 @@
+"""Registry fixtures: every test runs against SQLite AND a real PostgreSQL server.
+
+The PostgreSQL server comes from ``scripts/pg-ensure.sh`` (installs Debian's postgresql if
+missing, starts a cluster on 127.0.0.1, creates the test user and database), or from
+``ASSAY_TEST_PG_URL`` when set. Each test gets an empty schema.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from assay.registry import Registry
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get("ASSAY_TEST_PG_URL", "").strip()
+    if url:
+        return url
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "pg-ensure.sh")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"scripts/pg-ensure.sh could not start PostgreSQL: {done.stderr[-1500:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty registry database: a SQLite file, or the PostgreSQL test database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    url: str = request.getfixturevalue("postgres_url")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def registry(registry_url: str) -> Iterator[Registry]:
+    reg = Registry.open(registry_url)
+    yield reg
+    reg.close()
+
+
+def make_document(
+    manufacturer: str = "Acme",
+    model: str = "AC-1",
+    firmware: str = "1.0",
+    sha: str = "a" * 64,
+    kev: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A small document in the shape of ``Assessment.to_dict()`` (crafted input)."""
+    doc: dict[str, Any] = {
+        "schema_version": "1.0.0",
+        "tool": {"name": "assay", "version": "0.1.0"},
+        "created": "2026-11-20T10:00:00+00:00",
+        "target": {"name": f"{model}-{firmware}.bin", "kind": "image", "sha256": sha, "size": 42},
+        "identity": {"os_name": "OpenWrt", "os_version": "12.09"},
+        "components": [
+            {"name": "busybox", "version": "1.19.4", "purl": "pkg:generic/busybox@1.19.4"}
+        ],
+        "vulnerabilities": [
+            {
+                "id": "CVE-2014-0160",
+                "component": "openssl@1.0.1",
+                "severity": "high",
+                "cvss_score": 7.5,
+                "kev": kev,
+                "epss": 0.9,
+            }
+        ],
+        "findings": [
+            {
+                "check": "credentials.empty-password",
+                "verdict": "FAIL",
+                "severity": "high",
+                "title": "Accounts without a password",
+                "evidence": [],
+            }
+        ],
+        "verdicts": [
+            {
+                "norm": "en303645",
+                "requirement": "5.1-1",
+                "verdict": "FAIL",
+                "title": "No universal default passwords",
+                "reason": "root has no password",
+            }
+        ],
+        "declaration": {
+            "schema_version": "1",
+            "manufacturer": {"name": manufacturer, "contact": "mailto:info@example.com"},
+            "product": {
+                "name": f"{manufacturer} Router",
+                "model": model,
+                "hardware_version": "v1",
+                "firmware_version": firmware,
+            },
+            "support": {"end_date": "2030-06-30"},
+        },
+        "problems": [],
+        "facts": {},
+    }
+    doc.update(extra)
+    return doc

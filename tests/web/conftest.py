@@ -1,0 +1,125 @@
+"""Fixtures for the web tests: a real assessment of the bundled OpenWrt image, a registry with
+it, and a running ``assay serve``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assay import __version__
+from assay.extract.rootfs import RootFS
+from assay.registry.inputs import load_declaration
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+DECLARATION = ROOT / "data" / "declarations" / "openwrt-wr703n.sample.yaml"
+
+
+def real_assessment(image: Path, rootfs: RootFS, declaration: Path) -> dict[str, Any]:
+    """The assessment of the real image: ``assay.pipeline.assess`` when it exists, else the
+    landed stages (checks, norms) run on the real unpacked root filesystem."""
+    import assay.pipeline as pipeline
+
+    if hasattr(pipeline, "assess"):
+        work = image.parent / "scan-work"
+        options = pipeline.ScanOptions(work_dir=work, declaration=declaration)
+        result = pipeline.assess(image, options)
+        return getattr(result, "assessment", result).to_dict()  # type: ignore[no-any-return]
+    from assay.checks import run_checks
+    from assay.model.assessment import Assessment, Target
+    from assay.model.identity import Identity
+    from assay.norms.evaluate import evaluate
+
+    release = rootfs.read_text("/etc/openwrt_release") or ""
+    fields = dict(line.split("=", 1) for line in release.splitlines() if "=" in line)
+    version = fields.get("DISTRIB_RELEASE", "").strip("'\"")
+    data = image.read_bytes()
+    assessment = Assessment(
+        target=Target(image.name, "image", hashlib.sha256(data).hexdigest(), len(data)),
+        tool_version=__version__,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        identity=Identity(os_name="OpenWrt", os_version=version, os_id="openwrt"),
+        declaration=load_declaration(declaration),
+    )
+    assessment.findings = run_checks([rootfs], assessment)
+    assessment.verdicts = evaluate(assessment)
+    return assessment.to_dict()
+
+
+@pytest.fixture(scope="session")
+def wr703n_assessment(wr703n_image: Path, wr703n_rootfs: RootFS) -> dict[str, Any]:
+    return real_assessment(wr703n_image, wr703n_rootfs, DECLARATION)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def served_registry(
+    tmp_path_factory: pytest.TempPathFactory, wr703n_assessment: dict[str, Any]
+) -> Iterator[tuple[str, str]]:
+    """``assay serve`` on 127.0.0.1 with a SQLite registry holding the real assessment, filled
+    through ``assay registry add``; yields (base URL, product slug)."""
+    import json
+
+    folder = tmp_path_factory.mktemp("served")
+    (folder / "assessment.json").write_text(json.dumps(wr703n_assessment), encoding="utf-8")
+    env = {**os.environ, "ASSAY_HOME": str(folder / "home")}
+    env.pop("ASSAY_REGISTRY_URL", None)
+    added = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assay",
+            "registry",
+            "add",
+            str(folder / "assessment.json"),
+            "--declaration",
+            str(DECLARATION),
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert added.returncode == 0, added.stderr
+    slug = json.loads(added.stdout)["product_slug"]
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "assay", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                _out, err = server.communicate(timeout=5)
+                pytest.fail(f"assay serve did not start: {err.decode()[-2000:]}")
+            time.sleep(0.2)
+        yield base, slug
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
