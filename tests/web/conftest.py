@@ -58,6 +58,12 @@ def real_assessment(image: Path, rootfs: RootFS, declaration: Path) -> dict[str,
 
 
 @pytest.fixture(scope="session")
+def declaration_path() -> Path:
+    """The sample declaration for the bundled image (data/declarations)."""
+    return DECLARATION
+
+
+@pytest.fixture(scope="session")
 def wr703n_assessment(wr703n_image: Path, wr703n_rootfs: RootFS) -> dict[str, Any]:
     return real_assessment(wr703n_image, wr703n_rootfs, DECLARATION)
 
