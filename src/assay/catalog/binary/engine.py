@@ -132,10 +132,17 @@ class SignatureEngine:
                 found[rid] = m.end()
         return found
 
-    def scan(self, data: bytes, path: str, only: Iterable[int] | None = None) -> list[Hit]:
-        """What the signatures (all, or those at indices ``only``) find in one file."""
+    def scan(
+        self,
+        data: bytes,
+        path: str,
+        only: Iterable[int] | None = None,
+        check_format: bool = True,
+    ) -> list[Hit]:
+        """What the signatures (those whose globs take ``path``, or those at indices ``only``)
+        find in one file. ``check_format=False`` skips the ELF-only rule (for snippets)."""
         indices = set(self.applicable(path) if only is None else only)
-        if not data.startswith(ELF_MAGIC):
+        if check_format and not data.startswith(ELF_MAGIC):
             indices = {i for i in indices if self.signatures[i].formats == "any"}
         if not indices:
             return []
