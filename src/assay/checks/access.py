@@ -83,7 +83,8 @@ def _ssh(ctx: CheckContext, want: str) -> Outcome:
     evidence: list[Evidence] = []
     daemons = 0
     for view in ctx:
-        for found, ev in (_dropbear(view, want), _openssh(view, want)):
+        old_openssh = _openssh_before_7(ctx)
+        for found, ev in (_dropbear(view, want), _openssh(view, want, old_openssh)):
             daemons += found
             evidence += ev
     if daemons == 0:
@@ -140,7 +141,17 @@ def _dropbear(view: ImageView, want: str) -> tuple[int, list[Evidence]]:
     return 1, out
 
 
-def _openssh(view: ImageView, want: str) -> tuple[int, list[Evidence]]:
+def _openssh_before_7(ctx: CheckContext) -> str:
+    """The OpenSSH version when the catalog found one older than 7.0 (root login default yes)."""
+    for comp in ctx.components:
+        if comp.name.lower() in ("openssh", "openssh-server", "openssh-sshd", "sshd"):
+            m = re.match(r"(\d+)\.(\d+)", comp.version)
+            if m and (int(m.group(1)), int(m.group(2))) < (7, 0):
+                return comp.version
+    return ""
+
+
+def _openssh(view: ImageView, want: str, old_version: str) -> tuple[int, list[Evidence]]:
     if not view.boot.find(["sshd"]):
         return 0, []
     path = "/etc/ssh/sshd_config"
@@ -163,4 +174,7 @@ def _openssh(view: ImageView, want: str) -> tuple[int, list[Evidence]]:
     root = settings.get("permitrootlogin")
     if root and root[1] == "yes":
         out = [view.evidence(path, root[0], root[2], "root may log in with a password"), pw_ev]
+    elif root is None and old_version:
+        note = f"PermitRootLogin not set: OpenSSH {old_version} (before 7.0) defaults to yes"
+        out = [view.evidence(path, None, "", note), pw_ev]
     return 1, out

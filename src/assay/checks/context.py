@@ -53,7 +53,10 @@ class ImageView:
 
     def lines(self, path: str, limit: int = 1 << 20) -> list[tuple[int, str]]:
         """Numbered lines of a text file ([] when absent)."""
-        text = self.rootfs.read_text(path, limit=limit)
+        try:
+            text = self.rootfs.read_text(path, limit=limit)
+        except OSError:
+            return []
         return [] if text is None else list(enumerate(text.splitlines(), 1))
 
     def evidence(

@@ -54,11 +54,14 @@ def elf_facts(view: ImageView) -> list[ElfFacts]:
         for entry in view.entries:
             if not entry.is_file or entry.size < 52 or entry.path.endswith(".ko"):
                 continue
-            with entry.real.open("rb") as fh:
-                if fh.read(4) != b"\x7fELF":
-                    continue
-                fh.seek(0)
-                facts = _inspect(entry.path, entry.size, fh)
+            try:
+                with entry.real.open("rb") as fh:
+                    if fh.read(4) != b"\x7fELF":
+                        continue
+                    fh.seek(0)
+                    facts = _inspect(entry.path, entry.size, fh)
+            except OSError:  # unreadable (e.g. unpacked without permission): not judged
+                continue
             if facts is not None:
                 out.append(facts)
         return out

@@ -20,6 +20,15 @@ ASSIGN = re.compile(
     \s*(?:=|:|\s)\s*(?P<q>['"]?)(?P<value>[^'"\s#;]+)(?P=q)\s*$"""
 )
 UCI_WIFI_KEY = re.compile(r"""^\s*option\s+key\s+(?P<q>['"]?)(?P<value>[^'"\s#]+)(?P=q)\s*$""")
+# words that make a key a password *setting*, not a password (PASS_MAX_DAYS, PasswordAuth...)
+SETTING_WORDS = {
+    "max", "min", "days", "warn", "len", "length", "minlen", "maxlen", "file", "path", "dir",
+    "type", "mode", "enable", "enabled", "policy", "method", "algo", "algorithm", "hash", "cmd",
+    "command", "prompt", "age", "retry", "retries", "change", "expire", "expiry", "timeout",
+    "auth", "authentication", "required", "history", "format", "program", "helper", "backend",
+    "chars", "strength", "complexity", "empty", "encrypt", "encryption", "crypt",
+}  # fmt: skip
+KEY_PARTS = re.compile(r"[_.\-]|(?<=[a-z])(?=[A-Z])")
 NOT_SECRET = {
     "0", "1", "on", "off", "yes", "no", "true", "false", "none", "null", "nil", "disabled",
     "enabled", "required", "optional", "x", "*", "-", "md5", "sha256", "sha512", "des",
@@ -33,7 +42,10 @@ def vendor_defaults(ctx: CheckContext) -> Outcome:
         for entry in view.entries:
             if not _candidate(entry):
                 continue
-            data = view.rootfs.read_bytes(entry.path, limit=MAX_SIZE)
+            try:
+                data = view.rootfs.read_bytes(entry.path, limit=MAX_SIZE)
+            except OSError:
+                continue
             if not data or b"\0" in data[:4096] or data.startswith(b"#!"):
                 continue
             scanned += 1
@@ -72,6 +84,9 @@ def _secret_in(line: str, wireless: bool, chap: bool) -> str | None:
         return parts[2].strip("'\"") if len(parts) >= 3 and parts[2] not in ('""', "*") else None
     m = ASSIGN.match(line) or (UCI_WIFI_KEY.match(line) if wireless else None)
     if m is None:
+        return None
+    key = m.groupdict().get("key") or ""
+    if any(part.lower() in SETTING_WORDS for part in KEY_PARTS.split(key)):
         return None
     value = m.group("value")
     if value.lower() in NOT_SECRET or value[0] in "$%<`/{[(@" or value.isdigit() and len(value) < 3:

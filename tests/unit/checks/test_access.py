@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from checks_helpers import Tree, run
 
+from assay.checks import CheckContext, get_check
 from assay.model.check import Verdict
+from assay.model.component import Component
 
 RC = "#!/bin/sh /etc/rc.common\nSTART=50\n"
 UHTTPD = {
@@ -85,6 +87,12 @@ def test_openssh_config(tree: Tree) -> None:
     f = run("services.ssh-root-login", yes)
     assert f.verdict == Verdict.FAIL
     assert f.evidence[0].excerpt == "PermitRootLogin yes"
+    unset = tree(unit | {"/etc/ssh/sshd_config": "Port 22\n"})
+    assert run("services.ssh-root-login", unset).verdict == Verdict.PASS  # 7.0+: keys only
+    old = CheckContext(rootfs=[unset], components=[Component("openssh", "6.6p1")])
+    f = get_check("services.ssh-root-login").run(old)
+    assert f.verdict == Verdict.FAIL
+    assert "OpenSSH 6.6p1 (before 7.0) defaults to yes" in f.evidence[0].note
     keys_only = tree(unit | {"/etc/ssh/sshd_config": "PasswordAuthentication no\n"})
     assert run("services.ssh-root-login", keys_only).verdict == Verdict.PASS
     assert run("services.ssh-password-auth", keys_only).verdict == Verdict.PASS

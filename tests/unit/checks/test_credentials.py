@@ -152,5 +152,17 @@ def test_vendor_default_credentials(tree: Tree) -> None:
         ("/etc/nvram.default", 3),
     ]
     assert f.evidence[0].excerpt == "http_passwd=ad***"  # masked in the report
-    clean = tree({"/etc/config/dropbear": "config dropbear\n\toption PasswordAuth 'on'\n"})
+    clean = tree(
+        {
+            "/etc/config/dropbear": "config dropbear\n\toption PasswordAuth 'on'\n",
+            # password *settings* are not passwords
+            "/etc/login.defs": "PASS_MAX_DAYS 99999\nPASS_MIN_LEN 5\nENCRYPT_METHOD SHA512\n",
+            "/etc/ssh/sshd_config": "PasswordAuthentication yes\nPermitEmptyPasswords no\n",
+            "/etc/init.d/setpw": "#!/bin/sh\npassword=admin\n",  # scripts are not config
+        }
+    )
     assert run("credentials.vendor-defaults", clean).verdict == Verdict.PASS
+    ppp = tree({"/etc/ppp/chap-secrets": "# client server secret\nisp-user * s3cr3t *\n"})
+    f = run("credentials.vendor-defaults", ppp)
+    assert f.verdict == Verdict.FAIL
+    assert f.evidence[0].excerpt == "isp-user * s3**** *"

@@ -54,7 +54,10 @@ def scan_keys(rootfs: RootFS, entries: tuple[FileEntry, ...]) -> list[KeyItem]:
             if KEY_NAMES.search(name):
                 items.append(KeyItem("placeholder", entry.path, None, note="empty file"))
             continue
-        data = rootfs.read_bytes(entry.path)
+        try:
+            data = rootfs.read_bytes(entry.path)
+        except OSError:
+            continue
         if data is None:
             continue
         if b"-----BEGIN " in data:
