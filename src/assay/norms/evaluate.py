@@ -4,6 +4,8 @@ Fail closed: a leaf with no evidence yields INCONCLUSIVE, NEEDS_DECLARATION or N
 never PASS. ``all_of`` passes only when every child passes (NOT_APPLICABLE children are
 neutral); ``any_of`` passes when one child passes, fails only when every child fails, and
 otherwise reports its first undecided child (so the data's order says what to ask for).
+A manufacturer's own statement that a requirement is not met makes it FAIL whatever else
+the tree says.
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ class _Context:
         return self._memo[req.uid]
 
     def _decide(self, req: Requirement) -> Outcome:
+        own = self._statement(req)
+        if own.verdict == Verdict.FAIL:  # the manufacturer's own "not met" settles it
+            return own
         if req.applies_if is not None:
             cond = self.node(req.applies_if, req)
             if cond.verdict in (Verdict.FAIL, Verdict.NOT_APPLICABLE):
