@@ -1,0 +1,278 @@
+"""Writing feed items into the store inside one transaction (see ``assay.vulns.store``).
+
+Precedence inside one source: the copy with the newest ``modified`` wins; equal content is
+no change. KEV entries change a CVE when they are new or differ. EPSS scores are kept for
+every CVE, but a CVE counts as *changed* only when its exploitation band used by the priority
+(see ``assay.vulns.priority``) changes — daily EPSS drift would otherwise mark everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assay.vulns.feeds import read_path
+from assay.vulns.priority import EPSS_LIKELY
+from assay.vulns.records import Advisory, EpssScore, FeedInfo, Item, KevEntry, Skipped
+
+BATCH = 4000
+PARALLEL_BYTES = 8 * 1024 * 1024  # compressed input above which two workers read in parallel
+MAX_SKIPPED_KEPT = 200
+
+
+@dataclass
+class FeedReport:
+    path: str
+    format: str
+    timestamp: str
+    records: int = 0
+    changed: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``skipped`` lists (id, reason, where) of malformed records."""
+
+    revision: int = 0
+    feeds: list[FeedReport] = field(default_factory=list)
+    changed: set[str] = field(default_factory=set)
+    skipped: list[Skipped] = field(default_factory=list)
+    skipped_total: int = 0
+    records: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.records} records read from {len(self.feeds)} feed document(s); "
+            f"{len(self.changed)} ids changed; {self.skipped_total} malformed records skipped; "
+            f"store revision {self.revision}"
+        )
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An advisory serialised for the ``record`` table (made in a worker process)."""
+
+    id: str
+    source: str
+    modified: str
+    digest: str
+    row: tuple[str | None, ...]
+    cpe_keys: frozenset[tuple[str, str, str]]
+    purl_keys: frozenset[tuple[str, str]]
+    aliases: tuple[str, ...]
+
+
+def prepare(adv: Advisory) -> Prepared:
+    config = _dumps(adv.configurations) if adv.configurations else ""
+    affected = _dumps(adv.affected) if adv.affected else ""
+    payload = _dumps(adv.payload)
+    aliases = _dumps(list(adv.aliases)) if adv.aliases else ""
+    digest = hashlib.blake2b(
+        "\x00".join((config, affected, payload, aliases)).encode(), digest_size=16
+    ).hexdigest()
+    row = (adv.id, adv.source, adv.modified, digest, config or None, affected or None, payload,
+           aliases or None)  # fmt: skip
+    return Prepared(
+        adv.id, adv.source, adv.modified, digest, row, adv.cpe_keys, adv.purl_keys, adv.aliases
+    )
+
+
+def _read_prepared(path: Path) -> list[tuple[Path, FeedInfo, list[Item | Prepared]]]:
+    """Worker: read every document of one path, advisories already serialised."""
+    out: list[tuple[Path, FeedInfo, list[Item | Prepared]]] = []
+    for doc in read_path(path):
+        items: list[Item | Prepared] = [
+            prepare(i) if isinstance(i, Advisory) else i for i in doc.items
+        ]
+        out.append((path, doc.info, items))
+    return out
+
+
+def _documents(paths: list[Path]) -> Iterator[tuple[Path, FeedInfo, Iterable[Item | Prepared]]]:
+    """Documents of all paths in order; big files are read by two worker processes."""
+    files = [p for p in paths if p.is_file()]
+    big = sum(p.stat().st_size for p in files) > PARALLEL_BYTES and len(files) == len(paths)
+    if not big or len(files) < 2 or (os.cpu_count() or 1) < 2:
+        for path in paths:
+            for doc in read_path(path):
+                yield path, doc.info, doc.items
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        for docs in pool.map(_read_prepared, files):
+            yield from docs
+
+
+class Importer:
+    def __init__(self, conn: sqlite3.Connection, progress: Callable[[str], None] | None) -> None:
+        self.conn = conn
+        self.progress = progress or (lambda _m: None)
+        self.known: dict[tuple[str, str], tuple[str, str]] = {}
+        self.in_db: set[tuple[str, str]] = set()
+        self.pending: dict[tuple[str, str], Prepared] = {}
+        self.report = ImportReport()
+        self.feeds: dict[tuple[str, str], FeedReport] = {}
+
+    def run(self, paths: list[Path]) -> ImportReport:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            fresh = self._load_known()
+            if fresh:  # building indexes once at the end is much faster than row by row
+                for name in ("cpe_idx_vp", "cpe_idx_id", "purl_idx_en", "purl_idx_id"):
+                    self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+            for path, info, items in _documents(paths):
+                self.progress(f"read {info.name}")
+                self._document(path, info, items)
+            self._flush()
+            if fresh:
+                from assay.vulns.store import INDEXES
+
+                for stmt in INDEXES.strip().split(";"):
+                    if stmt.strip():
+                        self.conn.execute(stmt)
+            self._finish()
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return self.report
+
+    def _load_known(self) -> bool:
+        for rid, source, modified, digest in self.conn.execute(
+            "SELECT id, source, modified, digest FROM record"
+        ):
+            self.known[(rid, source)] = (modified or "", digest or "")
+        self.in_db = set(self.known)
+        return not self.known
+
+    def _document(self, path: Path, info: FeedInfo, items: Iterable[Item | Prepared]) -> None:
+        records = changed = skipped = 0
+        newest = ""
+        for item in items:
+            records += 1
+            if isinstance(item, Advisory | Prepared):
+                prep = prepare(item) if isinstance(item, Advisory) else item
+                changed += self._advisory(prep)
+                newest = max(newest, prep.modified)
+            elif isinstance(item, KevEntry):
+                changed += self._kev(item)
+                newest = max(newest, item.date_added)
+            elif isinstance(item, EpssScore):
+                changed += self._epss(item)
+            elif isinstance(item, Skipped):
+                records -= 1
+                skipped += 1
+                self.report.skipped_total += 1
+                if len(self.report.skipped) < MAX_SKIPPED_KEPT:
+                    self.report.skipped.append(item)
+            if len(self.pending) >= BATCH:
+                self._flush()
+        key = (str(path), info.format)
+        feed = self.feeds.get(key)
+        if feed is None:
+            feed = self.feeds[key] = FeedReport(str(path), info.format, "")
+            self.report.feeds.append(feed)
+        feed.timestamp = max(feed.timestamp, info.timestamp or newest)
+        feed.records += records
+        feed.changed += changed
+        feed.skipped += skipped
+        self.report.records += records
+
+    def _advisory(self, prep: Prepared) -> int:
+        key = (prep.id, prep.source)
+        old = self.known.get(key)
+        if old is not None and (old[1] == prep.digest or old[0] > prep.modified):
+            return 0  # the same, or we already hold a newer copy
+        self.known[key] = (prep.modified, prep.digest)
+        self.pending[key] = prep
+        self.report.changed.add(prep.id)
+        self.report.changed.update(a for a in prep.aliases if a.startswith("CVE-"))
+        return 1
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        replaced = [k for k in self.pending if k in self.in_db]
+        if replaced:
+            self.conn.executemany("DELETE FROM cpe_idx WHERE id=? AND source=?", replaced)
+            self.conn.executemany("DELETE FROM purl_idx WHERE id=? AND source=?", replaced)
+        rows: list[tuple[str | None, ...]] = []
+        cpes: list[tuple[str, str, str, str, str]] = []
+        purls: list[tuple[str, str, str, str]] = []
+        for prep in self.pending.values():
+            rows.append(prep.row)
+            cpes.extend((v, p, k, prep.id, prep.source) for v, p, k in prep.cpe_keys)
+            purls.extend((e, n, prep.id, prep.source) for e, n in prep.purl_keys)
+        self.conn.executemany("INSERT OR REPLACE INTO record VALUES (?,?,?,?,?,?,?,?)", rows)
+        self.conn.executemany("INSERT INTO cpe_idx VALUES (?,?,?,?,?)", cpes)
+        self.conn.executemany("INSERT INTO purl_idx VALUES (?,?,?,?)", purls)
+        self.in_db.update(self.pending)
+        self.pending.clear()
+
+    def _kev(self, entry: KevEntry) -> int:
+        row = (
+            entry.vendor,
+            entry.product,
+            entry.name,
+            entry.date_added,
+            entry.due_date,
+            entry.ransomware,
+            entry.required_action,
+        )
+        old = self.conn.execute(
+            "SELECT vendor, product, name, date_added, due_date, ransomware, required_action "
+            "FROM kev WHERE cve=?",
+            (entry.cve,),
+        ).fetchone()
+        if old is not None and tuple(old) == row:
+            return 0
+        self.conn.execute("INSERT OR REPLACE INTO kev VALUES (?,?,?,?,?,?,?,?)", (entry.cve, *row))
+        self.report.changed.add(entry.cve)
+        return 1
+
+    def _epss(self, score: EpssScore) -> int:
+        old = self.conn.execute("SELECT epss FROM epss WHERE cve=?", (score.cve,)).fetchone()
+        self.conn.execute(
+            "INSERT OR REPLACE INTO epss VALUES (?,?,?,?)",
+            (score.cve, score.epss, score.percentile, score.score_date),
+        )
+        was_likely = old is not None and old[0] >= EPSS_LIKELY
+        if was_likely != (score.epss >= EPSS_LIKELY):
+            self.report.changed.add(score.cve)
+            return 1
+        return 0
+
+    def _finish(self) -> None:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        row = self.conn.execute("SELECT max(rev) FROM revision").fetchone()
+        rev = int(row[0] or 0)
+        if self.report.changed:
+            rev += 1
+            self.conn.execute(
+                "INSERT INTO revision VALUES (?,?,?)", (rev, now, len(self.report.changed))
+            )
+            self.conn.executemany(
+                "INSERT INTO changed VALUES (?,?)", ((rev, i) for i in sorted(self.report.changed))
+            )
+        self.report.revision = rev
+        self.conn.executemany(
+            "INSERT INTO feed(rev, path, format, timestamp, imported, records, changed, skipped) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (rev, f.path, f.format, f.timestamp, now, f.records, f.changed, f.skipped)
+                for f in self.report.feeds
+            ],
+        )

@@ -1,0 +1,304 @@
+"""``match_assessment``: every known vulnerability of every component, each with its reason.
+
+For each component (see ``assay.vulns.keys`` for how it is named and versioned):
+
+1. NVD: records with a criterion on one of its names at its exact version key, or with a
+   range / any-version criterion, are evaluated in full (``assay.vulns.nvdmatch``).
+2. CVE JSON 5: when NVD has no configuration for a CVE (not analysed yet), the CNA's and
+   ADP's ``affected`` entries decide (``assay.vulns.affected``).
+3. OSV: components whose PURL names an ecosystem are matched by ecosystem and name; an OSV
+   advisory whose CVE alias was already matched on the component is not repeated.
+
+Records about one CVE from several sources are merged with this precedence:
+
+* which versions are affected: NVD configurations, else CVE JSON 5 ``affected``, else OSV;
+* description and publication date: NVD, then CVE JSON 5 (CNA), then OSV;
+* CVSS: NVD's primary rating, then secondary ratings (CNA, CISA ADP), newest CVSS version
+  first (``assay.vulns.priority.best_rating``);
+* KEV: the CISA KEV catalog entry, else a KEV date carried by the NVD or ADP record;
+* EPSS: the latest imported score.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from assay.model.assessment import Assessment
+from assay.model.component import Component
+from assay.model.identity import Identity
+from assay.model.vulnerability import VulnerabilityMatch
+from assay.vulns.affected import cve5_match, osv_match
+from assay.vulns.keys import Lookup, Name, lookup
+from assay.vulns.nvdmatch import Context, evaluate
+from assay.vulns.priority import PRIORITIES, best_rating, decide
+from assay.vulns.store import Store, StoredRecord
+from assay.vulns.versions import upstream_version, version_key
+
+# PURL type -> OSV ecosystem (lower-case, without the ":release" part)
+OSV_ECOSYSTEMS = {
+    "pypi": "pypi",
+    "npm": "npm",
+    "deb": "debian",
+    "apk": "alpine",
+    "golang": "go",
+    "cargo": "crates.io",
+    "maven": "maven",
+    "gem": "rubygems",
+    "nuget": "nuget",
+    "composer": "packagist",
+    "hex": "hex",
+    "pub": "pub",
+}
+_REJECTED = {"rejected", "withdrawn"}
+
+
+def match_assessment(assessment: Assessment, store: Store) -> list[VulnerabilityMatch]:
+    """All vulnerability matches for the assessment's components, most urgent first."""
+    return match_components(assessment.components, store, assessment.identity)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """A match decided, before the record details are loaded."""
+
+    id: str
+    component: Component
+    lookup: Lookup | None
+    why: dict[str, Any]
+    conditional: bool
+    confidence: str
+    extra_records: dict[str, StoredRecord] | None = None
+
+
+def match_components(
+    components: list[Component], store: Store, identity: Identity | None = None
+) -> list[VulnerabilityMatch]:
+    identity = identity or Identity()
+    lookups = [(c, lookup(c)) for c in components]
+    inventory: dict[Name, list[str]] = defaultdict(list)
+    for _c, lk in lookups:
+        if lk:
+            for name in lk.names:
+                inventory[name].append(lk.version)
+    frozen = {k: tuple(v) for k, v in inventory.items()}
+    hits: list[_Hit] = []
+    for component, lk in lookups:
+        found: set[str] = set()
+        if lk is not None:
+            own = {k: v for k, v in frozen.items() if k not in lk.names}
+            for hit in _cpe_hits(component, lk, Context(lk, identity, own), store):
+                if hit.id not in found:
+                    found.add(hit.id)
+                    hits.append(hit)
+        for hit in _osv_hits(component, store, found):
+            found.add(hit.id)
+            hits.append(hit)
+    records, kev, epss = store.bulk(h.id for h in hits)
+    out = [_build(h, records.get(h.id, {}), kev.get(h.id), epss.get(h.id)) for h in hits]
+    order = {p: i for i, p in enumerate(PRIORITIES)}
+    out.sort(key=lambda m: (order.get(m.priority, 9), -(m.cvss_score or 0.0), m.component, m.id))
+    return out
+
+
+def _component_evidence(component: Component, lk: Lookup | None) -> dict[str, Any]:
+    ev: dict[str, Any] = {
+        "ref": component.ref,
+        "name": component.name,
+        "version": component.version,
+        "found_by": list(component.found_by),
+        "locations": list(component.locations[:5]),
+    }
+    if lk is not None:
+        ev.update(
+            names=sorted(":".join(n) for n in lk.names),
+            lookup=lk.basis,
+            compared_version=lk.version,
+            version_basis=lk.version_basis,
+        )
+    return ev
+
+
+def _cpe_hits(component: Component, lk: Lookup, ctx: Context, store: Store) -> list[_Hit]:
+    vkeys = {version_key(lk.version)}
+    candidates: set[tuple[str, str]] = set()
+    for vendor, product in sorted(lk.names):
+        candidates |= store.by_cpe(vendor, product, vkeys)
+    by_id: dict[str, set[str]] = defaultdict(set)
+    for rid, source in candidates:
+        by_id[rid].add(source)
+    hits: list[_Hit] = []
+    configs = store.configs(rid for rid, sources in by_id.items() if "nvd" in sources)
+    for rid in sorted(by_id):
+        config = configs.get(rid)
+        if config:
+            result = evaluate(config, ctx)
+            if result is None:
+                continue
+            tri, outcome = result
+            why = {
+                "source": "nvd",
+                "record": rid,
+                "matched": outcome.hits,
+                "platforms": outcome.platforms,
+                "reason": _reason(component, lk, outcome.hits, tri),
+            }
+            confidence = "low" if outcome.loose else lk.confidence
+            hits.append(_Hit(rid, component, lk, why, tri is None, confidence))
+            continue
+        records = store.records(rid)
+        nvd = records.get("nvd")
+        if nvd is not None and nvd.configurations:
+            continue
+        cve5 = records.get("cve5")
+        if cve5 is None or not cve5.affected:
+            continue
+        if str(cve5.payload.get("status", "")).lower() in _REJECTED:
+            continue
+        found = cve5_match(cve5.affected, lk.names, lk.version)
+        if found is None:
+            continue
+        why = {
+            "source": "cve5",
+            "record": rid,
+            "matched": [found],
+            "platforms": [],
+            "reason": f"{component.name} {lk.version}: {found['vendor']} {found['product']} "
+            f"{found['statement']} (CVE record, {found['origin']}; NVD has no configuration)",
+        }
+        confidence = "low" if found["default"] else "medium"
+        hits.append(_Hit(rid, component, lk, why, False, confidence))
+    return hits
+
+
+def _osv_keys(component: Component) -> tuple[set[tuple[str, str]], str, str]:
+    from packageurl import PackageURL
+
+    try:
+        purl = PackageURL.from_string(component.purl)
+    except ValueError:
+        return set(), "", ""
+    namespaced = purl.namespace and purl.type in ("maven", "golang", "npm", "composer")
+    name = f"{purl.namespace}/{purl.name}" if namespaced else purl.name
+    keys: set[tuple[str, str]] = set()
+    ecosystem = OSV_ECOSYSTEMS.get(purl.type)
+    if purl.type == "rpm" and purl.namespace:
+        ecosystem = purl.namespace.lower()
+    if ecosystem:
+        keys.add((ecosystem, name.lower()))
+    keys.add((f"purl:{purl.type}", name.lower()))
+    keys.add(("oss-fuzz", purl.name.lower()))
+    version = purl.version or component.version
+    if purl.type in ("opkg", "generic"):
+        version = upstream_version(version)
+    return keys, name, version
+
+
+def _osv_hits(component: Component, store: Store, seen: set[str]) -> list[_Hit]:
+    if not component.purl:
+        return []
+    keys, name, version = _osv_keys(component)
+    candidates: set[tuple[str, str]] = set()
+    for eco, pkg in keys:
+        candidates |= {c for c in store.by_purl(eco, pkg) if c[1] == "osv"}
+    out: list[_Hit] = []
+    for rid, _source in sorted(candidates):
+        rec = store.records(rid).get("osv")
+        if rec is None or not rec.affected:
+            continue
+        if str(rec.payload.get("status", "")).lower() in _REJECTED:
+            continue
+        statement = osv_match(rec.affected, keys, version)
+        if not statement:
+            continue
+        cves = [a for a in rec.aliases if a.startswith("CVE-")]
+        if any(c in seen for c in cves):
+            continue
+        vid = cves[0] if len(cves) == 1 else rid
+        why = {
+            "source": "osv",
+            "record": rid,
+            "matched": [{"package": name, "statement": statement}],
+            "platforms": [],
+            "reason": f"{component.name} {version}: {statement} (OSV {rid})",
+        }
+        out.append(_Hit(vid, component, None, why, False, "medium", {"osv": rec}))
+    return out
+
+
+def _reason(component: Component, lk: Lookup, hits: list[dict[str, Any]], tri: bool | None) -> str:
+    crit = hits[0]
+    bounds = [
+        f"{op} {crit[k]}"
+        for k, op in (
+            ("versionStartIncluding", ">="),
+            ("versionStartExcluding", ">"),
+            ("versionEndIncluding", "<="),
+            ("versionEndExcluding", "<"),
+        )
+        if crit.get(k)
+    ]
+    target = crit["criteria"].split(":")
+    what = f"{target[3]}:{target[4]}"
+    scope = " and ".join(bounds) if bounds else f"version {target[5]}"
+    text = f"{component.name} {lk.version} matches {what} {scope}"
+    if tri is None:
+        text += "; a platform condition could not be checked against the product's identity"
+    return text
+
+
+def _first(records: list[StoredRecord], key: str) -> Any:
+    return next((r.payload[key] for r in records if r.payload.get(key)), None)
+
+
+def _build(
+    hit: _Hit,
+    records: dict[str, StoredRecord],
+    kev_entry: dict[str, str] | None,
+    epss: tuple[float, float, str] | None,
+) -> VulnerabilityMatch:
+    records = {**records, **(hit.extra_records or {})}
+    ordered = [records[s] for s in ("nvd", "cve5", "osv") if s in records]
+    rating = best_rating([m for r in ordered for m in r.payload.get("cvss", [])])
+    kev_payload = _first(ordered, "kev")
+    ssvc = _first(ordered, "ssvc") or {}
+    priority, decision = decide(
+        rating, bool(kev_entry or kev_payload), epss[0] if epss else None,
+        str(ssvc.get("Exploitation", "")),
+    )  # fmt: skip
+    source_record = records.get(hit.why["source"])
+    aliases = {a for r in ordered for a in r.aliases} | {hit.why["record"]}
+    why = {
+        **hit.why,
+        "record_modified": source_record.modified if source_record else "",
+        "component": _component_evidence(hit.component, hit.lookup),
+        "confidence": hit.confidence,
+        "rating": None
+        if rating is None
+        else {
+            "version": rating.version,
+            "vector": rating.vector,
+            "score": rating.score,
+            "source": rating.source,
+        },
+        "kev": kev_entry or kev_payload,
+        "epss": {"score": epss[0], "percentile": epss[1], "date": epss[2]} if epss else None,
+        "priority": {"outcome": priority, **decision},
+    }
+    return VulnerabilityMatch(
+        id=hit.id,
+        component=hit.component.ref,
+        severity=rating.severity if rating else "unknown",
+        cvss_score=rating.score if rating else None,
+        cvss_vector=rating.vector if rating else "",
+        kev=bool(kev_entry or kev_payload),
+        epss=epss[0] if epss else None,
+        priority=priority,
+        description=str(_first(ordered, "description") or ""),
+        published=str(_first(ordered, "published") or ""),
+        aliases=tuple(sorted(aliases - {hit.id})),
+        why=why,
+        conditional=hit.conditional,
+        confidence=hit.confidence,
+    )
