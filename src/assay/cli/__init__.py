@@ -15,7 +15,18 @@ import click
 from assay import __version__
 from assay.errors import AssayError
 
-COMMAND_MODULES = ["scan", "registry", "label", "serve", "norms", "declaration", "checks", "feeds"]
+COMMAND_MODULES = [
+    "scan",
+    "registry",
+    "label",
+    "serve",
+    "norms",
+    "declaration",
+    "checks",
+    "feeds",
+    "diff",
+    "vex",
+]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
