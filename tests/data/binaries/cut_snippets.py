@@ -108,7 +108,8 @@ def main() -> int:
                 (HERE / name).write_bytes(snippet)
                 spans = ", ".join(f"0x{a:x}+{b - a}" for a, b in pieces)
                 digest = hashlib.sha256(snippet).hexdigest()[:16]
-                cells = [f"`{name}`", sig_id, where, f"`{pos['file']}`", spans]
+                shown = f"`{pos['file']}`" + (f" (seen as `{path}`)" if path != pos["file"] else "")
+                cells = [f"`{name}`", sig_id, where, shown, spans]
                 cells += [pos["version"], f"`{digest}`"]
                 rows.append("| " + " | ".join(cells) + " |")
     write_manifest(rows, cases)

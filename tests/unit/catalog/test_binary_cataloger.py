@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import lzma
+import subprocess
 import time
 from pathlib import Path
 
@@ -130,3 +131,24 @@ def test_oversized_file_is_reported_not_read(wr703n_rootfs: RootFS) -> None:
     assert problem.path == "/bin/busybox"
     assert "limit" in problem.message
     assert problem.resolution
+
+
+def test_mr3020_image_gives_the_same_components(
+    cataloger: BinaryCataloger, shared_data: Path, tmp_path: Path
+) -> None:
+    """The TL-MR3020 build of the same OpenWrt release (squashfs at 0xe9c70)."""
+    packed = shared_data / "firmware" / "openwrt-12.09-tplink"
+    image = tmp_path / "mr3020.bin"
+    image.write_bytes(
+        lzma.decompress(
+            (packed / "openwrt-ar71xx-generic-tl-mr3020-v1-squashfs-factory.bin.xz").read_bytes()
+        )
+    )
+    dest = tmp_path / "root"
+    subprocess.run(
+        ["unsquashfs", "-no-progress", "-o", str(0xE9C70), "-d", str(dest), str(image)],
+        check=True,
+        capture_output=True,
+    )
+    found = catalog(cataloger, RootFS(dest))
+    assert {(c.name, c.version, c.locations[0]) for c in found} == EXPECTED
