@@ -71,13 +71,16 @@ def duplicate_key(ctx: CheckContext) -> Outcome:
 def certificate(ctx: CheckContext, now: dt.datetime | None = None) -> Outcome:
     now = now or dt.datetime.now(dt.UTC)
     problems: list[Evidence] = []
-    certs = bundled = 0
+    certs = bundled = unreadable = 0
     for view in ctx:
         for item in _keys(view):
             if item.kind != "certificate":
                 continue
             if CA_BUNDLE.search(item.path):
                 bundled += 1
+                continue
+            if item.note.startswith("unreadable"):
+                unreadable += 1
                 continue
             certs += 1
             issues = _cert_issues(item, now)
@@ -86,16 +89,18 @@ def certificate(ctx: CheckContext, now: dt.datetime | None = None) -> Outcome:
                 problems.append(view.evidence(item.path, item.line, "", note))
     if problems:
         return failed(f"{len(problems)} of {certs} certificate(s) are expired or weak.", *problems)
+    extra = f" ({bundled} CA-bundle certificates not judged)" if bundled else ""
+    if unreadable:
+        extra += f" ({unreadable} unreadable certificate blocks skipped)"
     if certs == 0:
-        extra = f" ({bundled} CA-bundle certificates not judged)" if bundled else ""
         return not_applicable(f"No device certificate in the image{extra}.")
-    return passed(f"{certs} certificate(s): none expired, none with a weak key or signature.")
+    return passed(
+        f"{certs} certificate(s): none expired, none with a weak key or signature{extra}."
+    )
 
 
 def _cert_issues(item: KeyItem, now: dt.datetime) -> list[str]:
     issues = []
-    if item.note.startswith("unreadable"):
-        return [item.note]
     if is_expired(item, now) and item.not_after is not None:
         issues.append(f"expired {item.not_after.date().isoformat()}")
     if item.algorithm == "RSA" and item.bits < 2048 or item.algorithm == "DSA":

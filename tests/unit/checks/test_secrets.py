@@ -128,3 +128,12 @@ def test_ca_bundles_are_not_judged(tree: Tree) -> None:
     f = run("secrets.certificate", r)
     assert f.verdict == Verdict.NOT_APPLICABLE
     assert "1 CA-bundle" in f.summary
+
+
+def test_malformed_pem_does_not_break_the_scan(tree: Tree) -> None:
+    junk = b"-----BEGIN CERTIFICATE-----\n" + b"QUJD" * 40 + b"\n-----END CERTIFICATE-----\n"
+    r = tree({"/etc/bad.crt": junk, "/etc/good.crt": _cert_pem(days_valid=300)})
+    f = run("secrets.certificate", r)
+    assert f.verdict == Verdict.PASS
+    assert "1 unreadable certificate blocks skipped" in f.summary
+    assert run("secrets.private-key", r).verdict == Verdict.PASS

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 import struct
+import warnings
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -21,6 +22,7 @@ from assay.extract.rootfs import FileEntry, RootFS
 
 MAX_SIZE = 16 * 1024 * 1024
 PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,40})-----\r?\n(.{0,65536}?)-----END \1-----", re.S)
+CERT_LABELS = ("CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE")
 KEY_NAMES = re.compile(r"(host_key|_key$|\.key$|\.pem$|key\.pem$|privkey|private)", re.I)
 DROPBEAR_TYPES = (b"ssh-rsa", b"ssh-dss", b"ssh-ed25519", b"ecdsa-sha2-nistp256",
                   b"ecdsa-sha2-nistp384", b"ecdsa-sha2-nistp521")  # fmt: skip
@@ -73,14 +75,24 @@ def _pem_items(path: str, data: bytes) -> list[KeyItem]:
         label = m.group(1).decode()
         line = data.count(b"\n", 0, m.start()) + 1
         block = m.group(0)
-        if label.endswith("PRIVATE KEY"):
-            out.append(_private_item(path, line, label, block))
-        elif label in ("CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE"):
-            out.append(_cert_item(path, line, block))
+        kind = "private-key" if label.endswith("PRIVATE KEY") else "certificate"
+        if kind == "certificate" and label not in CERT_LABELS:
+            continue
+        try:
+            with warnings.catch_warnings():  # odd but readable encodings warn; we judge them
+                warnings.simplefilter("ignore")
+                item = (_private_item if kind == "private-key" else _cert_item)(path, line, block)
+        except Exception as err:  # a malformed object is reported, never a crash
+            note = f"unreadable: {type(err).__name__}: {str(err)[:80]}"
+            item = KeyItem(
+                kind, path, line, "unknown", 0, hashlib.sha256(block).hexdigest(), note=note
+            )
+        out.append(item)
     return out
 
 
-def _private_item(path: str, line: int, label: str, block: bytes) -> KeyItem:
+def _private_item(path: str, line: int, block: bytes) -> KeyItem:
+    label = block.split(b"-----", 2)[1].decode().removeprefix("BEGIN ")
     digest = hashlib.sha256(block).hexdigest()
     if b"ENCRYPTED" in block[:200] or label == "ENCRYPTED PRIVATE KEY":
         return KeyItem("private-key", path, line, "unknown", 0, digest, encrypted=True)
