@@ -15,6 +15,7 @@ from assay import __version__
 from assay.registry import Registry
 from assay.web import api, errors, pages
 from assay.web.jobs import Jobs
+from assay.web.views import short
 
 HERE = Path(__file__).resolve().parent
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.registry = registry
     app.state.jobs = jobs
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates.env.filters["short"] = short
     app.state.label_cache = {}
     errors.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from assay.errors import AssayError
 from assay.present.label import Label, build_label
 from assay.present.label import declaration as decl
 from assay.registry import ProductDetail
@@ -15,10 +16,10 @@ from assay.registry import ProductDetail
 PLAIN = {
     "PASS": "met",
     "FAIL": "not met",
-    "NOT_APPLICABLE": "does not apply",
-    "INCONCLUSIVE": "could not be decided from the firmware",
-    "NEEDS_DECLARATION": "needs the manufacturer's declaration",
-    "NEEDS_LAB": "needs a lab test",
+    "NOT_APPLICABLE": "not applicable",
+    "INCONCLUSIVE": "undecided from the firmware",
+    "NEEDS_DECLARATION": "awaiting the manufacturer's declaration",
+    "NEEDS_LAB": "awaiting a lab test",
 }
 ORDER = ["FAIL", "PASS", "NEEDS_DECLARATION", "NEEDS_LAB", "INCONCLUSIVE", "NOT_APPLICABLE"]
 
@@ -49,7 +50,7 @@ def norms_view(document: dict[str, Any]) -> list[NormView]:
         if isinstance(verdict, dict):
             by_norm.setdefault(str(verdict.get("norm") or "unknown norm"), []).append(verdict)
     views = []
-    for norm, verdicts in sorted(by_norm.items()):
+    for norm, verdicts in sorted(by_norm.items(), key=lambda kv: (norm_order(kv[0]), kv[0])):
         counts = Counter(str(v.get("verdict") or "") for v in verdicts)
         ordered = [(PLAIN.get(k, k.lower()), counts[k]) for k in ORDER if counts.get(k)]
         ordered += [(k.lower(), n) for k, n in counts.items() if k not in ORDER]
@@ -59,7 +60,7 @@ def norms_view(document: dict[str, Any]) -> list[NormView]:
             f"{counts.get('FAIL', 0)} are not met; the rest need more evidence or do not apply."
         )
         failed = [v for v in verdicts if v.get("verdict") == "FAIL"]
-        views.append(NormView(norm, ordered, sentence, failed, verdicts))
+        views.append(NormView(norm_name(norm), ordered, sentence, failed, verdicts))
     return views
 
 
@@ -79,10 +80,40 @@ def disclosure(declaration: dict[str, Any] | None) -> list[tuple[str, str, str]]
     """(what, text, safe link) rows telling how to report a vulnerability."""
     rows = []
     for fact, what in (("disclosure_contact", "Contact"), ("disclosure_policy", "Policy")):
-        value = decl.text(declaration, fact)
-        if value:
-            rows.append((what, value, safe_link(value)))
+        value = decl.lookup(declaration, fact)
+        items = value if isinstance(value, list) else [value]
+        rows += [
+            (what, str(item).strip(), safe_link(str(item)))
+            for item in items
+            if isinstance(item, str | int) and str(item).strip()
+        ]
     return rows
+
+
+def norm_name(key: str) -> str:
+    """The norm's full name from the norms catalogue ("en303645" -> "ETSI EN 303 645")."""
+    try:
+        from assay.norms.catalog import load_catalog
+
+        name: str = load_catalog().norm(key).name
+        return name
+    except (ImportError, KeyError, AssayError):
+        return key
+
+
+def norm_order(key: str) -> int:
+    try:
+        from assay.norms.catalog import load_catalog
+
+        return [n.key for n in load_catalog().norms].index(key)
+    except (ImportError, ValueError, AssayError):
+        return 1000
+
+
+def short(value: Any, limit: int = 220) -> str:
+    """One line of at most ``limit`` characters (the developer report keeps the full text)."""
+    text = " ".join(str(value or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
 def days_left(label: Label) -> int | None:

@@ -105,7 +105,7 @@ def _fact(name: str, verdicts: list[dict[str, Any]], findings: list[dict[str, An
     if failed:
         first = failed[0]
         why = first.get("reason") or first.get("summary") or first.get("title") or ""
-        return Fact(False, f"failed: {why}".rstrip(": "), tuple(refs))
+        return Fact(False, _short(f"failed: {why}".rstrip(": ")), tuple(refs))
     if any(v.get("verdict") == "PASS" for v in hits):
         return Fact(True, "the requirement passed", tuple(refs))
     if not hits and not checks:
@@ -188,6 +188,13 @@ def mandatory_en303645() -> tuple[str, ...]:
     except (ImportError, AssayError):
         return RULES.mandatory_en303645
     return ids or RULES.mandatory_en303645
+
+
+def _short(text: str, limit: int = 160) -> str:
+    """One short line: the first sentence, cut at ``limit`` characters."""
+    text = " ".join(str(text).split())
+    first = text.split("; ")[0]
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "\u2026"
 
 
 def _list(value: Any) -> list[Any]:

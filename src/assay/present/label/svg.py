@@ -73,7 +73,7 @@ def render_svg(label: Label) -> str:
     if label.status == "SUPPORTED":
         box = ("SECURITY UPDATES UNTIL", _date(label), GREEN, "#e6f4ea", 46)
     elif label.status == "EXPIRED":
-        box = (f"SECURITY UPDATES ENDED {_date(label)}", "EXPIRED", RED, "#fce8e6", 50)
+        box = (f"UPDATES ENDED {_date(label)}", "EXPIRED", RED, "#fce8e6", 50)
     else:
         box = ("SECURITY UPDATES UNTIL", "NOT DECLARED", AMBER, "#fef7e0", 40)
     y_level = y_box + 118 + 46
