@@ -132,6 +132,7 @@ def test_cpe_and_purl_follow_nvd_forms() -> None:
     assert by_id["hostapd"].purl_for("2.0+x") == "pkg:generic/hostapd@2.0%2Bx"
 
 
+@pytest.mark.slow  # reads every yearly NVD feed (~4 s)
 def test_cpe_names_exist_in_nvd_where_the_signature_says_so(shared_data: Path) -> None:
     """Each vendor:product not flagged as absent occurs in the NVD 2002-2016 or later feeds."""
     import lzma
