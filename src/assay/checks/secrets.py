@@ -13,6 +13,7 @@ from assay.model.check import Evidence
 
 CA_BUNDLE = re.compile(r"(/etc/ssl/certs/|ca-certificates|ca-bundle|cacert|/certs/ca/)", re.I)
 WEAK_SIGNATURES = ("md5", "sha1")
+BUNDLE_MIN_CAS = 3  # a file with this many CA certificates is a trust store
 
 
 def _keys(view: ImageView) -> list[KeyItem]:
@@ -73,10 +74,12 @@ def certificate(ctx: CheckContext, now: dt.datetime | None = None) -> Outcome:
     problems: list[Evidence] = []
     certs = bundled = unreadable = 0
     for view in ctx:
-        for item in _keys(view):
-            if item.kind != "certificate":
-                continue
-            if CA_BUNDLE.search(item.path):
+        items = [i for i in _keys(view) if i.kind == "certificate"]
+        cas_per_file: dict[str, int] = defaultdict(int)
+        for item in items:
+            cas_per_file[item.path] += item.is_ca
+        for item in items:
+            if CA_BUNDLE.search(item.path) or cas_per_file[item.path] >= BUNDLE_MIN_CAS:
                 bundled += 1
                 continue
             if item.note.startswith("unreadable"):
@@ -107,6 +110,7 @@ def _cert_issues(item: KeyItem, now: dt.datetime) -> list[str]:
         issues.append(f"{item.algorithm} {item.bits}-bit key")
     if item.algorithm.startswith("EC") and item.bits < 256:
         issues.append(f"{item.algorithm} {item.bits}-bit key")
-    if item.signature_hash in WEAK_SIGNATURES:
+    # nobody checks a self-signed certificate's own signature: a SHA-1 one is harmless
+    if item.signature_hash in WEAK_SIGNATURES and not item.self_signed:
         issues.append(f"signed with {item.signature_hash}")
     return issues

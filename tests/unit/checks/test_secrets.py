@@ -27,7 +27,7 @@ def _rsa_pem(bits: int = 1024) -> bytes:
     )
 
 
-def _cert_pem(days_valid: int, bits: int = 2048, sign: hashes.HashAlgorithm | None = None) -> bytes:
+def _cert_pem(days_valid: int, bits: int = 2048, ca: bool = False) -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "device.local")])
     now = dt.datetime.now(dt.UTC)
@@ -39,7 +39,8 @@ def _cert_pem(days_valid: int, bits: int = 2048, sign: hashes.HashAlgorithm | No
         .serial_number(1)
         .not_valid_before(now - dt.timedelta(days=800))
         .not_valid_after(now + dt.timedelta(days=days_valid))
-        .sign(key, sign or hashes.SHA256())
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM)
 
@@ -128,6 +129,11 @@ def test_ca_bundles_are_not_judged(tree: Tree) -> None:
     f = run("secrets.certificate", r)
     assert f.verdict == Verdict.NOT_APPLICABLE
     assert "1 CA-bundle" in f.summary
+    # a file holding several CA certificates is a trust store wherever it is
+    roots = b"".join(_cert_pem(days_valid=-1, ca=True) for _ in range(3))
+    f = run("secrets.certificate", tree({"/usr/share/app/roots.pem": roots}))
+    assert f.verdict == Verdict.NOT_APPLICABLE
+    assert "3 CA-bundle" in f.summary
 
 
 def test_malformed_pem_does_not_break_the_scan(tree: Tree) -> None:

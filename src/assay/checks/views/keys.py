@@ -43,6 +43,7 @@ class KeyItem:
     not_after: dt.datetime | None = None
     signature_hash: str = ""
     is_ca: bool = False
+    self_signed: bool = False
     note: str = ""
 
 
@@ -156,6 +157,7 @@ def _cert_item(path: str, line: int, block: bytes) -> KeyItem:
         not_after=cert.not_valid_after_utc,
         signature_hash=sig_name,
         is_ca=ca,
+        self_signed=cert.issuer == cert.subject,
     )
 
 
