@@ -58,6 +58,11 @@ class Norm:
     description: str
     requirements: tuple[Requirement, ...]
     conditions: tuple[tuple[str, str], ...] = ()
+    short_name: str = ""
+
+    @property
+    def short(self) -> str:
+        return self.short_name or self.name
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ def _norm(name: str, raw: Any) -> Norm:
         description=str(raw.get("description", "")).strip(),
         requirements=reqs,
         conditions=conditions,
+        short_name=str(raw.get("short_name", "")),
     )
 
 

@@ -51,10 +51,12 @@ class Row:
 class NormView:
     key: str
     name: str
+    short: str
     version: str
     url: str
     counts: list[tuple[str, str, int]]  # (verdict, label, count), fixed order
     mandatory_fail: int
+    mandatory: int
     total: int
     rows: list[Row]
     headline: str
@@ -109,10 +111,14 @@ def _norm_views(verdicts: list[RequirementVerdict], catalog: Catalog) -> list[No
             NormView(
                 key=norm.key,
                 name=norm.name,
+                short=norm.short,
                 version=norm.version,
                 url=norm.url,
                 counts=[(str(v), VERDICT_LABEL[v], counts.get(str(v), 0)) for v in VERDICT_ORDER],
                 mandatory_fail=mandatory_fail,
+                mandatory=sum(
+                    1 for req in norm.requirements if "mandatory" in (req.status, req.strength)
+                ),
                 total=len(rows),
                 rows=rows,
                 headline=_norm_headline(counts, mandatory_fail, len(rows)),
@@ -135,7 +141,9 @@ def _norm_headline(counts: Counter[str], mandatory_fail: int, total: int) -> str
 def _summary(assessment: Assessment, fixes: list[Fix], norms: list[NormView]) -> dict[str, Any]:
     mandatory_fail = sum(n.mandatory_fail for n in norms)
     urgent = [f for f in fixes if f.rank <= 2]
-    per_norm = ", ".join(f"{n.name}: {n.mandatory_fail}" for n in norms if n.mandatory_fail)
+    per_norm = ", ".join(
+        f"{n.short} {n.mandatory_fail} of {n.mandatory}" for n in norms if n.mandatory_fail
+    )
     kev = sorted({v.id for v in assessment.vulnerabilities if v.kev and not v.conditional})
     if mandatory_fail:
         verdict = "not-ready"
