@@ -39,20 +39,23 @@ def empty_password(ctx: CheckContext) -> Outcome:
     evidence: list[Evidence] = []
     names: list[str] = []
     for view in ctx:
-        empty = [a for a in view.accounts if view.password_is_empty(a)]
+        empty = [
+            a
+            for a in view.accounts
+            if view.password_is_empty(a)
+            and a.shell not in NO_LOGIN_SHELLS
+            and not a.shell.endswith("nologin")
+        ]
         for acc in empty:
-            login = acc.shell not in NO_LOGIN_SHELLS and not acc.shell.endswith("nologin")
-            if not login:
-                continue
             names.append(acc.name)
             note = "empty password field"
             if acc.password:
                 note = f"'{acc.password}' is read as 'no password set' by this image"
             evidence.append(_account_evidence(view, acc, note))
-        if any(a.name in names and a.password for a in empty) and view.placeholder_empty:
+        if any(a.password for a in empty) and view.placeholder_empty:
             path, line, text = view.placeholder_empty
             evidence.append(view.evidence(path, line, text, "treats x or ! as no password"))
-        if names:
+        if empty:
             for b in view.boot.find(LOGIN_SERVICES):
                 via = f" (started by {b.link})" if b.link else ""
                 evidence.append(view.evidence(b.path, b.line, b.text, f"login service{via}"))
