@@ -182,12 +182,23 @@ def _unknown_statements(statements: dict[str, Any]) -> list[str]:
 
 
 def _attach(data: dict[str, Any], txt_path: str, parsed: SecurityTxt) -> None:
+    """Fill the disclosure section from the file where it is silent, keeping only values the
+    schema accepts (a bare e-mail Contact is recorded, not used); note what is wrong."""
     disclosure = data.setdefault("vulnerability_disclosure", {})
-    for key, value in parsed.to_disclosure().items():
-        disclosure.setdefault(key, value)
+    added = [k for k, v in parsed.to_disclosure().items() if disclosure.setdefault(k, v) is v]
+    validator = Draft202012Validator(schema(), format_checker=FormatChecker())
+    rejected: set[str] = set()
+    for err in validator.iter_errors(data):
+        where = list(err.absolute_path)
+        if len(where) >= 2 and where[0] == "vulnerability_disclosure" and where[1] in added:
+            rejected.add(str(where[1]))
+    for key in rejected:
+        del disclosure[key]
     data["_security_txt"] = {
         "path": txt_path,
         "signed": parsed.signed,
+        "fields": parsed.fields,
+        "used": sorted(set(added) - rejected),
         "problems": list(parsed.problems),
         "warnings": list(parsed.warnings),
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assay.declaration import check, load, schema, template
+from assay.declaration import check, load, schema, template, validate
 from assay.errors import InputError
 from assay.model.assessment import Assessment, Target
 from assay.model.check import Verdict
@@ -175,13 +175,17 @@ def test_real_security_txt_without_expires_fails_the_disclosure_requirement(
     assert result.errors == ()
     assert any("no Expires field" in f for f in result.findings)
     declaration = load(path, NOW)
-    assert declaration["vulnerability_disclosure"]["contact"] == ["mairon@4mica.io"]
+    # the bare e-mail Contact is recorded but not used as a URI
+    assert "contact" not in declaration["vulnerability_disclosure"]
+    assert declaration["_security_txt"]["fields"]["contact"] == ["mairon@4mica.io"]
+    assert declaration["_security_txt"]["used"] == ["canonical", "preferred_languages"]
     assert declaration["_security_txt"]["problems"]
+    assert validate(declaration) == []  # what load returns is itself a valid declaration
     verdicts = evaluate(Assessment(Target("x", "image"), "t", "now", declaration=declaration))
     by_uid = {f"{v.norm}:{v.requirement}": v for v in verdicts}
     assert by_uid["en303645:5.2-1"].verdict == Verdict.FAIL
     assert "security.txt: no Expires field" in by_uid["en303645:5.2-1"].reason
-    assert by_uid["psti:2"].verdict == Verdict.PASS  # PSTI asks for timelines, not security.txt
+    assert by_uid["psti:2"].verdict == Verdict.NEEDS_DECLARATION  # no usable contact
 
 
 def test_real_valid_security_txt_supplies_the_contact(tmp_path: Path, shared_data: Path) -> None:
@@ -193,6 +197,7 @@ def test_real_valid_security_txt_supplies_the_contact(tmp_path: Path, shared_dat
     verdicts = evaluate(Assessment(Target("x", "image"), "t", "now", declaration=declaration))
     by_uid = {f"{v.norm}:{v.requirement}": v for v in verdicts}
     assert by_uid["en303645:5.2-1"].verdict == Verdict.PASS
+    assert by_uid["psti:2"].verdict == Verdict.PASS  # contact + published policy + timelines
 
 
 def test_missing_security_txt_file_is_an_error_naming_the_field(tmp_path: Path) -> None:
