@@ -50,7 +50,8 @@ class _Context:
         facts = assessment.facts
         self.checks_ran = bool(assessment.findings) or "checks" in facts
         self.vulns = assessment.vulnerabilities
-        self.vulns_ran = bool(self.vulns) or "vulns" in facts
+        # the pipeline records the store it matched against, even when nothing matched
+        self.vulns_ran = bool(self.vulns) or "vulnerability_store" in facts or "vulns" in facts
         self.components = len(assessment.components)
         self._memo: dict[str, Outcome] = {}
 

@@ -132,7 +132,7 @@ def test_statements_decide_and_not_applicable_respects_status(
 
 def test_known_exploited_vulnerabilities_decide_cra_2a() -> None:
     comp = Component("busybox", "1.19.4", purl="pkg:generic/busybox@1.19.4")
-    base: dict[str, Any] = {"components": [comp], "facts": {"vulns": {}}}
+    base: dict[str, Any] = {"components": [comp], "facts": {"vulnerability_store": {}}}
     clean = _by_uid(evaluate(_assessment(**base), today=TODAY))
     assert clean["cra:I(2)(a)"].verdict == Verdict.PASS
 
