@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from assay.checks.context import CheckContext
+from assay.checks.context import CheckContext, ImageView
 from assay.checks.interface import Outcome, failed, passed
 from assay.model.check import Evidence
 
@@ -81,7 +81,39 @@ def debug_tools(ctx: CheckContext) -> Outcome:
                 names.append(name)
                 excerpt = f"-> {target}" if target else ""
                 evidence.append(view.evidence(path, None, excerpt, note))
+        for path in _busyboxes(view, spec["folders"]):
+            hidden = [a for a in busybox_applets(view, path) if a in tools and a not in names]
+            if hidden:
+                names += hidden
+                note = "compiled into BusyBox without a link: runs as 'busybox <applet>'"
+                evidence.append(view.evidence(path, None, "applets: " + ", ".join(hidden), note))
     if evidence:
         shown = ", ".join(sorted(set(names)))
         return failed(f"{len(evidence)} debug or network tool(s) in the image: {shown}.", *evidence)
     return passed("No debugging, tracing or ad-hoc network tool found.")
+
+
+def _busyboxes(view: ImageView, folders: list[str]) -> list[str]:
+    return [
+        f"{folder}/{name}"
+        for folder in folders
+        for name in view.rootfs.listdir(folder)
+        if name.startswith("busybox") and view.rootfs.readlink(f"{folder}/{name}") is None
+    ]
+
+
+def busybox_applets(view: ImageView, path: str) -> list[str]:
+    """The applet names compiled into a BusyBox binary (its sorted name table: "[", "[[", ...)."""
+    try:
+        data = view.rootfs.read_bytes(path, limit=8 << 20) or b""
+    except OSError:
+        return []
+    start = data.find(b"[\0[[\0")
+    if start < 0:
+        return []
+    names = []
+    for raw in data[start : start + 16384].split(b"\0"):
+        if not raw or not all(33 <= c < 127 for c in raw):
+            break
+        names.append(raw.decode("ascii"))
+    return names

@@ -94,3 +94,24 @@ def test_debug_tools_real_and_busybox_applets(tree: Tree) -> None:
     assert "BusyBox" not in notes["/usr/bin/gdbserver"]
     clean = tree({"/bin/busybox": b"\x7fELF", "/bin/ls": "->busybox"})
     assert run("files.debug-tools", clean).verdict == Verdict.PASS
+
+
+def test_busybox_applets_without_links(tree: Tree) -> None:
+    table = b"\0".join([b"[", b"[[", b"ash", b"cat", b"nc", b"telnetd", b"tftp", b"vi"])
+    busybox = b"\x7fELF" + b"\x01" * 64 + b"\0" + table + b"\0\x00\xff\x13"
+    r = tree({"/bin/busybox": busybox, "/usr/sbin/telnetd": "->../../bin/busybox"})
+    f = run("files.debug-tools", r)
+    assert f.verdict == Verdict.FAIL
+    assert [(e.path, e.excerpt) for e in f.evidence] == [
+        ("/usr/sbin/telnetd", "-> ../../bin/busybox"),
+        ("/bin/busybox", "applets: nc, tftp"),
+    ]
+
+
+def test_real_busybox_applet_table(wr703n_rootfs: RootFS) -> None:
+    from assay.checks.files import busybox_applets
+
+    applets = busybox_applets(ImageView(wr703n_rootfs), "/bin/busybox")
+    assert len(applets) == 123  # BusyBox 1.19.4 of OpenWrt 12.09
+    assert {"telnetd", "nc", "ash", "wget"} <= set(applets)
+    assert "tftp" not in applets
