@@ -6,12 +6,17 @@ handing the work directory to the stages.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from assay import __version__
+from assay.catalog.interface import Cataloger
 from assay.extract.rootfs import RootFS
-from assay.model.assessment import Assessment
+from assay.model.assessment import Assessment, Target
+from assay.model.identity import Identity
 
 # An observer gets (stage, message) as the work goes on; the CLI draws a progress line.
 Observer = Callable[[str, str], None]
@@ -42,3 +47,116 @@ class ScanResult:
 
     assessment: Assessment
     rootfs: list[RootFS]
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _merge_identity(*parts: Identity) -> Identity:
+    """Earlier parts win field by field; evidence is kept from all."""
+    fields: dict[str, str] = {}
+    evidence: list[str] = []
+    for part in parts:
+        for key, value in part.to_dict().items():
+            if key == "evidence":
+                evidence.extend(v for v in value if v not in evidence)
+            elif value and not fields.get(key):
+                fields[key] = value
+    return Identity(**fields, evidence=tuple(evidence))
+
+
+def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> ScanResult:
+    """Run every stage on ``target``; return the assessment and the unpacked trees."""
+    from assay.catalog.binary import BinaryCataloger
+    from assay.catalog.engine import catalog
+    from assay.catalog.identity import identify_rootfs
+    from assay.catalog.packages import ApkDbCataloger, ControlDbCataloger
+    from assay.extract.headers import identify_header
+    from assay.extract.unpack import unpack
+
+    declaration = None
+    if options.declaration is not None:
+        from assay.declaration import load as load_declaration
+
+        declaration = load_declaration(options.declaration)
+
+    observer("extract", f"unpacking {target.name}")
+    unpacked = unpack(
+        target,
+        options.work_dir,
+        timeout=options.timeout,
+        max_depth=options.max_depth,
+        max_size=options.max_size,
+    )
+    if target.is_file():
+        sha, size = _sha256(target)
+        header = identify_header(target)
+    else:
+        sha, size, header = "", 0, None
+    assessment = Assessment(
+        target=Target(path=target.name, kind=unpacked.kind, sha256=sha, size=size),
+        tool_version=__version__,
+        created=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        declaration=declaration,
+    )
+    assessment.problems.extend(unpacked.problems)
+    base = unpacked.extract_dir
+    assessment.facts["rootfs"] = [_shown(r.root, base) for r in unpacked.rootfs]
+    assessment.facts["kernels"] = [_shown(k, base) for k in unpacked.kernels]
+
+    observer("catalog", "reading package databases and binaries")
+    catalogers: list[Cataloger] = [ControlDbCataloger(), ApkDbCataloger(), BinaryCataloger()]
+    kernels = [(k, "image:" + _shown(k, base)) for k in unpacked.kernels]
+    components, problems = catalog(unpacked.rootfs, catalogers, kernels)
+    assessment.components = components
+    assessment.problems.extend(problems)
+    idents = [identify_rootfs(r) for r in unpacked.rootfs]
+    kernel = next((c for c in components if c.name == "linux-kernel"), None)
+    kernel_ident = Identity(kernel_version=kernel.version) if kernel else Identity()
+    assessment.identity = _merge_identity(*idents, header or Identity(), kernel_ident)
+
+    if options.match_vulnerabilities:
+        observer("vulns", "matching known vulnerabilities")
+        _match(assessment, options)
+    if options.run_checks and unpacked.rootfs:
+        from assay.checks import run_checks
+
+        observer("checks", "checking security by default")
+        assessment.findings = run_checks(unpacked.rootfs, assessment)
+    from assay.norms import evaluate
+
+    observer("norms", "judging against the norms")
+    assessment.verdicts = evaluate(assessment)
+    return ScanResult(assessment=assessment, rootfs=unpacked.rootfs)
+
+
+def _match(assessment: Assessment, options: ScanOptions) -> None:
+    from assay.vulns import match_assessment, open_store
+
+    store = open_store(options.store)
+    try:
+        assessment.vulnerabilities = match_assessment(assessment, store)
+        assessment.facts["vulnerability_store"] = {
+            "location": str(store.location),
+            "origin": store.origin,
+            "revision": store.revision(),
+        }
+    finally:
+        store.close()
+
+
+def _shown(path: Path, base: Path | None) -> str:
+    """A path as shown in outputs: relative to the extraction directory when inside it."""
+    if base is not None:
+        try:
+            return "/" + path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name

@@ -43,7 +43,7 @@ for _name in COMMAND_MODULES:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see README "Exit codes")."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except AssayError as err:
         click.echo(f"assay: error: {err.diagnostics()}", err=True)
         return err.exit_code
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(err.exit_code)
     except SystemExit as err:  # click's return of a command's exit code
         return int(err.code or 0)
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

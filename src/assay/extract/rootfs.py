@@ -167,11 +167,7 @@ class RootFS:
     def glob(self, pattern: str) -> list[str]:
         """Image paths of regular files matching a glob (``*`` does not cross ``/``)."""
         pattern = self.normalize(pattern)
-        out = []
-        for entry in self.walk():
-            if entry.is_file and _glob_match(entry.path, pattern):
-                out.append(entry.path)
-        return out
+        return [e.path for e in self.walk() if e.is_file and _glob_match(e.path, pattern)]
 
 
 def _glob_match(path: str, pattern: str) -> bool:

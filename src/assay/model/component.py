@@ -68,7 +68,7 @@ class Component:
             "source_package": self.source_package,
             "supplier": self.supplier,
             "license": self.license,
-            "properties": {k: v for k, v in self.properties},
+            "properties": dict(self.properties),
         }
 
 

@@ -1,0 +1,56 @@
+"""The OS, kernel and hardware as the root filesystem names them."""
+
+from __future__ import annotations
+
+import re
+
+from assay.extract.rootfs import RootFS
+from assay.model.identity import Identity
+
+KERNEL_DIR = re.compile(r"^\d+\.\d+(\.\d+)?([-.+][\w.+-]*)?$")
+
+
+def _shell_vars(text: str) -> dict[str, str]:
+    values = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip().isidentifier():
+            values[key.strip()] = value.strip().strip("\"'")
+    return values
+
+
+def identify_rootfs(rootfs: RootFS) -> Identity:
+    """Read ``/etc/openwrt_release``, ``os-release`` and ``/lib/modules``."""
+    fields: dict[str, str] = {}
+    evidence: list[str] = []
+    owrt = rootfs.read_text("/etc/openwrt_release", 65536)
+    if owrt:
+        v = _shell_vars(owrt)
+        fields.update(
+            os_name=v.get("DISTRIB_ID", "OpenWrt"),
+            os_id="openwrt",
+            os_version=v.get("DISTRIB_RELEASE", ""),
+            os_build=v.get("DISTRIB_REVISION", ""),
+            arch=v.get("DISTRIB_TARGET", ""),
+        )
+        evidence.append("/etc/openwrt_release")
+    for path in ("/etc/os-release", "/usr/lib/os-release"):
+        text = rootfs.read_text(path, 65536)
+        if text:
+            v = _shell_vars(text)
+            fields.setdefault("os_name", v.get("NAME", ""))
+            fields.setdefault("os_id", v.get("ID", ""))
+            fields.setdefault("os_version", v.get("VERSION_ID", ""))
+            if v.get("OPENWRT_BOARD"):
+                fields.setdefault("arch", v["OPENWRT_BOARD"])
+            evidence.append(path)
+            break
+    modules = [d for d in rootfs.listdir("/lib/modules") if KERNEL_DIR.match(d)]
+    if len(modules) == 1:
+        fields["kernel_version"] = modules[0]
+        evidence.append(f"/lib/modules/{modules[0]}")
+    model = rootfs.read_text("/etc/device_model", 256) or ""
+    if model.strip():
+        fields["model"] = model.strip()
+        evidence.append("/etc/device_model")
+    return Identity(**{k: v for k, v in fields.items() if v}, evidence=tuple(evidence))

@@ -1,0 +1,192 @@
+"""Package-database catalogers: opkg, dpkg and apk.
+
+opkg and dpkg share one control-stanza parser. PURL types: ``pkg:deb/<distro>/...`` for dpkg,
+``pkg:apk/<distro>/...`` for apk, and ``pkg:opkg/<distro>/...`` for opkg. There is no
+registered opkg PURL type yet (a proposal exists); we use ``opkg`` rather than pretend the
+packages are Debian's, because an opkg version is not comparable with a Debian one.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from packageurl import PackageURL
+
+from assay.catalog.control import parse_stanzas, upstream_version
+from assay.catalog.cpe_map import cpe_for_package
+from assay.catalog.interface import CatalogResult
+from assay.extract.rootfs import FileEntry, RootFS
+from assay.model.component import Component
+from assay.model.problem import Problem
+
+MAX_DB_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Db:
+    kind: str  # opkg | deb | apk
+    found_by: str
+
+
+def _distro(rootfs: RootFS) -> tuple[str, str]:
+    """(namespace, distro qualifier) for PURLs, from the image's release files."""
+    text = rootfs.read_text("/etc/openwrt_release", 65536) or ""
+    for line in text.splitlines():
+        if line.startswith("DISTRIB_RELEASE="):
+            return "openwrt", "openwrt-" + line.split("=", 1)[1].strip().strip("\"'")
+    osr = rootfs.read_text("/etc/os-release", 65536) or rootfs.read_text(
+        "/usr/lib/os-release", 65536
+    )
+    if osr:
+        values = {
+            k: v.strip().strip("\"'")
+            for k, _, v in (line.partition("=") for line in osr.splitlines())
+        }
+        ident = values.get("ID", "")
+        ver = values.get("VERSION_ID", "")
+        return ident or "", f"{ident}-{ver}" if ident and ver else ident
+    return "", ""
+
+
+def _component(
+    fields: dict[str, str], db: _Db, rootfs: RootFS, path: str, files: tuple[str, ...]
+) -> Component | None:
+    name = fields.get("Package", "").strip()
+    version = fields.get("Version", "").strip()
+    if not name or not version:
+        return None
+    arch = fields.get("Architecture", "").strip()
+    namespace, distro = _distro(rootfs)
+    qualifiers = {k: v for k, v in (("arch", arch), ("distro", distro)) if v}
+    purl = PackageURL(
+        type=db.kind,
+        namespace=namespace or None,
+        name=name,
+        version=version,
+        qualifiers=qualifiers or None,
+    ).to_string()
+    source = fields.get("Source", "").strip()
+    if source.startswith("package/"):  # OpenWrt build-tree path, e.g. package/hostapd
+        source = posixpath.basename(source)
+    return Component(
+        name=name,
+        version=version,
+        type="library" if name.startswith("lib") else "application",
+        purl=purl,
+        cpe=cpe_for_package(name, upstream_version(version)),
+        found_by=(db.found_by,),
+        locations=(path,),
+        files=files,
+        arch=arch,
+        source_package=source.split(" ")[0] if source else "",
+        supplier=fields.get("Maintainer", "").strip(),
+        license=fields.get("License", "").strip(),
+        description=fields.get("Description", "").split("\n")[0].strip(),
+    )
+
+
+def _installed(fields: dict[str, str]) -> bool:
+    status = fields.get("Status", "")
+    return not status or status.split()[-1] == "installed"
+
+
+class ControlDbCataloger:
+    """dpkg/opkg ``status`` databases and opkg ``info/*.control`` files."""
+
+    name = "package-db"
+
+    def wants(self, entry: FileEntry) -> bool:
+        p = entry.path
+        return entry.is_file and (
+            p.endswith(("/lib/opkg/status", "/lib/dpkg/status"))
+            or (p.endswith(".control") and "/lib/opkg/info/" in p)
+            or "/lib/dpkg/status.d/" in p
+        )
+
+    def parse(self, rootfs: RootFS, entry: FileEntry) -> CatalogResult:
+        result = CatalogResult()
+        db = _Db("opkg", "opkg-db") if "/opkg/" in entry.path else _Db("deb", "dpkg-db")
+        if entry.size > MAX_DB_BYTES:
+            result.problems.append(
+                Problem("catalog", entry.path, "package database too large", "skipped")
+            )
+            return result
+        text = rootfs.read_text(entry.path) or ""
+        per_file = entry.path.endswith(".control")
+        for fields in parse_stanzas(text):
+            if not per_file and not _installed(fields):
+                continue
+            files = self._owned_files(rootfs, entry.path, fields)
+            component = _component(fields, db, rootfs, entry.path, files)
+            if component is None:
+                result.problems.append(
+                    Problem("catalog", entry.path, "stanza without Package or Version", "skipped")
+                )
+                continue
+            result.components.append(component)
+        if not result.components and not result.problems:
+            result.problems.append(
+                Problem("catalog", entry.path, "package database holds no package", "")
+            )
+        return result
+
+    @staticmethod
+    def _owned_files(rootfs: RootFS, db_file: str, fields: dict[str, str]) -> tuple[str, ...]:
+        if db_file.endswith(".control"):  # opkg: info/<pkg>.control beside info/<pkg>.list
+            lists = [db_file[: -len(".control")] + ".list"]
+        else:  # dpkg: info/<pkg>.list or info/<pkg>:<arch>.list
+            info = posixpath.join(posixpath.dirname(db_file), "info")
+            name, arch = fields.get("Package", ""), fields.get("Architecture", "")
+            lists = [f"{info}/{name}.list", f"{info}/{name}:{arch}.list"]
+        for listing_path in lists:
+            listing = rootfs.read_text(listing_path)
+            if listing is not None:
+                return tuple(
+                    sorted({ln.strip() for ln in listing.splitlines() if ln.startswith("/")})
+                )
+        return ()
+
+
+class ApkDbCataloger:
+    """Alpine/postmarketOS ``lib/apk/db/installed``."""
+
+    name = "apk-db"
+
+    def wants(self, entry: FileEntry) -> bool:
+        return entry.is_file and entry.path.endswith("/lib/apk/db/installed")
+
+    def parse(self, rootfs: RootFS, entry: FileEntry) -> CatalogResult:
+        result = CatalogResult()
+        text = rootfs.read_text(entry.path) or ""
+        for block in text.split("\n\n"):
+            fields: dict[str, str] = {}
+            files: list[str] = []
+            folder = ""
+            for line in block.splitlines():
+                key, sep, value = line.partition(":")
+                if not sep or len(key) != 1:
+                    continue
+                if key == "F":
+                    folder = value
+                elif key == "R":
+                    files.append("/" + posixpath.join(folder, value))
+                else:
+                    fields.setdefault(key, value)
+            if not fields.get("P") or not fields.get("V"):
+                continue
+            mapped = {
+                "Package": fields["P"],
+                "Version": fields["V"],
+                "Architecture": fields.get("A", ""),
+                "Source": fields.get("o", ""),
+                "Maintainer": fields.get("m", ""),
+                "License": fields.get("L", ""),
+                "Description": fields.get("T", ""),
+            }
+            comp = _component(
+                mapped, _Db("apk", "apk-db"), rootfs, entry.path, tuple(sorted(files))
+            )
+            if comp:
+                result.components.append(comp)
+        return result

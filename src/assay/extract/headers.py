@@ -1,0 +1,52 @@
+"""Vendor firmware headers that name the hardware (read from the image's first bytes)."""
+
+from __future__ import annotations
+
+import struct
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from assay.model.identity import Identity
+
+TPLINK_HEADER_SIZE = 0x200
+TPLINK_V1 = 0x01000000  # header version, stored big-endian
+
+
+@cache
+def _tplink_models() -> dict[int, dict[str, str]]:
+    text = resources.files("assay.extract").joinpath("data/tplink_hardware.yaml").read_text()
+    return {int(k): v for k, v in (yaml.safe_load(text) or {}).items()}
+
+
+def identify_header(image: Path) -> Identity | None:
+    """The hardware named by a known vendor header at the start of ``image``, if any."""
+    try:
+        with image.open("rb") as fh:
+            head = fh.read(TPLINK_HEADER_SIZE)
+    except OSError:
+        return None
+    return _tplink_v1(head)
+
+
+def _tplink_v1(head: bytes) -> Identity | None:
+    if len(head) < 0x48 or struct.unpack_from(">I", head, 0)[0] != TPLINK_V1:
+        return None
+    vendor = head[4:28].split(b"\0", 1)[0]
+    fw_version = head[28:64].split(b"\0", 1)[0]
+    if not vendor or not vendor.isascii() or not fw_version.isascii():
+        return None
+    hw_id, hw_rev = struct.unpack_from(">II", head, 0x40)
+    known = _tplink_models().get(hw_id)
+    where = f"image header (TP-Link v1, hardware id 0x{hw_id:08x}, revision {hw_rev})"
+    if known is None:
+        return Identity(vendor="TP-Link", model=f"hardware id 0x{hw_id:08x}", evidence=(where,))
+    return Identity(
+        vendor="TP-Link",
+        model=known["model"],
+        hardware_version=known["hardware_version"],
+        os_build=fw_version.decode("ascii") if vendor == b"OpenWrt" else "",
+        evidence=(where,),
+    )

@@ -1,0 +1,209 @@
+"""Turn a target (image file, archive, or directory) into root filesystems and kernels.
+
+Images go to the extraction worker (unblob in a Landlock sandbox, in its own process group);
+this module watches its time and the bytes it writes and stops it at the bounds, keeping what
+was extracted so far as a partial result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assay.errors import ExtractError, InputError, LimitExceeded
+from assay.extract.locate import find_kernels, find_rootfs, strip_special_files
+from assay.extract.rootfs import RootFS
+from assay.extract.safe_tar import is_tar, unpack_tar
+from assay.model.problem import Problem
+
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class Unpacked:
+    """What the target turned into."""
+
+    rootfs: list[RootFS] = field(default_factory=list)
+    kernels: list[Path] = field(default_factory=list)  # decompressed kernel images
+    extract_dir: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
+    kind: str = "image"
+
+
+def unpack(
+    target: Path,
+    work_dir: Path,
+    *,
+    timeout: float,
+    max_depth: int,
+    max_size: int,
+    observer: object = None,
+) -> Unpacked:
+    """Unpack ``target`` inside ``work_dir`` (created if needed)."""
+    if not target.exists():
+        raise InputError(f"{target}: no such file or directory", "check the path")
+    if target.is_dir():
+        return _directory(target)
+    if not target.is_file():
+        raise InputError(f"{target}: not a regular file or directory", "give an image file")
+    if target.stat().st_size == 0:
+        raise InputError(f"{target.name}: the file is empty", "give a firmware image")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    extract_dir = work_dir / "extracted"
+    if extract_dir.exists() and any(extract_dir.iterdir()):
+        raise InputError(
+            f"{extract_dir}: the work directory already holds an extraction",
+            "give an empty --work-dir or remove it",
+        )
+    if is_tar(target):
+        problems = unpack_tar(target, extract_dir / "archive", max_size)
+        result = Unpacked(extract_dir=extract_dir, problems=problems, kind="archive")
+    else:
+        result = Unpacked(extract_dir=extract_dir, kind="image")
+        result.problems.extend(
+            _run_worker(target, extract_dir, work_dir, timeout, max_depth, max_size)
+        )
+    result.problems.extend(strip_special_files(extract_dir))
+    result.rootfs = [RootFS(p) for p in find_rootfs(extract_dir)]
+    result.kernels = find_kernels(extract_dir)
+    if not result.rootfs and not result.kernels:
+        if not _has_content(extract_dir):
+            raise ExtractError(
+                f"{target.name}: no known format found in the file (not a firmware image, "
+                "or an encrypted/unknown vendor format)",
+                "check the file, or unpack it with the vendor's tools and scan the directory",
+            )
+        result.problems.append(
+            Problem(
+                "extract",
+                target.name,
+                "no root filesystem or kernel found in what could be extracted",
+                "only the extracted files were cataloged",
+            )
+        )
+        result.rootfs = [RootFS(extract_dir, label="extracted")]
+    return result
+
+
+def _directory(target: Path) -> Unpacked:
+    root = target.resolve()
+    found = find_rootfs(root)
+    rootfs = [RootFS(p) for p in found] or [RootFS(root)]
+    return Unpacked(rootfs=rootfs, kernels=find_kernels(root, deep=False), kind="directory")
+
+
+def _has_content(extract_dir: Path) -> bool:
+    for _dirpath, _dirs, files in os.walk(extract_dir):
+        for name in files:
+            if not name.endswith((".unknown", ".padding")):
+                return True
+    return False
+
+
+def _run_worker(
+    image: Path, extract_dir: Path, work_dir: Path, timeout: float, max_depth: int, max_size: int
+) -> list[Problem]:
+    request = work_dir / "extract-request.json"
+    result = work_dir / "extract-problems.json"
+    request.write_text(
+        json.dumps(
+            {
+                "image": str(image.resolve()),
+                "extract_root": str(extract_dir.resolve()),
+                "max_depth": max_depth,
+                "processes": max(1, min(2, os.cpu_count() or 1)),
+                "result": str(result.resolve()),
+            }
+        )
+    )
+    env = dict(os.environ)
+    # jefferson and ubireader are console scripts installed next to our interpreter
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    tmp = work_dir / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env["TMPDIR"] = str(tmp.resolve())
+    with (work_dir / "extract.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assay.extract.worker", str(request)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=lambda: _limit_file_size(max_size),
+        )
+        exceeded = _watch(proc, extract_dir, timeout, max_size)
+    problems = []
+    if result.exists():
+        problems = [
+            Problem("extract", item["path"], item["message"], item["resolution"])
+            for item in json.loads(result.read_text())
+        ]
+    if exceeded:
+        problems.append(Problem("extract", image.name, exceeded, "extraction stopped; partial"))
+        if not any(extract_dir.rglob("*")):
+            raise LimitExceeded(
+                f"{image.name}: {exceeded} before anything was extracted",
+                "raise --timeout or --max-size",
+            )
+    elif proc.returncode != 0:
+        tail = (work_dir / "extract.log").read_text(errors="replace").strip().splitlines()[-1:]
+        problems.append(
+            Problem(
+                "extract",
+                image.name,
+                f"extractor crashed: {' '.join(tail)[:200]}",
+                "partial result",
+            )
+        )
+    return problems
+
+
+def _watch(proc: subprocess.Popen[bytes], root: Path, timeout: float, max_size: int) -> str:
+    """Wait for the worker; kill its whole group if it runs too long or writes too much."""
+    start = time.monotonic()
+    next_size_check = 0.0
+    while proc.poll() is None:
+        elapsed = time.monotonic() - start
+        if elapsed > timeout:
+            _kill(proc)
+            return f"time limit of {timeout:g} s reached"
+        if elapsed >= next_size_check:
+            size = _tree_size(root)
+            if size > max_size:
+                _kill(proc)
+                return f"extracted size limit of {max_size} bytes reached"
+            next_size_check = elapsed + 0.25
+        time.sleep(POLL_SECONDS)
+    return ""
+
+
+def _limit_file_size(max_size: int) -> None:
+    """No single file the worker (or an extractor it runs) writes may exceed the bound."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (max_size, max_size))
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _tree_size(root: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
+            except OSError:
+                continue
+    return total

@@ -1,0 +1,1 @@
+"""Stage 6: render the Assessment (SBOM, native JSON, reports, label)."""
