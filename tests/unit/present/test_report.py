@@ -115,7 +115,9 @@ def test_strings_from_the_image_are_escaped() -> None:
 
 
 def test_known_exploited_vulnerability_is_the_first_fix() -> None:
-    comp = Component("busybox", "1.19.4", purl="pkg:generic/busybox@1.19.4")
+    comp = Component(
+        "busybox", "1.19.4", purl="pkg:generic/busybox@1.19.4", locations=("/bin/busybox",)
+    )
     kev = VulnerabilityMatch(
         "CVE-2021-42373", comp.ref, "medium", cvss_score=5.5, kev=True, description="a NULL deref"
     )
@@ -124,12 +126,13 @@ def test_known_exploited_vulnerability_is_the_first_fix() -> None:
     assessment = _assessment(components=[comp], vulnerabilities=[other, kev], findings=[finding])
     md = render_markdown(assessment)
     titles = re.findall(r"^### \d+\. (.+)$", md, flags=re.M)
-    assert titles[0] == "Update pkg:generic/busybox@1.19.4 (critical)"
+    assert titles[0] == "Update busybox 1.19.4 (critical)"
     assert titles[1] == "Telnet server (critical)"
     section = md.split("### 2.")[0]
     assert section.index("CVE-2021-42373") < section.index("CVE-2021-42374")  # KEV first
     assert "1 known to be exploited (CISA KEV)" in section
     assert "cra:I(2)(a)" in section
+    assert "`/bin/busybox` pkg:generic/busybox@1.19.4" in section  # where the component is
 
 
 def test_without_verdicts_the_report_evaluates_them() -> None:

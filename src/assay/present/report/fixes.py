@@ -12,6 +12,7 @@ from typing import Any
 
 from assay.model.assessment import Assessment
 from assay.model.check import Finding, RequirementVerdict, Verdict
+from assay.model.component import Component
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.norms.catalog import Catalog
 
@@ -23,7 +24,9 @@ MAX_IDS = 6
 def build_fixes(assessment: Assessment, catalog: Catalog) -> list[Fix]:
     """Every fix, most urgent first."""
     fixes = _finding_fixes(assessment.findings, _failed_by(assessment.verdicts))
-    fixes += _vulnerability_fixes(assessment.vulnerabilities, assessment.verdicts)
+    fixes += _vulnerability_fixes(
+        assessment.vulnerabilities, assessment.verdicts, assessment.components
+    )
     fixes += _requirement_fixes(assessment.verdicts, catalog)
     fixes += _declaration_fixes(assessment)
     fixes.sort(key=lambda f: (f.rank, f.kind, f.title))
@@ -90,8 +93,11 @@ def _finding_fixes(findings: list[Finding], breaks: dict[str, list[str]]) -> lis
 
 
 def _vulnerability_fixes(
-    vulns: list[VulnerabilityMatch], verdicts: list[RequirementVerdict]
+    vulns: list[VulnerabilityMatch],
+    verdicts: list[RequirementVerdict],
+    components: list[Component] | None = None,
 ) -> list[Fix]:
+    known = {c.ref: c for c in components or ()}
     by_component: dict[str, list[VulnerabilityMatch]] = defaultdict(list)
     for v in vulns:
         by_component[v.component].append(v)
@@ -117,11 +123,14 @@ def _vulnerability_fixes(
             {
                 "path": m.id,
                 "line": None,
-                "excerpt": (m.description or "")[:160],
+                "excerpt": _clip(m.description or "", 160),
                 "note": _vuln_note(m),
             }
             for m in matches[:MAX_IDS]
         ]
+        comp = known.get(component)
+        where = ", ".join(comp.locations[:3]) if comp and comp.locations else ""
+        evidence.insert(0, {"path": where, "line": None, "excerpt": "", "note": component})
         if len(matches) > MAX_IDS:
             more = f"and {len(matches) - MAX_IDS} more in assessment.json"
             evidence.append({"path": "", "line": None, "excerpt": "", "note": more})
@@ -129,10 +138,11 @@ def _vulnerability_fixes(
             Fix(
                 rank=rank,
                 severity="critical" if kev else worst.severity,
-                title=f"Update {component}",
+                title=f"Update {_name(known.get(component), component)}",
                 what=what,
                 how=[
-                    f"Move {component} to a maintained release that fixes these, or backport "
+                    f"Move {_name(known.get(component), component)} to a maintained release "
+                    "that fixes these, or backport "
                     "the upstream patches.",
                     "If a match cannot be exploited in your build, publish a VEX statement "
                     "that says why instead of leaving it open.",
@@ -224,3 +234,12 @@ def _vuln_note(m: VulnerabilityMatch) -> str:
     if m.conditional:
         bits.append("conditional")
     return ", ".join(bits)
+
+
+def _name(component: Component | None, ref: str) -> str:
+    return f"{component.name} {component.version}" if component else ref
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"

@@ -123,7 +123,6 @@ def anchor(uid: str) -> str:
 def md_escape(value: Any) -> str:
     """Text safe inside Markdown (and table cells): no markup, no HTML, one line."""
     text = " ".join(str(value).split())
-    text = text.replace("&", "&amp;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
