@@ -6,6 +6,7 @@ import re
 
 from assay.checks.context import CheckContext
 from assay.checks.interface import Outcome, failed, passed
+from assay.checks.views.passwords import guess
 from assay.extract.rootfs import FileEntry
 from assay.model.check import Evidence
 
@@ -28,6 +29,7 @@ SETTING_WORDS = {
     "auth", "authentication", "required", "history", "format", "program", "helper", "backend",
     "chars", "strength", "complexity", "empty", "encrypt", "encryption", "crypt",
 }  # fmt: skip
+HTTPD_AUTH = re.compile(r"^(/\S*):([^:\s]+):(\S+)$")
 KEY_PARTS = re.compile(r"[_.\-]|(?<=[a-z])(?=[A-Z])")
 NOT_SECRET = {
     "0", "1", "on", "off", "yes", "no", "true", "false", "none", "null", "nil", "disabled",
@@ -46,17 +48,22 @@ def vendor_defaults(ctx: CheckContext) -> Outcome:
                 data = view.rootfs.read_bytes(entry.path, limit=MAX_SIZE)
             except OSError:
                 continue
-            if not data or b"\0" in data[:4096] or data.startswith(b"#!"):
+            if not data or data.startswith(b"#!"):
+                continue
+            records = _records(data)
+            if records is None:
                 continue
             scanned += 1
-            text = data.decode("utf-8", errors="replace")
             wireless = entry.path == "/etc/config/wireless"
             chap = entry.path.startswith("/etc/ppp/") and entry.path.endswith("-secrets")
-            for n, line in enumerate(text.splitlines(), 1):
-                hit = _secret_in(line, wireless, chap)
+            httpd = "httpd" in entry.path.rsplit("/", 1)[-1]
+            for n, line in records:
+                hit, note = _secret_in(line, wireless, chap), "clear-text credential"
+                if hit is None and httpd:
+                    hit, note = _httpd_credential(line)
                 if hit:
                     excerpt = line.strip().replace(hit, _mask(hit))
-                    evidence.append(view.evidence(entry.path, n, excerpt, "clear-text credential"))
+                    evidence.append(view.evidence(entry.path, n, excerpt, note))
     if evidence:
         files = len({(e.note, e.path) for e in evidence})
         return failed(
@@ -64,6 +71,32 @@ def vendor_defaults(ctx: CheckContext) -> Outcome:
             *evidence[:50],
         )
     return passed(f"No clear-text credential in {scanned} configuration and defaults file(s).")
+
+
+def _records(data: bytes) -> list[tuple[int | None, str]] | None:
+    """Numbered text lines, or the records of a NUL-separated NVRAM defaults blob."""
+    if b"\0" not in data[:4096]:
+        text = data.decode("utf-8", errors="replace")
+        return [(n, line) for n, line in enumerate(text.splitlines(), 1)]
+    parts = [p for p in data.split(b"\0") if p]
+    pairs = [p for p in parts if b"=" in p and all(32 <= c < 127 for c in p)]
+    if len(pairs) < 5 or len(pairs) < len(parts) * 0.8:
+        return None  # binary, not an NVRAM defaults blob
+    return [(None, p.decode("ascii")) for p in pairs]
+
+
+def _httpd_credential(line: str) -> tuple[str | None, str]:
+    """BusyBox httpd.conf authentication lines: ``/path:user:password``."""
+    m = HTTPD_AUTH.match(line.strip())
+    if m is None:
+        return None, ""
+    user, secret = m.group(2), m.group(3)
+    if not secret.startswith("$"):
+        return secret, f"web login {user} with a clear-text password"
+    found = guess(secret, user).password
+    if found is None:
+        return None, ""
+    return secret, f"web login {user} with the default password '{found}'"
 
 
 def _candidate(entry: FileEntry) -> bool:

@@ -166,3 +166,21 @@ def test_vendor_default_credentials(tree: Tree) -> None:
     f = run("credentials.vendor-defaults", ppp)
     assert f.verdict == Verdict.FAIL
     assert f.evidence[0].excerpt == "isp-user * s3**** *"
+
+
+def test_nvram_blob_and_busybox_httpd_credentials(tree: Tree) -> None:
+    blob = b"\0".join(
+        [b"lan_ipaddr=192.168.0.1", b"lan_netmask=255.255.255.0", b"wan_proto=dhcp",
+         b"http_username=admin", b"http_passwd=password", b"wl0_ssid=vendor"]
+    ) + b"\0\0"  # fmt: skip
+    httpd = f"A:*\n/cgi-bin:admin:{MD5_ADMIN}\n/adm:root:toor\n/priv:me:{SHA512_STRONG}\n"
+    r = tree({"/etc/nvram.defaults.bin": blob, "/etc/httpd.conf": httpd})
+    f = run("credentials.vendor-defaults", r)
+    assert f.verdict == Verdict.FAIL
+    found = [(e.path, e.line, e.note) for e in f.evidence]
+    assert found == [
+        ("/etc/httpd.conf", 2, "web login admin with the default password 'admin'"),
+        ("/etc/httpd.conf", 3, "web login root with a clear-text password"),
+        ("/etc/nvram.defaults.bin", None, "clear-text credential"),
+    ]
+    assert f.evidence[2].excerpt == "http_passwd=pa******"
