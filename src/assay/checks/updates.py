@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
@@ -11,10 +11,15 @@ import yaml
 
 from assay.checks.context import CheckContext, ImageView
 from assay.checks.interface import Outcome, failed, inconclusive, not_applicable, passed
-from assay.model.check import Evidence
+from assay.model.check import Evidence, Verdict
 
 # Names that suggest a vendor's own updater (only used to say "maybe", never to pass).
 VENDOR_UPDATER = re.compile(r"(?i)^(fw|firmware|sys|ota)[_-]?(up(grade|date)|flash)|^ota[_-]?\w*$")
+UPDATE_URL = re.compile(
+    r"""http://[^\s'"<>]*(?:update|upgrade|firmware|/ota\b|\bota\.|fota)[^\s'"<>]*""", re.I
+)
+SCRIPT_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/www/cgi-bin/", "/usr/libexec/")
+HANDLED = {"/etc/opkg.conf", "/etc/apt/sources.list", "/etc/mender/mender.conf"}
 OPENWRT_SIGNATURE = re.compile(r"\b(usign|ucert|fwtool_check_signature|verify_signature)\b")
 
 
@@ -160,11 +165,43 @@ def channel(ctx: CheckContext) -> Outcome:
         for n, line in view.lines("/etc/mender/mender.conf"):
             if re.search(r'"ServerURL"\s*:\s*"http://', line):
                 bad.append(view.evidence("/etc/mender/mender.conf", n, line.strip(), "plain HTTP"))
+        urls = _plain_update_urls(view)
+        if urls and signature(ctx).verdict == Verdict.PASS:
+            good += [replace(e, note=e.note + "; images are signature-checked") for e in urls]
+        else:
+            bad += urls
     if bad:
         return failed("Updates are fetched over plain HTTP without a signature check.", *bad)
     if good:
         return passed("Update sources use HTTPS or signed indexes.", *good)
     return not_applicable("No update source is configured in the image.")
+
+
+def _plain_update_urls(view: ImageView) -> list[Evidence]:
+    """http:// URLs that look like update or firmware downloads, in configuration and scripts."""
+    out = []
+    for entry in view.entries:
+        if not entry.is_file or not 0 < entry.size <= 256 * 1024 or entry.path in HANDLED:
+            continue
+        script = entry.path.startswith(SCRIPT_DIRS)
+        if not (entry.path.startswith("/etc/") or script):
+            continue
+        try:
+            data = view.rootfs.read_bytes(entry.path) or b""
+        except OSError:
+            continue
+        if (
+            b"http://" not in data
+            or b"\0" in data[:4096]
+            or (script and not data.startswith(b"#!"))
+        ):
+            continue
+        for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+            m = UPDATE_URL.search(line)
+            if m and not line.lstrip().startswith("#"):
+                note = f"update download over plain HTTP: {m.group(0)[:80]}"
+                out.append(view.evidence(entry.path, n, line.strip(), note))
+    return out
 
 
 def _opkg(view: ImageView, bad: list[Evidence], good: list[Evidence]) -> None:

@@ -83,3 +83,25 @@ def test_apt_channel(tree: Tree) -> None:
     assert run("updates.channel", tree({"/etc/apt/sources.list": ok})).verdict == Verdict.PASS
     bad = "deb [trusted=yes] http://vendor.example/repo stable main\n"
     assert run("updates.channel", tree({"/etc/apt/sources.list": bad})).verdict == Verdict.FAIL
+
+
+def test_vendor_update_url_over_plain_http(tree: Tree) -> None:
+    script = "#!/bin/sh\nwget -O /tmp/fw.bin http://update.vendor.example/cam/firmware.bin\n"
+    r = tree({"/usr/sbin/check_update": script, "/etc/config/system": "config system\n"})
+    f = run("updates.channel", r)
+    assert f.verdict == Verdict.FAIL
+    assert (f.evidence[0].path, f.evidence[0].line) == ("/usr/sbin/check_update", 2)
+    https = "#!/bin/sh\nwget -O /tmp/fw.bin https://update.vendor.example/cam/firmware.bin\n"
+    f = run("updates.channel", tree({"/usr/sbin/check_update": https}))
+    assert f.verdict == Verdict.NOT_APPLICABLE
+    # with signature-checked images, a plain-HTTP download is not a hole
+    signed = tree(
+        {
+            "/usr/sbin/check_update": script,
+            "/sbin/sysupgrade": SYSUPGRADE_OLD,
+            "/lib/upgrade/fwtool.sh": FWTOOL,
+        }
+    )
+    f = run("updates.channel", signed)
+    assert f.verdict == Verdict.PASS
+    assert f.evidence[0].note.endswith("images are signature-checked")
