@@ -10,6 +10,10 @@ HEADER = """# Security-by-default checks
 Generated from `src/assay/checks/data/checks.yaml` by `python -m assay.checks.docs`;
 do not edit by hand. Check ids are stable: the norms catalogue refers to them.
 
+`assay scan` runs them all (findings go to `assessment.json` and the reports);
+`assay checks list`, `assay checks show ID` and `assay checks run ROOTFS_DIR...` work on their
+own. From Python: `assay.checks.run_checks(rootfs_list, assessment) -> list[Finding]`.
+
 Each check runs on every root filesystem of the image and returns one finding with a verdict:
 
 - **PASS**: looked, found nothing wrong (a static pass: "no violation found in the image");

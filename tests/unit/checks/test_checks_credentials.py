@@ -71,7 +71,11 @@ def test_no_passwd_is_inconclusive(tree: Tree) -> None:
 
 def test_default_password_is_found_in_each_scheme(tree: Tree) -> None:
     bcrypt_admin = crypt.crypt("admin", "$2b$05$abcdefghijklmnopqrstuu")
+    bcrypt_2a = crypt.crypt("password", "$2a$05$abcdefghijklmnopqrstuu")
+    bcrypt_2y = crypt.crypt("1234", "$2y$05$abcdefghijklmnopqrstuu")
     for hashed, password in [
+        (bcrypt_2a, "password"),
+        (bcrypt_2y, "1234"),
         (MD5_ADMIN, "admin"),
         (SHA256_1234, "1234"),
         (SHA512_ROOT, "root"),
