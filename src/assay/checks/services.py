@@ -148,8 +148,13 @@ def telnet(ctx: CheckContext) -> Outcome:
             listen = _telnetd_listen(line.text)
             conditional = _root_password_condition(view, line.path)
             root_empty = any(view.password_is_empty(a) for a in view.accounts if a.name == "root")
-            if conditional and not root_empty:
+            ssh_enabled = bool(view.boot.find(["dropbear", "sshd"]))
+            if conditional and not root_empty and ssh_enabled:
                 held_back.append(f"{line.path} starts telnetd only while root has no password")
+                continue
+            if conditional and not root_empty:  # OpenWrt's other rule: no SSH server enabled
+                note = f"starts telnetd ({line.mechanism}); {listen}; no SSH server is enabled"
+                evidence += boot_evidence(view, line, note)
                 continue
             note = f"starts telnetd ({line.mechanism}); {listen}"
             if conditional:

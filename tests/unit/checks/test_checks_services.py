@@ -37,10 +37,18 @@ def test_openwrt_telnet_waits_for_a_root_password(tree: Tree) -> None:
         "/etc/rc.d/S50telnet": "->../init.d/telnet",
         "/etc/passwd": "root:x:0:0:root:/root:/bin/ash\n",
     }
-    with_password = tree(files | {"/etc/shadow": "root:$6$salt$abcdefghijk:0:0:99999:7:::\n"})
-    f = run("services.telnet", with_password)
+    dropbear = {
+        "/etc/init.d/dropbear": RC_COMMON + "start() {\n\tservice_start /usr/sbin/dropbear\n}\n",
+        "/etc/rc.d/S50dropbear": "->../init.d/dropbear",
+    }
+    hashed = {"/etc/shadow": "root:$6$salt$abcdefghijk:0:0:99999:7:::\n"}
+    f = run("services.telnet", tree(files | hashed | dropbear))
     assert f.verdict == Verdict.PASS
     assert "only while root has no password" in f.summary
+    # OpenWrt also starts telnet when no SSH server is enabled, password or not
+    f = run("services.telnet", tree(files | hashed))
+    assert f.verdict == Verdict.FAIL
+    assert "no SSH server is enabled" in f.evidence[0].note
     without = tree(files | {"/etc/shadow": "root::0:0:99999:7:::\n"})
     f = run("services.telnet", without)
     assert f.verdict == Verdict.FAIL
