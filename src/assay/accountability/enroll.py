@@ -1,0 +1,205 @@
+"""Bring registered firmware under re-audit: its inventory (shared by identical firmware),
+the names feed records can touch it by, and its findings from the scan."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from assay.accountability import audit_tables as a
+from assay.model.component import Component
+from assay.model.identity import Identity
+from assay.registry import tables as t
+from assay.vulns.keys import lookup
+from assay.vulns.matching import OSV_ECOSYSTEMS
+
+COMPONENT_FIELDS = ("name", "version", "type", "purl", "cpe", "found_by")
+IDENTITY_FIELDS = tuple(Identity.__dataclass_fields__)
+
+
+def component_of(data: dict[str, Any]) -> Component:
+    return Component(
+        name=str(data.get("name", "")),
+        version=str(data.get("version", "")),
+        type=str(data.get("type") or "application"),
+        purl=str(data.get("purl") or ""),
+        cpe=str(data.get("cpe") or ""),
+        found_by=tuple(str(f) for f in data.get("found_by") or ()),
+    )
+
+
+def identity_of(data: dict[str, Any]) -> Identity:
+    values: dict[str, Any] = {k: str(data.get(k) or "") for k in IDENTITY_FIELDS if k != "evidence"}
+    return replace(Identity(), **values)
+
+
+def names_of(component: Component) -> set[str]:
+    """The index names a feed record reaches this component by (the matcher's own keys)."""
+    names: set[str] = set()
+    lk = lookup(component)
+    if lk is not None:
+        names |= {f"cpe:{vendor}:{product}" for vendor, product in lk.names}
+    if component.purl.startswith("pkg:"):
+        try:
+            from packageurl import PackageURL
+
+            purl = PackageURL.from_string(component.purl)
+        except ValueError:
+            return names
+        namespaced = purl.namespace and purl.type in ("maven", "golang", "npm", "composer")
+        name = (f"{purl.namespace}/{purl.name}" if namespaced else purl.name).lower()
+        ecosystem = OSV_ECOSYSTEMS.get(purl.type)
+        if purl.type == "rpm" and purl.namespace:
+            ecosystem = purl.namespace.lower()
+        if ecosystem:
+            names.add(f"purl:{ecosystem}:{name}")
+        names.add(f"purl:purl:{purl.type}:{name}")
+        names.add(f"purl:oss-fuzz:{purl.name.lower()}")
+    return names
+
+
+def _signature(components: list[dict[str, Any]], identity: dict[str, Any]) -> str:
+    data = {"c": components, "i": identity}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def inventory_for(session: Session, document: dict[str, Any]) -> int:
+    """The id of the inventory of this assessment (created with its name index if new)."""
+    comps = sorted(
+        (
+            {k: c.get(k) or ("" if k != "found_by" else []) for k in COMPONENT_FIELDS}
+            for c in document.get("components") or []
+            if isinstance(c, dict)
+        ),
+        key=lambda c: json.dumps(c, sort_keys=True),
+    )
+    raw_identity = document.get("identity") or {}
+    identity = {k: raw_identity.get(k, "") for k in IDENTITY_FIELDS if k != "evidence"}
+    sig = _signature(comps, identity)
+    found = session.scalar(select(a.Inventory.id).where(a.Inventory.signature == sig))
+    if found is not None:
+        return int(found)
+    inv = a.Inventory(signature=sig, components=comps, identity=identity)
+    session.add(inv)
+    session.flush()
+    names = set().union(*(names_of(component_of(c)) for c in comps)) if comps else set()
+    session.add_all(a.InventoryName(name=n, inventory_id=inv.id) for n in sorted(names))
+    return int(inv.id)
+
+
+def store_revision_of(document: dict[str, Any]) -> int | None:
+    """The vulnerability store revision the scan matched against, when the scan recorded it."""
+    facts = document.get("facts") or {}
+    for value in (facts.get("store_revision"), (facts.get("vulns") or {}).get("store_revision")):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def latest_assessments(session: Session) -> list[tuple[int, int, int]]:
+    """(firmware id, product id, latest assessment id) of every registered firmware."""
+    rows = session.execute(
+        select(t.AssessmentRow.firmware_id, t.Firmware.product_id, func.max(t.AssessmentRow.id))
+        .join(t.Firmware, t.Firmware.id == t.AssessmentRow.firmware_id)
+        .group_by(t.AssessmentRow.firmware_id, t.Firmware.product_id)
+    )
+    return [(int(f), int(p), int(x)) for f, p, x in rows]
+
+
+def enroll(session: Session, now: datetime, current_revision: int) -> tuple[list[int], set[int]]:
+    """Enroll firmware not yet under re-audit (or re-assessed since).
+
+    Returns the firmware ids enrolled and the product ids they belong to. Findings of the scan
+    start as ``open``; a firmware whose scan did not record its store revision is marked
+    ``-1`` (to be matched once in full against the store).
+    """
+    known = {f.firmware_id: f for f in session.scalars(select(a.AuditedFirmware))}
+    enrolled, products = [], set()
+    for firmware_id, product_id, assessment_id in latest_assessments(session):
+        current = known.get(firmware_id)
+        if current is not None and current.assessment_id >= assessment_id:
+            continue
+        document = session.get(t.AssessmentRow, assessment_id)
+        assert document is not None
+        doc: dict[str, Any] = document.document
+        revision = store_revision_of(doc)
+        inv = inventory_for(session, doc)
+        if current is None:
+            current = a.AuditedFirmware(
+                firmware_id=firmware_id,
+                assessment_id=assessment_id,
+                inventory_id=inv,
+                product_id=product_id,
+                store_revision=-1 if revision is None else revision,
+                enrolled=now,
+            )
+            session.add(current)
+        else:
+            current.assessment_id, current.inventory_id = assessment_id, inv
+            current.store_revision = -1 if revision is None else revision
+        record_scan_findings(session, firmware_id, doc, now)
+        enrolled.append(firmware_id)
+        products.add(product_id)
+    session.flush()
+    return enrolled, products
+
+
+def record_scan_findings(
+    session: Session, firmware_id: int, doc: dict[str, Any], now: datetime
+) -> None:
+    existing = {
+        (f.vuln_id, f.component): f
+        for f in session.scalars(select(a.Finding).where(a.Finding.firmware_id == firmware_id))
+    }
+    names = {
+        str(c.get("purl") or f"{c.get('name')}@{c.get('version')}"): str(c.get("name", ""))
+        for c in doc.get("components") or []
+        if isinstance(c, dict)
+    }
+    for match in doc.get("vulnerabilities") or []:
+        key = (str(match.get("id", "")), str(match.get("component", "")))
+        if key in existing:
+            existing[key].last_seen = now
+            continue
+        finding = a.Finding(
+            firmware_id=firmware_id,
+            vuln_id=key[0],
+            component=key[1],
+            component_name=names.get(key[1], key[1].rsplit("@", 1)[0]),
+            state="open",
+            kev=bool(match.get("kev")),
+            severity=str(match.get("severity") or ""),
+            origin="scan",
+            first_seen=now,
+            last_seen=now,
+            changed=now,
+            detail="found by the scan",
+        )
+        session.add(finding)
+        session.flush()
+        session.add(
+            a.FindingHistory(
+                finding_id=finding.id, at=now, state="open", detail="found by the scan"
+            )
+        )
+
+
+def firmware_order(session: Session, product_ids: Iterable[int]) -> dict[int, list[t.Firmware]]:
+    """Each product's audited firmware, oldest first (registration order)."""
+    out: dict[int, list[t.Firmware]] = {}
+    rows = session.scalars(
+        select(t.Firmware)
+        .join(a.AuditedFirmware, a.AuditedFirmware.firmware_id == t.Firmware.id)
+        .where(t.Firmware.product_id.in_(list(product_ids)))
+        .order_by(t.Firmware.created, t.Firmware.id)
+    )
+    for fw in rows:
+        out.setdefault(fw.product_id, []).append(fw)
+    return out

@@ -1,0 +1,329 @@
+"""Incremental re-audit: after a feed import, re-match only the registered firmware whose
+components the changed records can touch, and keep each finding's lifecycle.
+
+1. Enroll firmware registered since the last run (``enroll``).
+2. For each group of firmware at the same store revision, take the ids changed since then
+   (``store.changed_since``), the names those records index (``cpe_idx``/``purl_idx``), and
+   the inventories carrying those names or holding open findings on those ids.
+3. Match each such inventory once (identical firmware share one), against a view of the store
+   that only offers the changed records; exact, since the whole inventory is the context.
+4. Reconcile: a new match is *new*; an open finding on a changed id that no longer matches is
+   *withdrawn*; a withdrawn one that matches again is *reopened*; the rest are *still open*.
+   A firmware of the same product registered later without the vulnerability marks it
+   *fixed*; a VEX statement (not affected / fixed) marks it *suppressed* with its reason.
+5. Every change is an outbox event, in the same transaction; nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from assay.accountability import audit_tables as a
+from assay.accountability.enroll import component_of, enroll, firmware_order, identity_of
+from assay.accountability.outbox import emit
+from assay.accountability.suppress import suppress
+from assay.model.vulnerability import VulnerabilityMatch
+from assay.registry import Registry
+from assay.registry import tables as t
+from assay.vulns.matching import match_components
+from assay.vulns.store import Store
+
+CHUNK = 500
+
+
+class ChangedOnly(Store):
+    """The store as matching sees it during a re-audit: only the changed records exist."""
+
+    def __init__(self, store: Store, ids: set[str]) -> None:
+        super().__init__(store.conn, store.location, store.origin)
+        self.ids = ids
+
+    def by_cpe(self, vendor: str, product: str, vkeys: Iterable[str]) -> set[tuple[str, str]]:
+        return {hit for hit in super().by_cpe(vendor, product, vkeys) if hit[0] in self.ids}
+
+    def by_purl(self, ecosystem: str, name: str) -> set[tuple[str, str]]:
+        return {hit for hit in super().by_purl(ecosystem, name) if hit[0] in self.ids}
+
+
+@dataclass(frozen=True)
+class Change:
+    product: str  # product slug
+    firmware: str  # firmware version
+    firmware_id: int
+    vulnerability: str
+    component: str
+    change: str  # new | reopened | withdrawn | fixed | suppressed
+    kev: bool = False
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "product": self.product,
+            "firmware": self.firmware,
+            "firmware_id": self.firmware_id,
+            "vulnerability": self.vulnerability,
+            "component": self.component,
+            "change": self.change,
+            "kev": self.kev,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class ReauditReport:
+    store_revision: int
+    changed_records: int
+    enrolled: int
+    firmware_audited: int  # firmware under re-audit
+    firmware_rematched: int  # of which re-matched this time
+    inventories_rematched: int
+    changes: tuple[Change, ...]
+    still_open: int
+    seconds: float
+
+    def of(self, change: str) -> list[Change]:
+        return [c for c in self.changes if c.change == change]
+
+    def to_dict(self) -> dict[str, Any]:
+        counts: dict[str, int] = defaultdict(int)
+        for c in self.changes:
+            counts[c.change] += 1
+        return {
+            "store_revision": self.store_revision,
+            "changed_records": self.changed_records,
+            "enrolled": self.enrolled,
+            "firmware_audited": self.firmware_audited,
+            "firmware_rematched": self.firmware_rematched,
+            "inventories_rematched": self.inventories_rematched,
+            "counts": dict(counts),
+            "still_open": self.still_open,
+            "seconds": round(self.seconds, 3),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+def _touched_names(store: Store, ids: set[str]) -> set[str]:
+    names: set[str] = set()
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), CHUNK):
+        part = ordered[i : i + CHUNK]
+        marks = ",".join("?" * len(part))
+        for vendor, product in store.conn.execute(
+            f"SELECT DISTINCT vendor, product FROM cpe_idx WHERE id IN ({marks})", part
+        ):
+            names.add(f"cpe:{vendor}:{product}")
+        for eco, name in store.conn.execute(
+            f"SELECT DISTINCT ecosystem, name FROM purl_idx WHERE id IN ({marks})", part
+        ):
+            names.add(f"purl:{eco}:{name}")
+    return names
+
+
+class _Run:
+    """One re-audit in one transaction."""
+
+    def __init__(self, session: Session, store: Store, now: datetime) -> None:
+        self.session, self.store, self.now = session, store, now
+        self.changes: list[Change] = []
+        self.names: dict[int, tuple[str, str]] = {}  # firmware id -> (product slug, version)
+        self.inventories = 0
+        self.rematched = 0
+
+    def where(self, firmware_id: int) -> tuple[str, str]:
+        if firmware_id not in self.names:
+            row = self.session.execute(
+                select(t.Product.slug, t.Firmware.version)
+                .join(t.Firmware, t.Firmware.product_id == t.Product.id)
+                .where(t.Firmware.id == firmware_id)
+            ).one()
+            self.names[firmware_id] = (str(row[0]), str(row[1]))
+        return self.names[firmware_id]
+
+    def record(self, finding: a.Finding, change: str, state: str, detail: str) -> None:
+        finding.state, finding.changed, finding.detail = state, self.now, detail
+        self.session.add(
+            a.FindingHistory(finding_id=finding.id, at=self.now, state=state, detail=detail)
+        )
+        slug, version = self.where(finding.firmware_id)
+        item = Change(
+            slug,
+            version,
+            finding.firmware_id,
+            finding.vuln_id,
+            finding.component,
+            change,
+            finding.kev,
+            detail,
+        )
+        self.changes.append(item)
+        emit(self.session, self.now, f"finding.{change}", item.to_dict())
+
+    def rematch(self, firmware: list[a.AuditedFirmware], ids: set[str] | None, rev: int) -> None:
+        """Re-match these firmware against ``ids`` (None: the whole store) and reconcile."""
+        view: Store = self.store if ids is None else ChangedOnly(self.store, ids)
+        by_inventory: dict[int, list[a.AuditedFirmware]] = defaultdict(list)
+        for fw in firmware:
+            by_inventory[fw.inventory_id].append(fw)
+        if ids is not None:
+            touched = _touched_names(self.store, ids)
+            wanted = set()
+            for i in range(0, len(sorted(touched)), CHUNK):
+                part = sorted(touched)[i : i + CHUNK]
+                wanted |= set(
+                    self.session.scalars(
+                        select(a.InventoryName.inventory_id).where(a.InventoryName.name.in_(part))
+                    )
+                )
+            open_ids = self._open_on(ids, [fw.firmware_id for fw in firmware])
+            wanted |= {fw.inventory_id for fw in firmware if fw.firmware_id in open_ids}
+            by_inventory = {k: v for k, v in by_inventory.items() if k in wanted}
+        for inventory_id, members in by_inventory.items():
+            inv = self.session.get(a.Inventory, inventory_id)
+            assert inv is not None
+            comps = [component_of(c) for c in inv.components]
+            matches = match_components(comps, view, identity_of(inv.identity))
+            self.inventories += 1
+            for fw in members:
+                self.rematched += 1
+                self._reconcile(fw.firmware_id, matches, ids)
+        for fw in firmware:
+            fw.store_revision = rev
+
+    def _open_on(self, ids: set[str], firmware_ids: list[int]) -> set[int]:
+        out: set[int] = set()
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), CHUNK):
+            out |= set(
+                self.session.scalars(
+                    select(a.Finding.firmware_id).where(
+                        a.Finding.vuln_id.in_(ordered[i : i + CHUNK]),
+                        a.Finding.state.in_(("open", "suppressed")),
+                    )
+                )
+            )
+        return out & set(firmware_ids)
+
+    def _reconcile(
+        self, firmware_id: int, matches: Sequence[VulnerabilityMatch], ids: set[str] | None
+    ) -> None:
+        existing = {
+            (f.vuln_id, f.component): f
+            for f in self.session.scalars(
+                select(a.Finding).where(a.Finding.firmware_id == firmware_id)
+            )
+        }
+        seen = set()
+        for m in matches:
+            key = (m.id, m.component)
+            seen.add(key)
+            found = existing.get(key)
+            reason = str(m.why.get("reason", "")) or "matched by the re-audit"
+            if found is None:
+                finding = a.Finding(
+                    firmware_id=firmware_id,
+                    vuln_id=m.id,
+                    component=m.component,
+                    component_name=m.component.split("/")[-1].split("@")[0],
+                    state="open",
+                    kev=m.kev,
+                    severity=m.severity,
+                    origin="reaudit",
+                    first_seen=self.now,
+                    last_seen=self.now,
+                    changed=self.now,
+                    detail=reason,
+                )
+                self.session.add(finding)
+                self.session.flush()
+                self.record(finding, "new", "open", reason)
+                continue
+            found.last_seen, found.kev = self.now, m.kev
+            if found.state == "withdrawn":
+                self.record(found, "reopened", "open", reason)
+        for key, finding in existing.items():
+            in_scope = ids is None or key[0] in ids
+            if in_scope and key not in seen and finding.state in ("open", "suppressed"):
+                detail = "the feed record changed and no longer matches this component"
+                self.record(finding, "withdrawn", "withdrawn", detail)
+
+
+def _fixed_by_later_firmware(run: _Run, product_ids: set[int]) -> None:
+    session = run.session
+    for firmware in firmware_order(session, product_ids).values():
+        for older, newer in zip(firmware, firmware[1:], strict=False):
+            carried = {
+                (f.vuln_id, f.component_name)
+                for f in session.scalars(
+                    select(a.Finding).where(
+                        a.Finding.firmware_id == newer.id, a.Finding.state != "withdrawn"
+                    )
+                )
+            }
+            for f in session.scalars(
+                select(a.Finding).where(
+                    a.Finding.firmware_id == older.id, a.Finding.state == "open"
+                )
+            ):
+                if (f.vuln_id, f.component_name) not in carried:
+                    run.record(f, "fixed", "fixed", f"not in firmware {newer.version}")
+
+
+def reaudit(
+    registry: Registry,
+    store: Store,
+    *,
+    now: datetime | None = None,
+    statements: Sequence[Any] = (),
+) -> ReauditReport:
+    """Run the incremental re-audit (one transaction: a failure changes nothing)."""
+    started = time.perf_counter()
+    moment = now or datetime.now(UTC)
+    a.ensure_tables(registry.engine)
+    revision = store.revision()
+    with registry.sessions.begin() as session:
+        run = _Run(session, store, moment)
+        enrolled, products = enroll(session, moment, revision)
+        audited = list(session.scalars(select(a.AuditedFirmware)))
+        groups: dict[int, list[a.AuditedFirmware]] = defaultdict(list)
+        for fw in audited:
+            if fw.store_revision < revision:
+                groups[fw.store_revision].append(fw)
+        changed_total: set[str] = set()
+        for base, members in sorted(groups.items()):
+            ids = None if base < 0 else store.changed_since(base)
+            if ids is not None:
+                changed_total |= ids
+            run.rematch(members, ids, revision)
+        if products:
+            _fixed_by_later_firmware(run, products)
+        if statements:
+            suppress(run, statements)
+        still = session.scalar(
+            select(func.count()).select_from(a.Finding).where(a.Finding.state == "open")
+        )
+        report = ReauditReport(
+            store_revision=revision,
+            changed_records=len(changed_total),
+            enrolled=len(enrolled),
+            firmware_audited=len(audited),
+            firmware_rematched=run.rematched,
+            inventories_rematched=run.inventories,
+            changes=tuple(run.changes),
+            still_open=int(still or 0),
+            seconds=0.0,
+        )
+        emit(
+            session,
+            moment,
+            "reaudit.completed",
+            {k: v for k, v in report.to_dict().items() if k != "changes"},
+        )
+    return replace(report, seconds=time.perf_counter() - started)

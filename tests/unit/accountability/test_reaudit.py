@@ -1,0 +1,183 @@
+"""Incremental re-audit on a real registry (SQLite) and a real vulnerability store.
+
+The WR703N assessment is made by the real matcher from the image's real package list against
+a store holding the NVD records published up to 2012; then the records of 2013-2016 are
+imported and the re-audit must report exactly the CVEs a full re-match would add.
+"""
+
+from __future__ import annotations
+
+import json
+import lzma
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from realdata import identity, opkg_components
+
+from assay.accountability.audit_tables import Finding, FindingHistory
+from assay.accountability.outbox import pending_events
+from assay.accountability.reaudit import reaudit
+from assay.extract.rootfs import RootFS
+from assay.model.assessment import Assessment, Target
+from assay.present.vex import ProductRef, Status, VexStatement
+from assay.registry import Registry
+from assay.vulns.matching import match_components
+from assay.vulns.store import Store
+
+SUBSET = "vulns/nvd/iot-subset/nvd_iot_subset.json.xz"
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def _feed(records: list[dict[str, Any]], path: Path) -> Path:
+    envelope = {
+        "resultsPerPage": len(records),
+        "startIndex": 0,
+        "totalResults": len(records),
+        "format": "NVD_CVE",
+        "version": "2.0",
+        "timestamp": "2024-10-25T00:00:00.000",
+        "vulnerabilities": records,
+    }
+    path.write_text(json.dumps(envelope))
+    return path
+
+
+@pytest.fixture(scope="module")
+def feeds(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The real NVD IoT subset split by publication year: up to 2012, and 2013-2016."""
+    data = json.loads(lzma.decompress((shared_data / SUBSET).read_bytes()))
+    work = tmp_path_factory.mktemp("feeds")
+    early = [v for v in data["vulnerabilities"] if v["cve"]["published"][:4] <= "2012"]
+    late = [v for v in data["vulnerabilities"] if "2013" <= v["cve"]["published"][:4] <= "2016"]
+    return _feed(early, work / "nvd-upto-2012.json"), _feed(late, work / "nvd-2013-2016.json")
+
+
+class World:
+    def __init__(self, tmp: Path, rootfs: RootFS, early: Path) -> None:
+        self.store = Store.open(tmp / "vulns.sqlite", create=True)
+        self.store.import_paths([early])
+        self.registry = Registry.open(f"sqlite:///{tmp / 'registry.sqlite'}")
+        self.components = opkg_components(rootfs.root)
+        self.identity = identity(rootfs.root, "TP-Link", "TL-WR703N")
+
+    def scan(
+        self, model: str = "TL-WR703N", build: str = "r36088", comps: Any = None
+    ) -> dict[str, Any]:
+        """What a scan would store: the real matcher's matches, with the store revision."""
+        ident = replace(self.identity, model=model, os_build=build)
+        components = comps or self.components
+        matches = match_components(components, self.store, ident)
+        return Assessment(
+            target=Target(
+                path=f"{model}-{build}.bin",
+                kind="image",
+                sha256=(model + build).encode().hex()[:64],
+            ),
+            tool_version="test",
+            created=T0.isoformat(),
+            identity=ident,
+            components=components,
+            vulnerabilities=matches,
+            facts={"store_revision": self.store.revision()},
+        ).to_dict()
+
+
+@pytest.fixture
+def world(tmp_path: Path, wr703n_rootfs: RootFS, feeds: tuple[Path, Path]) -> World:
+    return World(tmp_path, wr703n_rootfs, feeds[0])
+
+
+@pytest.mark.slow
+def test_reaudit_reports_exactly_the_new_matches(world: World, feeds: tuple[Path, Path]) -> None:
+    doc = world.scan()
+    before = {v["id"] for v in doc["vulnerabilities"]}
+    world.registry.add(doc)
+    world.registry.add(world.scan(model="TL-MR3020"))  # same contents, other hardware
+    resigned = world.scan()  # the same firmware contents in another image file
+    resigned["target"]["sha256"] = "ab" * 32
+    world.registry.add(resigned)
+    first = reaudit(world.registry, world.store, now=T0)
+    assert (first.enrolled, first.firmware_rematched, first.changes) == (3, 0, ())
+    # the feed changes: 2013-2016 records arrive
+    world.store.import_paths([feeds[1]])
+    report = reaudit(world.registry, world.store, now=T0.replace(hour=11))
+    rematch = match_components(world.components, world.store, world.identity)
+    full = {m.id for m in rematch}
+    expected = full - before
+    pairs = {(m.id, m.component) for m in rematch}
+    new_pairs = pairs - {(v["id"], v["component"]) for v in doc["vulnerabilities"]}
+    assert expected, "the 2013-2016 records must add matches to OpenWrt 12.09"
+    by_product: dict[str, set[str]] = {}
+    for change in report.of("new"):
+        by_product.setdefault(change.product, set()).add(change.vulnerability)
+    assert by_product == {"tp-link-tl-wr703n-v1": expected, "tp-link-tl-mr3020-v1": expected}
+    got_pairs = {(c.vulnerability, c.component) for c in report.of("new") if c.firmware_id == 1}
+    assert got_pairs == new_pairs
+    assert len(report.of("new")) == 3 * len(new_pairs)
+    assert {"CVE-2014-3153", "CVE-2016-5195"} <= expected  # real KEV entries, kernel 3.3.8
+    # identical contents are matched once: 3 firmware, 2 inventories (the model differs)
+    assert report.firmware_rematched == 3 and report.inventories_rematched == 2
+    assert report.changed_records == 2598
+    assert not report.of("withdrawn")
+    # events in the outbox, one per change, and a summary
+    kinds = [e["kind"] for e in pending_events(world.registry.engine)]
+    assert kinds.count("finding.new") == 3 * len(new_pairs)
+    assert kinds.count("reaudit.completed") == 2
+    # a second run finds nothing more, and nothing was deleted
+    again = reaudit(world.registry, world.store, now=T0.replace(hour=12))
+    assert again.changes == () and again.firmware_rematched == 0
+    with world.registry.sessions() as session:
+        assert session.query(Finding).count() == 3 * len(pairs)
+        assert session.query(FindingHistory).count() == 3 * len(pairs)
+
+
+def test_untouched_firmware_is_not_rematched(world: World, feeds: tuple[Path, Path]) -> None:
+    quiet = [c for c in world.components if c.name in ("base-files", "luci-theme-base")]
+    assert len(quiet) == 2
+    world.registry.add(world.scan())
+    world.registry.add(world.scan(model="Quiet-1", comps=quiet))
+    reaudit(world.registry, world.store, now=T0)
+    world.store.import_paths([feeds[1]])
+    report = reaudit(world.registry, world.store, now=T0.replace(hour=11))
+    assert report.firmware_audited == 2 and report.firmware_rematched == 1
+    assert {c.product for c in report.changes} == {"tp-link-tl-wr703n-v1"}
+
+
+def test_fixed_in_later_firmware_and_vex_suppression(world: World) -> None:
+    doc = world.scan()
+    world.registry.add(doc)
+    reaudit(world.registry, world.store, now=T0)
+    dropbear_cves = {v["id"] for v in doc["vulnerabilities"] if "dropbear" in v["component"]}
+    assert "CVE-2012-0920" in dropbear_cves
+    # the next firmware ships dropbear 2012.55, which the ≤2012 records no longer match
+    newer = [
+        c
+        if c.name != "dropbear"
+        else replace(c, version="2012.55-1", purl=c.purl.replace("2011.54-2", "2012.55-1"))
+        for c in world.components
+    ]
+    world.registry.add(world.scan(build="r40000", comps=newer))
+    report = reaudit(world.registry, world.store, now=T0.replace(hour=11))
+    fixed = {c.vulnerability for c in report.of("fixed")}
+    assert fixed == dropbear_cves
+    assert {c.detail for c in report.of("fixed")} == {"not in firmware OpenWrt 12.09 r40000"}
+    # a manufacturer's VEX: the kernel CVE is not exploitable on this build
+    kernel = next(c for c in world.components if c.name == "linux")
+    open_kernel = {c["id"] for c in doc["vulnerabilities"] if c["component"] == kernel.ref}
+    target = sorted(open_kernel)[0]
+    statement = VexStatement(
+        target,
+        ProductRef(kernel.cpe, "linux", cpe=kernel.cpe),
+        Status.NOT_AFFECTED,
+        justification="vulnerable_code_not_present",
+        impact="feature not built",
+        source="openvex:test",
+    )
+    report = reaudit(world.registry, world.store, now=T0.replace(hour=12), statements=[statement])
+    suppressed = report.of("suppressed")
+    assert {c.vulnerability for c in suppressed} == {target}
+    assert len(suppressed) == 2  # both firmware carry the same kernel
+    assert "vulnerable_code_not_present" in suppressed[0].detail
