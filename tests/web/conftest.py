@@ -69,19 +69,8 @@ def wr703n_assessment(wr703n_image: Path, wr703n_rootfs: RootFS) -> dict[str, An
 
 
 def assay_command() -> list[str]:
-    """``python -m assay``; while another command module of the CLI is missing from the tree
-    (work in progress elsewhere), the same click commands are run from their own modules."""
-    probe = subprocess.run([sys.executable, "-m", "assay", "--version"], capture_output=True)
-    if probe.returncode == 0:
-        return [sys.executable, "-m", "assay"]
-    script = (
-        "import sys, types, click, importlib.util as u; "
-        "spec = u.find_spec('assay.cli'); pkg = types.ModuleType('assay.cli'); "
-        "pkg.__path__ = list(spec.submodule_search_locations); sys.modules['assay.cli'] = pkg; "
-        "from assay.cli import registry, serve; g = click.Group(); "
-        "g.add_command(registry.command); g.add_command(serve.command); g()"
-    )
-    return [sys.executable, "-c", script]
+    """The real command line: ``python -m assay``."""
+    return [sys.executable, "-m", "assay"]
 
 
 def free_port() -> int:

@@ -26,7 +26,8 @@ from assay.registry.inputs import load_declaration
     "--registry-url",
     default="",
     envvar="ASSAY_REGISTRY_PUBLIC_URL",
-    help="The product's public registry page (the QR code points there).",
+    help="The public registry's base URL (the QR code points to the product's page there), "
+    "or the product page's own URL.",
 )
 @click.option("--text", "show_text", is_flag=True, help="Also print the label as text.")
 def command(

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from assay import __version__
 from assay.registry import Registry
 from assay.web import api, errors, pages
+from assay.web.feeds import KevLookup
 from assay.web.jobs import Jobs
 from assay.web.views import short
 
@@ -26,6 +27,7 @@ class Settings:
     public_url: str = ""  # the site's public base URL for QR codes; "" = as requested
     max_upload: int = 256 * 1024 * 1024  # bytes per upload request
     workers: int = 1  # background upload workers
+    vuln_store: Path | None = None  # KEV re-check; None: the default store or bundled snapshot
 
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> FastAPI:
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.filters["short"] = short
     app.state.label_cache = {}
+    app.state.kev = KevLookup(settings.vuln_store)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)

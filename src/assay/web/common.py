@@ -31,13 +31,15 @@ def page_url(request: Request, slug: str) -> str:
     return f"{base_url(request)}/products/{slug}"
 
 
-def product_and_label(request: Request, slug: str) -> tuple[ProductDetail, Label | None]:
+def product_and_label(request: Request, slug: str) -> tuple[ProductDetail, Label | None, bool]:
+    """The product, its current label, and whether KEV was checked against today's feeds."""
     detail = registry(request).product(slug)
-    return detail, label_for(detail, page_url(request, slug))
+    label, checked = label_for(detail, page_url(request, slug), request.app.state.kev)
+    return detail, label, checked
 
 
 def need_label(request: Request, slug: str) -> Label:
-    _detail, label = product_and_label(request, slug)
+    _detail, label, _checked = product_and_label(request, slug)
     if label is None:
         raise ApiError(404, f"product {slug!r} has no assessment yet", "upload one first")
     return label

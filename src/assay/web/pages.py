@@ -45,7 +45,7 @@ def home(
 
 @router.get("/products/{slug}", response_class=HTMLResponse)
 def product(request: Request, slug: str) -> Response:
-    detail, label = product_and_label(request, slug)
+    detail, label, feeds_checked = product_and_label(request, slug)
     document = detail.latest.document if detail.latest else {}
     declaration = detail.declaration or (document.get("declaration") if document else None)
     return _page(
@@ -55,6 +55,7 @@ def product(request: Request, slug: str) -> Response:
             "p": detail.summary,
             "detail": detail,
             "label": label,
+            "feeds_checked": feeds_checked,
             "days_left": days_left(label) if label else None,
             "norms": norms_view(document),
             "plain": PLAIN,

@@ -12,6 +12,7 @@ from assay.errors import AssayError
 from assay.present.label import Label, build_label
 from assay.present.label import declaration as decl
 from assay.registry import ProductDetail
+from assay.web.feeds import KevLookup, refreshed
 
 PLAIN = {
     "PASS": "met",
@@ -33,14 +34,20 @@ class NormView:
     verdicts: list[dict[str, Any]]
 
 
-def label_for(detail: ProductDetail, page_url: str) -> Label | None:
-    """The label of the latest assessment, re-dated today (EXPIRED is recomputed)."""
+def label_for(
+    detail: ProductDetail, page_url: str, kev: KevLookup | None = None
+) -> tuple[Label | None, bool]:
+    """The label of the latest assessment, re-dated today (EXPIRED is recomputed) and with
+    known-exploited flags from the current feeds; and whether the feeds could be checked."""
     if detail.latest is None:
-        return None
+        return None, False
     document = dict(detail.latest.document)
     if detail.declaration is not None and not document.get("declaration"):
         document["declaration"] = detail.declaration
-    return build_label(document, page_url, datetime.now(UTC).date())
+    checked = False
+    if kev is not None:
+        document, checked = refreshed(document, kev)
+    return build_label(document, page_url, datetime.now(UTC).date()), checked
 
 
 def norms_view(document: dict[str, Any]) -> list[NormView]:

@@ -247,3 +247,18 @@ def test_cli_label(tmp_path: Path) -> None:
         "label.png",
         "label.svg",
     ]
+
+
+def test_registry_base_url_becomes_the_product_page(tmp_path: Path) -> None:
+    from assay.present.label import product_url
+
+    doc = document()
+    assert product_url(doc, "https://registry.example/") == URL
+    assert product_url(doc, URL) == URL
+    assert product_url(doc, "") == ""
+    assert product_url(document(declaration=None), "https://registry.example") == (
+        "https://registry.example"
+    )
+    paths = write_label(doc, tmp_path, "https://registry.example", TODAY)
+    codes = zxingcpp.read_barcodes(Image.open(paths[1]))
+    assert [c.text for c in codes] == [URL]

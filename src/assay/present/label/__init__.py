@@ -24,6 +24,7 @@ __all__ = [
     "Level",
     "build_label",
     "load_assessment",
+    "product_url",
     "render_png",
     "render_svg",
     "write_label",
@@ -38,7 +39,7 @@ def write_label(
 ) -> list[Path]:
     """Write ``label.svg``, ``label.png`` and ``label.json`` into ``out_dir``; return the paths."""
     document = assessment.to_dict() if isinstance(assessment, Assessment) else assessment
-    label = build_label(document, registry_url, today)
+    label = build_label(document, product_url(document, registry_url), today)
     out_dir.mkdir(parents=True, exist_ok=True)
     svg = render_svg(label)
     paths = [out_dir / "label.svg", out_dir / "label.png", out_dir / "label.json"]
@@ -46,6 +47,21 @@ def write_label(
     paths[1].write_bytes(render_png(svg))
     paths[2].write_text(json.dumps(label.to_dict(), indent=2) + "\n", encoding="utf-8")
     return paths
+
+
+def product_url(document: dict[str, Any], registry_url: str) -> str:
+    """The product's page: ``registry_url`` when it already names one (``.../products/SLUG``),
+    else the page of this product under that registry base URL ("" stays "")."""
+    url = registry_url.strip().rstrip("/")
+    if not url or "/products/" in url:
+        return url
+    from assay.registry.identify import product_key  # late: the registry imports this package
+
+    try:
+        slug = product_key(document).slug
+    except InputError:
+        return url  # no manufacturer/model to name the page: the registry's home
+    return f"{url}/products/{slug}"
 
 
 def load_assessment(path: Path) -> dict[str, Any]:

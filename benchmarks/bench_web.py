@@ -1,0 +1,287 @@
+"""Requests per second of the registry's product page with 10,000 products (loopback only).
+
+    .venv/bin/python benchmarks/bench_web.py [--products 10000] [--requests 2000] [--clients 8]
+
+Fills a fresh SQLite registry (in a temporary directory): one product through
+``Registry.add`` with the real assessment of the bundled OpenWrt 12.09 TL-WR703N image (checks
+and norms run on its unpacked squashfs), then copies of its rows for the other products (bulk
+SQL, so filling takes seconds; each product page still reads and renders a full document).
+Then starts the app with uvicorn on 127.0.0.1 and fetches random product pages with
+``--clients`` concurrent keep-alive clients, ``--requests`` in all. Also times the search page
+and label.png. Needs ``unsquashfs`` (squashfs-tools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import lzma
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, select
+
+from assay import __version__
+from assay.extract.rootfs import RootFS
+from assay.registry import Registry
+from assay.registry import tables as t
+from assay.registry.inputs import load_declaration
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGE = ROOT / "data" / "firmware" / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
+DECLARATION = ROOT / "data" / "declarations" / "openwrt-wr703n.sample.yaml"
+SQUASHFS_OFFSET = 0xE9CAC
+
+
+def real_document(work: Path) -> dict[str, Any]:
+    """The assessment of the bundled image (checks and norms on its unpacked root)."""
+    image = work / "wr703n.bin"
+    with lzma.open(IMAGE) as src, image.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    root = work / "root"
+    subprocess.run(
+        [
+            "unsquashfs",
+            "-no-progress",
+            "-no-exit-code",
+            "-o",
+            str(SQUASHFS_OFFSET),
+            "-d",
+            str(root),
+            str(image),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    from assay.checks import run_checks
+    from assay.model.assessment import Assessment, Target
+    from assay.model.identity import Identity
+    from assay.norms.evaluate import evaluate
+
+    data = image.read_bytes()
+    assessment = Assessment(
+        target=Target(image.name, "image", hashlib.sha256(data).hexdigest(), len(data)),
+        tool_version=__version__,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        identity=Identity(os_name="OpenWrt", os_version="12.09"),
+        declaration=load_declaration(DECLARATION),
+    )
+    assessment.findings = run_checks([RootFS(root)], assessment)
+    assessment.verdicts = evaluate(assessment)
+    return assessment.to_dict()
+
+
+def fill(url: str, document: dict[str, Any], count: int) -> list[str]:
+    """``count`` products: the first through ``Registry.add``, the rest as copies of its rows."""
+    registry = Registry.open(url)
+    first = registry.add(document)
+    now = datetime.now(UTC)
+    slugs = [first.product_slug]
+    with registry.engine.begin() as conn:
+        product = conn.execute(select(t.Product).where(t.Product.slug == first.product_slug)).one()
+        maker_rows = [
+            {"name": f"Maker {i}", "slug": f"maker-{i}", "created": now} for i in range(1, count)
+        ]
+        conn.execute(insert(t.Manufacturer), maker_rows)
+        makers = dict(conn.execute(select(t.Manufacturer.name, t.Manufacturer.id)).all())
+        batch = 1000
+        for start in range(1, count, batch):
+            ids = range(start, min(start + batch, count))
+            conn.execute(
+                insert(t.Product),
+                [
+                    {
+                        "manufacturer_id": makers[f"Maker {i}"],
+                        "name": f"Device {i}",
+                        "model": f"M-{i}",
+                        "hardware_version": "v1",
+                        "slug": f"maker-{i}-m-{i}-v1",
+                        "created": now,
+                        "updated": now,
+                        "firmware_version": product.firmware_version,
+                        "level": 0,
+                        "kev_count": 0,
+                        "support_until": product.support_until,
+                    }
+                    for i in ids
+                ],
+            )
+            pids = dict(
+                conn.execute(
+                    select(t.Product.slug, t.Product.id).where(
+                        t.Product.slug.in_([f"maker-{i}-m-{i}-v1" for i in ids])
+                    )
+                ).all()
+            )
+            conn.execute(
+                insert(t.Firmware),
+                [
+                    {
+                        "product_id": pid,
+                        "version": "OpenWrt 12.09 r36088",
+                        "file_name": "fw.bin",
+                        "sha256": "0" * 64,
+                        "size": 1,
+                        "created": now,
+                    }
+                    for pid in pids.values()
+                ],
+            )
+            fids = dict(
+                conn.execute(
+                    select(t.Firmware.product_id, t.Firmware.id).where(
+                        t.Firmware.product_id.in_(list(pids.values()))
+                    )
+                ).all()
+            )
+            conn.execute(
+                insert(t.AssessmentRow),
+                [
+                    {
+                        "firmware_id": fid,
+                        "declaration_id": None,
+                        "tool_version": __version__,
+                        "assessed": document["created"],
+                        "stored": now,
+                        "level": 0,
+                        "kev_count": 0,
+                        "vulnerability_count": 0,
+                        "document": document,
+                    }
+                    for fid in fids.values()
+                ],
+            )
+            aids = dict(
+                conn.execute(
+                    select(t.AssessmentRow.firmware_id, t.AssessmentRow.id).where(
+                        t.AssessmentRow.firmware_id.in_(list(fids.values()))
+                    )
+                ).all()
+            )
+            for slug, pid in pids.items():
+                conn.execute(
+                    t.Product.__table__.update()
+                    .where(t.Product.id == pid)
+                    .values(latest_assessment_id=aids[fids[pid]])
+                )
+                slugs.append(slug)
+    registry.close()
+    return slugs
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def load(base: str, paths: list[str], clients: int) -> tuple[float, list[float]]:
+    """Fetch every path (``clients`` at a time); return (seconds, per-request latencies)."""
+    latencies: list[float] = []
+    chunks = [paths[i::clients] for i in range(clients)]
+
+    def run(chunk: list[str]) -> list[float]:
+        out = []
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for path in chunk:
+                start = time.perf_counter()
+                response = client.get(path)
+                out.append(time.perf_counter() - start)
+                assert response.status_code == 200, (path, response.status_code)
+        return out
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for result in pool.map(run, chunks):
+            latencies.extend(result)
+    return time.perf_counter() - start, latencies
+
+
+def report(name: str, seconds: float, latencies: list[float]) -> None:
+    ordered = sorted(latencies)
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    print(
+        f"{name:<34} {len(latencies) / seconds:8.1f} req/s   "
+        f"median {statistics.median(ordered) * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="assay-bench-web-") as tmp:
+        work = Path(tmp)
+        document = real_document(work)
+        url = f"sqlite:///{work / 'registry.sqlite'}"
+        start = time.perf_counter()
+        slugs = fill(url, document, args.products)
+        print(
+            f"filled {len(slugs)} products in {time.perf_counter() - start:.1f} s "
+            f"({(work / 'registry.sqlite').stat().st_size / 1e6:.0f} MB SQLite)"
+        )
+        port = free_port()
+        env = {**os.environ, "ASSAY_REGISTRY_URL": url}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "assay.web:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    httpx.get(base + "/", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            rng = random.Random(42)
+            load(base, [f"/products/{rng.choice(slugs)}" for _ in range(100)], args.clients)
+            pages = [f"/products/{rng.choice(slugs)}" for _ in range(args.requests)]
+            report("product page (random of all)", *load(base, pages, args.clients))
+            searches = [
+                f"/?q=device+{rng.randrange(args.products)}" for _ in range(args.requests // 4)
+            ]
+            report("search page", *load(base, searches, args.clients))
+            labels = [
+                f"/products/{rng.choice(slugs[:50])}/label.png" for _ in range(args.requests // 4)
+            ]
+            report("label.png (50 products, cached)", *load(base, labels, args.clients))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    print(
+        f"machine: {os.cpu_count()} CPUs; server: one uvicorn worker; "
+        f"{args.clients} concurrent keep-alive clients on loopback"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
