@@ -57,6 +57,13 @@ def alias_table() -> dict[Name, frozenset[Name]]:
 
 
 @lru_cache(maxsize=1)
+def os_families() -> tuple[frozenset[str], frozenset[str]]:
+    """(OS names that run Linux, OS names that do not), from aliases.yaml."""
+    data = _load("aliases.yaml")
+    return frozenset(data["linux_oses"]), frozenset(data["other_oses"])
+
+
+@lru_cache(maxsize=1)
 def package_table() -> dict[str, Any]:
     return _load("packages.yaml")
 

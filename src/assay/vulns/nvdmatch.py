@@ -28,7 +28,7 @@ from typing import Any
 
 from assay.model.identity import Identity
 from assay.vulns.cpe import ANY, NA, Cpe, parse_cpe
-from assay.vulns.keys import Lookup, Name
+from assay.vulns.keys import Lookup, Name, os_families
 from assay.vulns.versions import compare, in_range, version_key
 
 T, F, U = True, False, None
@@ -80,18 +80,23 @@ def _describe(match: dict[str, Any]) -> dict[str, Any]:
 @lru_cache(maxsize=4096)
 def _identity_os(cpe: Cpe, identity: Identity) -> tuple[Tri, str]:
     os_names = {_norm(identity.os_name), _norm(identity.os_id)} - {""}
-    if cpe.product == "linux_kernel" and identity.kernel_version:
-        ok = cpe.version in (ANY, NA) or compare(identity.kernel_version, cpe.version) == 0
-        return ok, f"identity kernel {identity.kernel_version}"
+    os_label = identity.os_name or identity.os_id
+    if cpe.product == "linux_kernel":
+        if identity.kernel_version:
+            ok = cpe.version in (ANY, NA) or compare(identity.kernel_version, cpe.version) == 0
+            return ok, f"identity kernel {identity.kernel_version}"
+        if os_names & os_families()[1]:
+            return F, f"identity OS is {os_label}, not Linux"
+        if os_names & os_families()[0] and cpe.version in (ANY, NA):
+            return T, f"identity OS {os_label} runs Linux"
+        return U, "identity does not give the kernel version"
     if os_names:
         if _norm(cpe.product) in os_names or _norm(cpe.vendor) in os_names:
             if cpe.version in (ANY, NA) or not identity.os_version:
-                return T, f"identity OS {identity.os_name or identity.os_id}"
+                return T, f"identity OS {os_label}"
             ok = compare(identity.os_version, cpe.version) == 0
-            return ok, f"identity OS {identity.os_name} {identity.os_version}"
-        if cpe.product == "linux_kernel":
-            return U, "identity does not give the kernel version"
-        return F, f"identity OS is {identity.os_name or identity.os_id}"
+            return ok, f"identity OS {os_label} {identity.os_version}"
+        return F, f"identity OS is {os_label}"
     return U, "identity does not name the OS"
 
 

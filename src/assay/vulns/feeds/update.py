@@ -67,12 +67,13 @@ def _windows(since: datetime | None, until: datetime) -> list[tuple[datetime, da
     if since is None:
         return [None]
     out: list[tuple[datetime, datetime] | None] = []
-    start = since
-    while start < until:
+    start = min(since, until)
+    while True:  # at least one window, even when the last update was a moment ago
         end = min(start + WINDOW, until)
         out.append((start, end))
+        if end >= until:
+            return out
         start = end
-    return out
 
 
 def download(

@@ -1,0 +1,141 @@
+"""The store: full-corpus import counts, idempotent re-import, all-or-nothing imports,
+revisions, precedence between copies of one CVE, default location and snapshot fallback."""
+
+from __future__ import annotations
+
+import json
+import lzma
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from assay.errors import FeedError, StoreError
+from assay.vulns.importer import ImportReport
+from assay.vulns.store import Store, default_store_path, open_store
+
+_ID = re.compile(rb'"cve"\s*:\s*\{\s*"id"\s*:\s*"(CVE-\d+-\d+)"')
+
+
+def _ids(path: Path) -> list[bytes]:
+    return _ID.findall(lzma.decompress(path.read_bytes()))
+
+
+def _fingerprint(store: Store) -> tuple[object, ...]:
+    conn = store.conn
+    return (
+        store.revision(),
+        conn.execute("SELECT count(*), group_concat(digest) FROM record").fetchone(),
+        conn.execute("SELECT count(*) FROM cpe_idx").fetchone(),
+        conn.execute("SELECT count(*) FROM kev").fetchone(),
+        conn.execute("SELECT count(*) FROM feed").fetchone(),
+    )
+
+
+@pytest.mark.slow
+def test_full_corpus_one_record_per_cve(
+    full_store: tuple[Store, ImportReport], nvd_corpus: list[Path]
+) -> None:
+    store, report = full_store
+    per_file = [_ids(p) for p in nvd_corpus]
+    yearly = sum(len(ids) for ids in per_file[:15])
+    distinct = set().union(*map(set, per_file))
+    assert yearly == 80_844  # SOURCES.md: all records published 2002-2016
+    assert sum(len(ids) for ids in per_file) == report.records == 88_116
+    assert store.count("record") == store.count("record", "source='nvd'") == len(distinct)
+    assert len(distinct) == 87_544
+    assert report.skipped_total == 0
+    assert store.revision() == 1 and store.changed_since(0) == {i.decode() for i in distinct}
+
+
+@pytest.mark.slow
+def test_newest_copy_wins(full_store: tuple[Store, ImportReport], vulns_data: Path) -> None:
+    store, _ = full_store
+    modified = json.loads(
+        lzma.decompress(
+            (vulns_data / "nvd/modified/nvdcve-modified-2024-10-25.json.xz").read_bytes()
+        )
+    )
+    old = [v["cve"] for v in modified["vulnerabilities"] if v["cve"]["id"].startswith("CVE-2016-")]
+    assert old, "the modified feed re-publishes some 2016 CVEs"
+    for cve in old[:20]:
+        stored = store.records(cve["id"])["nvd"]
+        assert stored.modified >= cve["lastModified"]
+
+
+@pytest.mark.slow
+def test_reimport_changes_nothing(
+    full_store: tuple[Store, ImportReport], nvd_corpus: list[Path]
+) -> None:
+    store, _ = full_store
+    before = _fingerprint(store)
+    revision = store.revision()
+    report = store.import_paths(nvd_corpus)
+    assert report.changed == set()
+    assert store.revision() == revision
+    assert store.changed_since(revision) == set()
+    assert _fingerprint(store)[:4] == before[:4]
+
+
+def test_corrupt_file_mid_import_leaves_store_as_it_was(vulns_data: Path, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "vulns.sqlite", create=True)
+    store.import_paths([vulns_data / "cve5" / "sample"])
+    before = _fingerprint(store)
+    source = vulns_data / "nvd" / "yearly" / "nvdcve-2004.json.xz"
+    broken = tmp_path / "nvdcve-2004.json.xz"
+    broken.write_bytes(source.read_bytes()[:-4096])  # cut short, like an interrupted download
+    paths = [
+        vulns_data / "nvd" / "iot-subset" / "nvd_iot_sample.json",  # good, read first
+        broken,
+        vulns_data / "kev" / "known_exploited_vulnerabilities.json",  # good, never reached
+    ]
+    with pytest.raises(FeedError, match="nvdcve-2004"):
+        store.import_paths(paths)
+    assert _fingerprint(store) == before
+    assert store.count("record", "source='nvd'") == 0 and store.count("kev") == 0
+    # a second process sees the same: nothing was committed
+    other = sqlite3.connect(tmp_path / "vulns.sqlite")
+    assert other.execute("SELECT count(*) FROM record WHERE source='nvd'").fetchone()[0] == 0
+
+
+def test_revisions_list_changed_ids(vulns_data: Path, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "vulns.sqlite", create=True)
+    assert store.revision() == 0
+    first = store.import_paths([vulns_data / "nvd" / "iot-subset" / "nvd_iot_sample.json"])
+    assert store.revision() == 1 and len(first.changed) == 348
+    kev = store.import_paths([vulns_data / "kev" / "known_exploited_vulnerabilities.csv"])
+    assert store.revision() == 2
+    assert store.changed_since(1) == kev.changed and len(kev.changed) == 1404
+    assert store.changed_since(0) == first.changed | kev.changed
+    again = store.import_paths([vulns_data / "kev" / "known_exploited_vulnerabilities.json"])
+    assert again.changed == set() and store.revision() == 2  # same catalog, other format
+
+
+def test_default_location_and_snapshot_fallback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vulns_data: Path
+) -> None:
+    monkeypatch.setenv("ASSAY_HOME", str(tmp_path / "home"))
+    assert default_store_path() == tmp_path / "home" / "vulns.sqlite"
+    fallback = open_store(None)
+    assert fallback.origin == "bundled snapshot"
+    assert fallback.count("record") > 4000 and fallback.count("kev") > 0
+    created = open_store(None, create=True)
+    assert created.location == str(tmp_path / "home" / "vulns.sqlite")
+    assert open_store(None).origin == "bundled snapshot"  # still empty: snapshot again
+    created.import_paths([vulns_data / "nvd" / "iot-subset" / "nvd_iot_sample.json"])
+    used = open_store(None)
+    assert used.origin == "store" and used.count("record") == 348
+
+
+def test_unusable_stores_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no vulnerability store"):
+        open_store(tmp_path / "absent.sqlite")
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="not a usable"):
+        open_store(junk)
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t(x)")
+    with pytest.raises(StoreError, match="other tables"):
+        open_store(other)
