@@ -17,9 +17,15 @@ from assay.model.problem import Problem
 
 
 def is_tar(path: Path) -> bool:
+    """A tar archive (plain or compressed) with at least one member.
+
+    A stream of zeros is a valid *empty* tar to ``tarfile``; such a file (or a compressed
+    bomb of zeros) is left to the firmware extractor instead.
+    """
     try:
-        return tarfile.is_tarfile(path)
-    except OSError:
+        with tarfile.open(path) as tar:
+            return tar.next() is not None
+    except (tarfile.TarError, OSError, EOFError, zlib_error()):
         return False
 
 

@@ -10,6 +10,7 @@ still extracted.
 from __future__ import annotations
 
 import logging
+import signal
 import struct
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,12 @@ def _describe(report: Any) -> dict[str, str] | None:
             "does not ship)"
             if "sasquatch" in deps
             else "install it (make setup) and scan again",
+        }
+    if name == "ExtractCommandFailedReport" and report.exit_code == -signal.SIGXFSZ:
+        return {
+            "message": f"{report.command.split()[0]} output exceeded the size bound "
+            "(a decompression bomb, or a genuine image larger than --max-size)",
+            "resolution": "output truncated at the bound; raise --max-size if genuine",
         }
     if name == "ExtractCommandFailedReport":
         err = report.stderr.decode("utf-8", "replace").strip().splitlines()

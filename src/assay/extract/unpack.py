@@ -70,8 +70,19 @@ def unpack(
             _run_worker(target, extract_dir, work_dir, timeout, max_depth, max_size)
         )
     result.problems.extend(strip_special_files(extract_dir))
+    result.problems.extend(_depth_reached(extract_dir, max_depth))
     result.rootfs = [RootFS(p) for p in find_rootfs(extract_dir)]
     result.kernels = find_kernels(extract_dir)
+    if not result.rootfs and result.kernels:
+        result.problems.append(
+            Problem(
+                "extract",
+                target.name,
+                "a kernel but no root filesystem was found (the image may be truncated, "
+                "encrypted or in an unsupported format)",
+                "only the kernel was cataloged",
+            )
+        )
     if not result.rootfs and not result.kernels:
         if not _has_content(extract_dir):
             raise ExtractError(
@@ -96,6 +107,22 @@ def _directory(target: Path) -> Unpacked:
     found = find_rootfs(root)
     rootfs = [RootFS(p) for p in found] or [RootFS(root)]
     return Unpacked(rootfs=rootfs, kernels=find_kernels(root, deep=False), kind="directory")
+
+
+def _depth_reached(extract_dir: Path, max_depth: int) -> list[Problem]:
+    """unblob stops quietly at the depth bound; say so when the bound was reached."""
+    for dirpath, _dirs, _files in os.walk(extract_dir):
+        rel = Path(dirpath).relative_to(extract_dir)
+        if sum(part.endswith("_extract") for part in rel.parts) >= max_depth:
+            return [
+                Problem(
+                    "extract",
+                    rel.as_posix(),
+                    f"archives nested {max_depth} deep: the nesting bound was reached",
+                    "anything nested deeper was not unpacked; raise --max-depth to go further",
+                )
+            ]
+    return []
 
 
 def _has_content(extract_dir: Path) -> bool:
