@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from assay.cli.reaudit import reaudit_command, webhook_group
 from assay.registry import Registry
 from assay.registry.inputs import load_declaration
 from assay.registry.intake import assessment_of
@@ -125,3 +126,8 @@ def token(manufacturer: str, note: str, url: str | None) -> None:
     finally:
         registry.close()
     click.echo(secret)
+
+
+# the incremental re-audit and its webhooks live in assay.cli.reaudit
+command.add_command(reaudit_command)
+command.add_command(webhook_group)

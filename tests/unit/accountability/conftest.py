@@ -16,6 +16,7 @@ from assay.extract.rootfs import RootFS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "vex"))
 from realdata import assessment, nvd_records  # noqa: E402
+from reaudit_world import World, split_feeds  # noqa: E402
 
 KEV = "vulns/kev/known_exploited_vulnerabilities.json"
 
@@ -45,3 +46,13 @@ def vulns(shared_data: Path, kev: dict[str, dict[str, Any]]) -> dict[str, Vulner
 def wr703n(shared_data: Path, wr703n_image: Path, wr703n_rootfs: RootFS) -> dict[str, Any]:
     sha = hashlib.sha256(wr703n_image.read_bytes()).hexdigest()
     return assessment(shared_data, wr703n_rootfs.root, "TP-Link", "TL-WR703N", sha, "wr703n.bin")
+
+
+@pytest.fixture(scope="module")
+def feeds(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return split_feeds(shared_data, tmp_path_factory.mktemp("feeds"))
+
+
+@pytest.fixture
+def world(tmp_path: Path, wr703n_rootfs: RootFS, feeds: tuple[Path, Path]) -> World:
+    return World(tmp_path, wr703n_rootfs, feeds[0])

@@ -7,87 +7,17 @@ imported and the re-audit must report exactly the CVEs a full re-match would add
 
 from __future__ import annotations
 
-import json
-import lzma
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from realdata import identity, opkg_components
+from reaudit_world import T0, World
 
 from assay.accountability.audit_tables import Finding, FindingHistory
 from assay.accountability.outbox import pending_events
 from assay.accountability.reaudit import reaudit
-from assay.extract.rootfs import RootFS
-from assay.model.assessment import Assessment, Target
 from assay.present.vex import ProductRef, Status, VexStatement
-from assay.registry import Registry
 from assay.vulns.matching import match_components
-from assay.vulns.store import Store
-
-SUBSET = "vulns/nvd/iot-subset/nvd_iot_subset.json.xz"
-T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
-
-
-def _feed(records: list[dict[str, Any]], path: Path) -> Path:
-    envelope = {
-        "resultsPerPage": len(records),
-        "startIndex": 0,
-        "totalResults": len(records),
-        "format": "NVD_CVE",
-        "version": "2.0",
-        "timestamp": "2024-10-25T00:00:00.000",
-        "vulnerabilities": records,
-    }
-    path.write_text(json.dumps(envelope))
-    return path
-
-
-@pytest.fixture(scope="module")
-def feeds(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The real NVD IoT subset split by publication year: up to 2012, and 2013-2016."""
-    data = json.loads(lzma.decompress((shared_data / SUBSET).read_bytes()))
-    work = tmp_path_factory.mktemp("feeds")
-    early = [v for v in data["vulnerabilities"] if v["cve"]["published"][:4] <= "2012"]
-    late = [v for v in data["vulnerabilities"] if "2013" <= v["cve"]["published"][:4] <= "2016"]
-    return _feed(early, work / "nvd-upto-2012.json"), _feed(late, work / "nvd-2013-2016.json")
-
-
-class World:
-    def __init__(self, tmp: Path, rootfs: RootFS, early: Path) -> None:
-        self.store = Store.open(tmp / "vulns.sqlite", create=True)
-        self.store.import_paths([early])
-        self.registry = Registry.open(f"sqlite:///{tmp / 'registry.sqlite'}")
-        self.components = opkg_components(rootfs.root)
-        self.identity = identity(rootfs.root, "TP-Link", "TL-WR703N")
-
-    def scan(
-        self, model: str = "TL-WR703N", build: str = "r36088", comps: Any = None
-    ) -> dict[str, Any]:
-        """What a scan would store: the real matcher's matches, with the store revision."""
-        ident = replace(self.identity, model=model, os_build=build)
-        components = comps or self.components
-        matches = match_components(components, self.store, ident)
-        return Assessment(
-            target=Target(
-                path=f"{model}-{build}.bin",
-                kind="image",
-                sha256=(model + build).encode().hex()[:64],
-            ),
-            tool_version="test",
-            created=T0.isoformat(),
-            identity=ident,
-            components=components,
-            vulnerabilities=matches,
-            facts={"store_revision": self.store.revision()},
-        ).to_dict()
-
-
-@pytest.fixture
-def world(tmp_path: Path, wr703n_rootfs: RootFS, feeds: tuple[Path, Path]) -> World:
-    return World(tmp_path, wr703n_rootfs, feeds[0])
 
 
 @pytest.mark.slow

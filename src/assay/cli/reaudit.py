@@ -1,0 +1,115 @@
+"""``assay registry reaudit`` and ``assay registry webhook``: incremental re-audit, events.
+
+These commands join the ``registry`` group (``assay.cli.registry`` adds them)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from assay.accountability.outbox import add_webhook, deliver
+from assay.accountability.reaudit import reaudit
+from assay.present.vex import VexStatement, load_vex
+from assay.registry import Registry
+from assay.vulns.store import open_store
+
+registry_option = click.option(
+    "--registry",
+    "url",
+    envvar="ASSAY_REGISTRY_URL",
+    default=None,
+    metavar="URL",
+    help="Registry database URL (default: SQLite in $ASSAY_HOME).",
+)
+
+
+@click.command("reaudit")
+@registry_option
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Vulnerability store (default: Assay's store).",
+)
+@click.option(
+    "--vex",
+    "vex_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="VEX file(s): suppress the findings they say are not affected or fixed.",
+)
+@click.option("--deliver/--no-deliver", default=True, help="Send pending events to webhooks.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def reaudit_command(
+    url: str | None, db: Path | None, vex_files: tuple[Path, ...], deliver: bool, as_json: bool
+) -> None:
+    """Re-match registered firmware against what changed in the vulnerability store."""
+    statements: list[VexStatement] = []
+    for path in vex_files:
+        statements.extend(load_vex(path))
+    registry = Registry.open(url)
+    store = open_store(db)
+    try:
+        report = reaudit(registry, store, statements=statements)
+        sent = _deliver(registry) if deliver else None
+    finally:
+        store.close()
+        registry.close()
+    if as_json:
+        data = report.to_dict()
+        data["delivery"] = sent
+        click.echo(json.dumps(data, indent=2))
+        return
+    counts = report.to_dict()["counts"]
+    click.echo(
+        f"store revision {report.store_revision}: {report.changed_records} changed records; "
+        f"{report.firmware_rematched} of {report.firmware_audited} firmware re-matched "
+        f"({report.inventories_rematched} distinct inventories) in {report.seconds:.2f} s"
+    )
+    for change in report.changes:
+        kev = " [known exploited]" if change.kev else ""
+        click.echo(
+            f"  {change.change:<10} {change.vulnerability:<18} {change.product} "
+            f"{change.firmware} ({change.component}){kev}"
+        )
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no changes"
+    click.echo(f"{summary}; {report.still_open} findings open")
+    if sent:
+        click.echo(f"webhooks: {sent['delivered']} delivered, {sent['retried']} to retry")
+
+
+def _deliver(registry: Registry) -> dict[str, int]:
+    return deliver(registry.engine, datetime.now(UTC)).to_dict()
+
+
+@click.group("webhook")
+def webhook_group() -> None:
+    """Webhooks that receive re-audit events (JSON POSTs, retried until delivered)."""
+
+
+@webhook_group.command("add")
+@click.argument("hook_url", metavar="URL")
+@registry_option
+def webhook_add(hook_url: str, url: str | None) -> None:
+    """Send every future re-audit event to URL."""
+    registry = Registry.open(url)
+    try:
+        hook = add_webhook(registry.engine, hook_url, datetime.now(UTC))
+    finally:
+        registry.close()
+    click.echo(f"webhook {hook}: {hook_url}")
+
+
+@webhook_group.command("deliver")
+@registry_option
+def webhook_deliver(url: str | None) -> None:
+    """Try every due event delivery once now."""
+    registry = Registry.open(url)
+    try:
+        click.echo(json.dumps(_deliver(registry)))
+    finally:
+        registry.close()

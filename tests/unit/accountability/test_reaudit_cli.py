@@ -1,0 +1,42 @@
+"""``assay registry reaudit`` and ``assay registry webhook`` end to end on real data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_reaudit import World
+from test_webhooks import Receiver
+
+from assay.cli import cli
+
+
+@pytest.mark.slow
+def test_reaudit_command_with_a_webhook(
+    world: World, feeds: tuple[Path, Path], tmp_path: Path
+) -> None:
+    world.registry.add(world.scan())
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    db = str(tmp_path / "vulns.sqlite")
+    runner = CliRunner()
+    rx = Receiver()
+    try:
+        res = runner.invoke(cli, ["registry", "webhook", "add", rx.url, "--registry", url])
+        assert res.exit_code == 0, res.output
+        res = runner.invoke(cli, ["registry", "reaudit", "--registry", url, "--db", db, "--json"])
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.output)["enrolled"] == 1
+        world.store.import_paths([feeds[1]])
+        res = runner.invoke(cli, ["registry", "reaudit", "--registry", url, "--db", db])
+        assert res.exit_code == 0, res.output
+        assert "new        CVE-2016-5195" in res.output and "[known exploited]" in res.output
+        assert "1 of 1 firmware re-matched" in res.output
+        kinds = {b["kind"] for b in rx.bodies}
+        assert kinds == {"finding.new", "reaudit.completed"}
+        assert any(b.get("vulnerability") == "CVE-2014-3153" for b in rx.bodies)
+    finally:
+        rx.close()
+    res = runner.invoke(cli, ["registry", "webhook", "add", "ftp://x", "--registry", url])
+    assert res.exit_code != 0
