@@ -171,7 +171,7 @@ def _check_owner(document: dict[str, Any], declaration: dict[str, Any] | None, m
 
 def _safe_name(name: str) -> str:
     """A file name fit for a temporary path (the original stays in the assessment as data)."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name.rsplit("/", 1)[-1])[:100].lstrip(".") or "upload"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[-100:].lstrip(".") or "upload"
 
 
 def _spool_and_submit(

@@ -75,6 +75,9 @@ class Jobs:
         self._set(replace(job, status="running"))
         try:
             document = assessment_of(upload, declaration_file)
+            if document.get("target", {}).get("name") == upload.name:
+                # a scanned upload: record the name the manufacturer gave (shown escaped)
+                document["target"] = {**document["target"], "name": job.file_name[:500]}
             stored = self.registry.add(document, declaration, as_manufacturer=job.manufacturer)
             self._set(replace(job, status="done", result=stored.to_dict()))
         except AssayError as err:
