@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 ASSAY := $(VENV)/bin/assay
 DEMO_IMAGE := data/firmware/openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz
 DEMO_OUT ?= demo-out
+DEMO_DECLARATION := data/declarations/openwrt-wr703n.sample.yaml
+DEMO_REGISTRY ?= sqlite:///$(abspath $(DEMO_OUT))/registry.sqlite
 
 # Extractors unblob calls (Debian names). jefferson and ubireader come from PyPI with unblob.
 APT_EXTRACTORS := squashfs-tools p7zip-full unar lzop lziprecover zstd lz4 xz-utils cpio \
@@ -38,6 +40,8 @@ demo: setup
 	$(ASSAY) scan $(DEMO_IMAGE) --out $(DEMO_OUT)
 	@echo
 	@echo "Outputs are in $(DEMO_OUT)/ (sbom.cdx.json, assessment.json)"
+	$(ASSAY) registry add $(DEMO_IMAGE) --declaration $(DEMO_DECLARATION) --registry $(DEMO_REGISTRY)
+	@echo "Browse the registry: $(ASSAY) serve --registry $(DEMO_REGISTRY)  (then open http://127.0.0.1:8000/)"
 
 lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks
@@ -47,6 +51,7 @@ typecheck: venv
 	$(VENV)/bin/mypy
 
 unit: setup test-system-deps
+	@bash scripts/pg-ensure.sh >/dev/null
 	$(VENV)/bin/pytest -q
 
 test: setup test-system-deps lint typecheck unit
