@@ -40,17 +40,41 @@ CHUNK = 500
 
 
 class ChangedOnly(Store):
-    """The store as matching sees it during a re-audit: only the changed records exist."""
+    """The store as matching sees it during a re-audit: only the changed records exist.
+
+    Index look-ups for names no changed record carries return at once (no SQL), and parsed
+    configurations are cached: the same records are evaluated for many inventories.
+    """
 
     def __init__(self, store: Store, ids: set[str]) -> None:
         super().__init__(store.conn, store.location, store.origin)
         self.ids = ids
+        self.touched = _touched_names(store, ids)
+        self._configs: dict[str, list[Any]] = {}
+        self._cpe: dict[tuple[str, str, frozenset[str]], set[tuple[str, str]]] = {}
 
     def by_cpe(self, vendor: str, product: str, vkeys: Iterable[str]) -> set[tuple[str, str]]:
-        return {hit for hit in super().by_cpe(vendor, product, vkeys) if hit[0] in self.ids}
+        if f"cpe:{vendor}:{product}" not in self.touched:
+            return set()
+        key = (vendor, product, frozenset(vkeys))
+        if key not in self._cpe:
+            found = super().by_cpe(vendor, product, key[2])
+            self._cpe[key] = {hit for hit in found if hit[0] in self.ids}
+        return self._cpe[key]
 
     def by_purl(self, ecosystem: str, name: str) -> set[tuple[str, str]]:
+        if f"purl:{ecosystem}:{name}" not in self.touched:
+            return set()
         return {hit for hit in super().by_purl(ecosystem, name) if hit[0] in self.ids}
+
+    def configs(self, ids: Iterable[str]) -> dict[str, list[Any]]:
+        wanted = set(ids)
+        missing = wanted - set(self._configs)
+        if missing:
+            found = super().configs(missing)
+            for rid in missing:
+                self._configs[rid] = found.get(rid, [])
+        return {rid: self._configs[rid] for rid in wanted if self._configs[rid]}
 
 
 @dataclass(frozen=True)
@@ -168,21 +192,21 @@ class _Run:
 
     def rematch(self, firmware: list[a.AuditedFirmware], ids: set[str] | None, rev: int) -> None:
         """Re-match these firmware against ``ids`` (None: the whole store) and reconcile."""
-        view: Store = self.store if ids is None else ChangedOnly(self.store, ids)
+        view = self.store if ids is None else ChangedOnly(self.store, ids)
         by_inventory: dict[int, list[a.AuditedFirmware]] = defaultdict(list)
         for fw in firmware:
             by_inventory[fw.inventory_id].append(fw)
-        if ids is not None:
-            touched = _touched_names(self.store, ids)
+        if isinstance(view, ChangedOnly):
+            touched = sorted(view.touched)
             wanted = set()
-            for i in range(0, len(sorted(touched)), CHUNK):
-                part = sorted(touched)[i : i + CHUNK]
+            for i in range(0, len(touched), CHUNK):
+                part = touched[i : i + CHUNK]
                 wanted |= set(
                     self.session.scalars(
                         select(a.InventoryName.inventory_id).where(a.InventoryName.name.in_(part))
                     )
                 )
-            open_ids = self._open_on(ids, [fw.firmware_id for fw in firmware])
+            open_ids = self._open_on(view.ids, [fw.firmware_id for fw in firmware])
             wanted |= {fw.inventory_id for fw in firmware if fw.firmware_id in open_ids}
             by_inventory = {k: v for k, v in by_inventory.items() if k in wanted}
         for inventory_id, members in by_inventory.items():
