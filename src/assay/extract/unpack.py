@@ -85,6 +85,12 @@ def unpack(
         )
     if not result.rootfs and not result.kernels:
         if not _has_content(extract_dir):
+            if result.problems:
+                first = result.problems[0]
+                raise ExtractError(
+                    f"{target.name}: nothing could be extracted: {first.message}",
+                    first.resolution or "check the file",
+                )
             raise ExtractError(
                 f"{target.name}: no known format found in the file (not a firmware image, "
                 "or an encrypted/unknown vendor format)",
