@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from registry_documents import make_document
 
 from assay.cli import main
-from conftest import make_document
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "data" / "declarations" / "openwrt-wr703n.sample.yaml"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from registry_documents import make_document
 from sqlalchemy import func, select, text
 
 from assay.errors import InputError, StoreError, UsageError
 from assay.registry import Forbidden, NotFound, Registry
 from assay.registry import repository as repo
 from assay.registry import tables as t
-from conftest import make_document
 
 
 def _count(registry: Registry, table: type[t.Base]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -42,6 +43,26 @@ def _lines(text: str, width: int, count: int) -> list[str]:
     if len(lines) > count:
         lines = lines[:count]
         lines[-1] = lines[-1][: width - 1].rstrip() + "\u2026"
+    return lines
+
+
+def _url_lines(url: str, width: int, count: int) -> list[str]:
+    """A URL cut after "/" or "-" where possible (never inside a word unless it must)."""
+    lines: list[str] = []
+    current = ""
+    for token in re.split(r"(?<=[/-])", url):
+        if current and len(current) + len(token) > width:
+            lines.append(current)
+            current = ""
+        while len(token) > width:
+            lines.append(token[:width])
+            token = token[width:]
+        current += token
+    if current:
+        lines.append(current)
+    if len(lines) > count:
+        lines = lines[:count]
+        lines[-1] = lines[-1][: width - 1] + "\u2026"
     return lines
 
 
@@ -121,7 +142,7 @@ def render_svg(label: Label) -> str:
         qr_scale=round(qr_px / modules, 4),
         qr_px=qr_px,
         y_qr=y_qr,
-        url_lines=_lines(label.registry_url, 30, 3),
+        url_lines=_url_lines(label.registry_url, 30, 3),
         assessed=label.assessed[:10] or "unknown",
     )
 
