@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -112,16 +111,13 @@ def assessment_json(request: Request, assessment_id: int) -> Response:
 
 
 def _report_html(document: dict[str, Any]) -> str | None:
-    """The report engineer's report.html when ``assay.present.report`` offers ``render_html``."""
+    """The developer report (``assay.present.report.render_html``) of a stored document; None
+    when it cannot be rendered (the plain page is shown instead)."""
     try:
-        module = importlib.import_module("assay.present.report")
-    except ImportError:
-        return None
-    render = getattr(module, "render_html", None)
-    if render is None:
-        return None
-    try:
-        html = render(document)
-    except Exception:  # a report that cannot render falls back to the plain page
+        from assay.present.report import render_html
+        from assay.web.revive import assessment_from_dict
+
+        html = render_html(assessment_from_dict(document))
+    except Exception:  # an old or damaged document falls back to the plain page
         return None
     return html if isinstance(html, str) else None
