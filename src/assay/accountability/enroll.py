@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from assay.accountability import audit_tables as a
@@ -154,6 +154,7 @@ def enroll(session: Session, now: datetime, current_revision: int) -> tuple[list
 def record_scan_findings(
     session: Session, firmware_id: int, doc: dict[str, Any], now: datetime
 ) -> None:
+    """The scan's matches become open findings (a re-assessment adds what is new)."""
     existing = {
         (f.vuln_id, f.component): f
         for f in session.scalars(select(a.Finding).where(a.Finding.firmware_id == firmware_id))
@@ -163,32 +164,28 @@ def record_scan_findings(
         for c in doc.get("components") or []
         if isinstance(c, dict)
     }
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for match in doc.get("vulnerabilities") or []:
         key = (str(match.get("id", "")), str(match.get("component", "")))
         if key in existing:
             existing[key].last_seen = now
             continue
-        finding = a.Finding(
-            firmware_id=firmware_id,
-            vuln_id=key[0],
-            component=key[1],
-            component_name=names.get(key[1], key[1].rsplit("@", 1)[0]),
-            state="open",
-            kev=bool(match.get("kev")),
-            severity=str(match.get("severity") or ""),
-            origin="scan",
-            first_seen=now,
-            last_seen=now,
-            changed=now,
-            detail="found by the scan",
-        )
-        session.add(finding)
-        session.flush()
-        session.add(
-            a.FindingHistory(
-                finding_id=finding.id, at=now, state="open", detail="found by the scan"
-            )
-        )
+        rows[key] = {
+            "firmware_id": firmware_id,
+            "vuln_id": key[0],
+            "component": key[1],
+            "component_name": names.get(key[1], key[1].rsplit("@", 1)[0]),
+            "state": "open",
+            "kev": bool(match.get("kev")),
+            "severity": str(match.get("severity") or ""),
+            "origin": "scan",
+            "first_seen": now,
+            "last_seen": now,
+            "changed": now,
+            "detail": "found by the scan",
+        }
+    if rows:
+        session.execute(insert(a.Finding), list(rows.values()))
 
 
 def firmware_order(session: Session, product_ids: Iterable[int]) -> dict[int, list[t.Firmware]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from assay.accountability import audit_tables as a
@@ -39,6 +39,36 @@ def emit(session: Session, now: datetime, kind: str, payload: dict[str, Any]) ->
         for h in hooks
     )
     return event
+
+
+def emit_many(
+    session: Session, now: datetime, kinds: list[str], payloads: list[dict[str, Any]]
+) -> None:
+    """Add many events in bulk (same effect as ``emit`` for each)."""
+    if not kinds:
+        return
+    rows = [
+        {"created": now, "kind": kind, "payload": {"kind": kind, **payload}}
+        for kind, payload in zip(kinds, payloads, strict=True)
+    ]
+    ids = session.scalars(
+        insert(a.OutboxEvent).returning(a.OutboxEvent.id, sort_by_parameter_order=True), rows
+    ).all()
+    hooks = session.scalars(select(a.Webhook.id).where(a.Webhook.active.is_(True))).all()
+    deliveries = [
+        {
+            "event_id": eid,
+            "webhook_id": hid,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt": now,
+            "last_error": "",
+        }
+        for eid in ids
+        for hid in hooks
+    ]
+    if deliveries:
+        session.execute(insert(a.Delivery), deliveries)
 
 
 def add_webhook(engine: Engine, url: str, now: datetime) -> int:

@@ -23,12 +23,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assay.accountability import audit_tables as a
 from assay.accountability.enroll import component_of, enroll, firmware_order, identity_of
-from assay.accountability.outbox import emit
+from assay.accountability.outbox import emit, emit_many
 from assay.accountability.suppress import suppress
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.registry import Registry
@@ -51,14 +51,16 @@ class ChangedOnly(Store):
         self.ids = ids
         self.touched = _touched_names(store, ids)
         self._configs: dict[str, list[Any]] = {}
-        self._cpe: dict[tuple[str, str, frozenset[str]], set[tuple[str, str]]] = {}
+        self._cpe: dict[tuple[str, str, frozenset[str], str], set[tuple[str, str]]] = {}
 
-    def by_cpe(self, vendor: str, product: str, vkeys: Iterable[str]) -> set[tuple[str, str]]:
+    def by_cpe(
+        self, vendor: str, product: str, vkeys: Iterable[str], version: str = ""
+    ) -> set[tuple[str, str]]:
         if f"cpe:{vendor}:{product}" not in self.touched:
             return set()
-        key = (vendor, product, frozenset(vkeys))
+        key = (vendor, product, frozenset(vkeys), version)
         if key not in self._cpe:
-            found = super().by_cpe(vendor, product, key[2])
+            found = super().by_cpe(vendor, product, key[2], version)
             self._cpe[key] = {hit for hit in found if hit[0] in self.ids}
         return self._cpe[key]
 
@@ -152,122 +154,128 @@ def _touched_names(store: Store, ids: set[str]) -> set[str]:
 
 
 class _Run:
-    """One re-audit in one transaction."""
+    """One re-audit in one transaction. New findings and events are written in bulk at the end
+    (``finish``); changes to existing findings go through the ORM with a history row."""
 
     def __init__(self, session: Session, store: Store, now: datetime) -> None:
         self.session, self.store, self.now = session, store, now
         self.changes: list[Change] = []
         self.names: dict[int, tuple[str, str]] = {}  # firmware id -> (product slug, version)
+        self.new_rows: list[dict[str, Any]] = []
         self.inventories = 0
         self.rematched = 0
 
-    def where(self, firmware_id: int) -> tuple[str, str]:
-        if firmware_id not in self.names:
-            row = self.session.execute(
-                select(t.Product.slug, t.Firmware.version)
-                .join(t.Firmware, t.Firmware.product_id == t.Product.id)
-                .where(t.Firmware.id == firmware_id)
-            ).one()
-            self.names[firmware_id] = (str(row[0]), str(row[1]))
-        return self.names[firmware_id]
+    def where(self, firmware_ids: Iterable[int]) -> None:
+        """Load (product slug, firmware version) of these firmware, in chunks."""
+        wanted = sorted(set(firmware_ids) - set(self.names))
+        for i in range(0, len(wanted), CHUNK):
+            rows = self.session.execute(
+                select(t.Firmware.id, t.Product.slug, t.Firmware.version)
+                .join(t.Product, t.Firmware.product_id == t.Product.id)
+                .where(t.Firmware.id.in_(wanted[i : i + CHUNK]))
+            )
+            for fid, slug, version in rows:
+                self.names[int(fid)] = (str(slug), str(version))
+
+    def _change(
+        self, firmware_id: int, vuln: str, component: str, change: str, kev: bool, detail: str
+    ) -> None:
+        self.where([firmware_id])
+        slug, version = self.names.get(firmware_id, ("", ""))
+        self.changes.append(
+            Change(slug, version, firmware_id, vuln, component, change, kev, detail)
+        )
 
     def record(self, finding: a.Finding, change: str, state: str, detail: str) -> None:
+        """A change of an existing finding's state, with its history row."""
         finding.state, finding.changed, finding.detail = state, self.now, detail
         self.session.add(
             a.FindingHistory(finding_id=finding.id, at=self.now, state=state, detail=detail)
         )
-        slug, version = self.where(finding.firmware_id)
-        item = Change(
-            slug,
-            version,
-            finding.firmware_id,
-            finding.vuln_id,
-            finding.component,
-            change,
-            finding.kev,
-            detail,
+        self._change(
+            finding.firmware_id, finding.vuln_id, finding.component, change, finding.kev, detail
         )
-        self.changes.append(item)
-        emit(self.session, self.now, f"finding.{change}", item.to_dict())
 
-    def rematch(self, firmware: list[a.AuditedFirmware], ids: set[str] | None, rev: int) -> None:
-        """Re-match these firmware against ``ids`` (None: the whole store) and reconcile."""
+    def rematch(self, firmware: list[tuple[int, int]], ids: set[str] | None) -> None:
+        """Re-match these (firmware id, inventory id) against ``ids`` (None: the whole store)."""
         view = self.store if ids is None else ChangedOnly(self.store, ids)
-        by_inventory: dict[int, list[a.AuditedFirmware]] = defaultdict(list)
-        for fw in firmware:
-            by_inventory[fw.inventory_id].append(fw)
+        by_inventory: dict[int, list[int]] = defaultdict(list)
+        for fid, inv in firmware:
+            by_inventory[inv].append(fid)
         if isinstance(view, ChangedOnly):
             touched = sorted(view.touched)
-            wanted = set()
+            wanted: set[int] = set()
             for i in range(0, len(touched), CHUNK):
                 part = touched[i : i + CHUNK]
-                wanted |= set(
-                    self.session.scalars(
-                        select(a.InventoryName.inventory_id).where(a.InventoryName.name.in_(part))
-                    )
-                )
-            open_ids = self._open_on(view.ids, [fw.firmware_id for fw in firmware])
-            wanted |= {fw.inventory_id for fw in firmware if fw.firmware_id in open_ids}
+                query = select(a.InventoryName.inventory_id).where(a.InventoryName.name.in_(part))
+                wanted |= set(self.session.scalars(query))
+            existing = self._existing_on(view.ids)
+            wanted |= {inv for fid, inv in firmware if fid in existing}
             by_inventory = {k: v for k, v in by_inventory.items() if k in wanted}
+        else:
+            existing = self._existing_of([fid for fid, _ in firmware])
+        self.where(fid for members in by_inventory.values() for fid in members)
         for inventory_id, members in by_inventory.items():
-            inv = self.session.get(a.Inventory, inventory_id)
-            assert inv is not None
-            comps = [component_of(c) for c in inv.components]
-            matches = match_components(comps, view, identity_of(inv.identity))
+            inventory = self.session.get(a.Inventory, inventory_id)
+            assert inventory is not None
+            comps = [component_of(c) for c in inventory.components]
+            matches = match_components(comps, view, identity_of(inventory.identity))
             self.inventories += 1
-            for fw in members:
+            for fid in members:
                 self.rematched += 1
-                self._reconcile(fw.firmware_id, matches, ids)
-        for fw in firmware:
-            fw.store_revision = rev
+                self._reconcile(fid, matches, ids, existing.get(fid, {}))
 
-    def _open_on(self, ids: set[str], firmware_ids: list[int]) -> set[int]:
-        out: set[int] = set()
+    def _existing_on(self, ids: set[str]) -> dict[int, dict[tuple[str, str], a.Finding]]:
+        """Findings on these vulnerability ids, by firmware."""
+        out: dict[int, dict[tuple[str, str], a.Finding]] = defaultdict(dict)
         ordered = sorted(ids)
         for i in range(0, len(ordered), CHUNK):
-            out |= set(
-                self.session.scalars(
-                    select(a.Finding.firmware_id).where(
-                        a.Finding.vuln_id.in_(ordered[i : i + CHUNK]),
-                        a.Finding.state.in_(("open", "suppressed")),
-                    )
-                )
-            )
-        return out & set(firmware_ids)
+            query = select(a.Finding).where(a.Finding.vuln_id.in_(ordered[i : i + CHUNK]))
+            for f in self.session.scalars(query):
+                out[f.firmware_id][(f.vuln_id, f.component)] = f
+        return out
+
+    def _existing_of(self, firmware_ids: list[int]) -> dict[int, dict[tuple[str, str], a.Finding]]:
+        out: dict[int, dict[tuple[str, str], a.Finding]] = defaultdict(dict)
+        for i in range(0, len(firmware_ids), CHUNK):
+            query = select(a.Finding).where(a.Finding.firmware_id.in_(firmware_ids[i : i + CHUNK]))
+            for f in self.session.scalars(query):
+                out[f.firmware_id][(f.vuln_id, f.component)] = f
+        return out
 
     def _reconcile(
-        self, firmware_id: int, matches: Sequence[VulnerabilityMatch], ids: set[str] | None
+        self,
+        firmware_id: int,
+        matches: Sequence[VulnerabilityMatch],
+        ids: set[str] | None,
+        existing: dict[tuple[str, str], a.Finding],
     ) -> None:
-        existing = {
-            (f.vuln_id, f.component): f
-            for f in self.session.scalars(
-                select(a.Finding).where(a.Finding.firmware_id == firmware_id)
-            )
-        }
         seen = set()
         for m in matches:
             key = (m.id, m.component)
+            if key in seen:  # two components with one ref (e.g. two copies of a library)
+                continue
             seen.add(key)
             found = existing.get(key)
             reason = str(m.why.get("reason", "")) or "matched by the re-audit"
             if found is None:
-                finding = a.Finding(
-                    firmware_id=firmware_id,
-                    vuln_id=m.id,
-                    component=m.component,
-                    component_name=m.component.split("/")[-1].split("@")[0],
-                    state="open",
-                    kev=m.kev,
-                    severity=m.severity,
-                    origin="reaudit",
-                    first_seen=self.now,
-                    last_seen=self.now,
-                    changed=self.now,
-                    detail=reason,
+                self.new_rows.append(
+                    {
+                        "firmware_id": firmware_id,
+                        "vuln_id": m.id,
+                        "component": m.component,
+                        "component_name": m.component.split("/")[-1].split("@")[0],
+                        "state": "open",
+                        "kev": m.kev,
+                        "severity": m.severity,
+                        "origin": "reaudit",
+                        "first_seen": self.now,
+                        "last_seen": self.now,
+                        "changed": self.now,
+                        "detail": reason,
+                    }
                 )
-                self.session.add(finding)
-                self.session.flush()
-                self.record(finding, "new", "open", reason)
+                self._change(firmware_id, m.id, m.component, "new", m.kev, reason)
                 continue
             found.last_seen, found.kev = self.now, m.kev
             if found.state == "withdrawn":
@@ -277,6 +285,33 @@ class _Run:
             if in_scope and key not in seen and finding.state in ("open", "suppressed"):
                 detail = "the feed record changed and no longer matches this component"
                 self.record(finding, "withdrawn", "withdrawn", detail)
+
+    def finish(self) -> None:
+        """Write the new findings, and one outbox event per firmware and kind of change."""
+        if self.new_rows:
+            self.session.execute(insert(a.Finding), self.new_rows)
+            self.new_rows = []
+        grouped: dict[tuple[int, str], list[Change]] = defaultdict(list)
+        for c in self.changes:
+            grouped[(c.firmware_id, c.change)].append(c)
+        events = [
+            {
+                "product": items[0].product,
+                "firmware": items[0].firmware,
+                "firmware_id": fid,
+                "findings": [
+                    {
+                        "vulnerability": c.vulnerability,
+                        "component": c.component,
+                        "kev": c.kev,
+                        "detail": c.detail,
+                    }
+                    for c in items
+                ],
+            }
+            for (fid, _change), items in grouped.items()
+        ]
+        emit_many(self.session, self.now, [f"finding.{k[1]}" for k in grouped], events)
 
 
 def _fixed_by_later_firmware(run: _Run, product_ids: set[int]) -> None:
@@ -315,21 +350,31 @@ def reaudit(
     with registry.sessions.begin() as session:
         run = _Run(session, store, moment)
         enrolled, products = enroll(session, moment, revision)
-        audited = list(session.scalars(select(a.AuditedFirmware)))
-        groups: dict[int, list[a.AuditedFirmware]] = defaultdict(list)
-        for fw in audited:
-            if fw.store_revision < revision:
-                groups[fw.store_revision].append(fw)
+        audited = session.scalar(select(func.count()).select_from(a.AuditedFirmware)) or 0
+        groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        behind = select(
+            a.AuditedFirmware.firmware_id,
+            a.AuditedFirmware.inventory_id,
+            a.AuditedFirmware.store_revision,
+        ).where(a.AuditedFirmware.store_revision < revision)
+        for fid, inv, base in session.execute(behind):
+            groups[int(base)].append((int(fid), int(inv)))
         changed_total: set[str] = set()
         for base, members in sorted(groups.items()):
             ids = None if base < 0 else store.changed_since(base)
             if ids is not None:
                 changed_total |= ids
-            run.rematch(members, ids, revision)
+            run.rematch(members, ids)
+            session.execute(
+                update(a.AuditedFirmware)
+                .where(a.AuditedFirmware.store_revision == base)
+                .values(store_revision=revision)
+            )
         if products:
             _fixed_by_later_firmware(run, products)
         if statements:
             suppress(run, statements)
+        run.finish()
         still = session.scalar(
             select(func.count()).select_from(a.Finding).where(a.Finding.state == "open")
         )
@@ -337,7 +382,7 @@ def reaudit(
             store_revision=revision,
             changed_records=len(changed_total),
             enrolled=len(enrolled),
-            firmware_audited=len(audited),
+            firmware_audited=int(audited),
             firmware_rematched=run.rematched,
             inventories_rematched=run.inventories,
             changes=tuple(run.changes),
