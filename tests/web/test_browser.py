@@ -54,6 +54,8 @@ def test_search_finds_the_demo_product_and_its_label(
     page.wait_for_url("**/?q=WR703N")
     link = page.locator(f'table.products a[href="/products/{slug}"]')
     assert link.count() == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search.png"))
     link.click()
     page.wait_for_url(f"**/products/{slug}")
     label = httpx.get(f"{base}/api/v1/products/{slug}/label").json()

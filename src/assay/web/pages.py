@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -38,6 +39,7 @@ def home(
             "total": total,
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
+            "today": datetime.now(UTC).date().isoformat(),
         },
     )
 
