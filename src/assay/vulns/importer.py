@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from assay.vulns.feeds import read_path
 from assay.vulns.priority import EPSS_LIKELY
-from assay.vulns.records import Advisory, EpssScore, FeedInfo, Item, KevEntry, Skipped
+from assay.vulns.records import Advisory, CpeKey, EpssScore, FeedInfo, Item, KevEntry, Skipped
 
 BATCH = 4000
 PARALLEL_BYTES = 8 * 1024 * 1024  # compressed input above which two workers read in parallel
@@ -69,8 +70,8 @@ class Prepared:
     source: str
     modified: str
     digest: str
-    row: tuple[str | None, ...]
-    cpe_keys: frozenset[tuple[str, str, str]]
+    row: tuple[str | bytes | None, ...]
+    cpe_keys: frozenset[CpeKey]
     purl_keys: frozenset[tuple[str, str]]
     aliases: tuple[str, ...]
 
@@ -83,7 +84,8 @@ def prepare(adv: Advisory) -> Prepared:
     digest = hashlib.blake2b(
         "\x00".join((config, affected, payload, aliases)).encode(), digest_size=16
     ).hexdigest()
-    row = (adv.id, adv.source, adv.modified, digest, config or None, affected or None, payload,
+    packed = zlib.compress(config.encode(), 1) if config else None
+    row = (adv.id, adv.source, adv.modified, digest, packed, affected or None, payload,
            aliases or None)  # fmt: skip
     return Prepared(
         adv.id, adv.source, adv.modified, digest, row, adv.cpe_keys, adv.purl_keys, adv.aliases
@@ -209,15 +211,15 @@ class Importer:
         if replaced:
             self.conn.executemany("DELETE FROM cpe_idx WHERE id=? AND source=?", replaced)
             self.conn.executemany("DELETE FROM purl_idx WHERE id=? AND source=?", replaced)
-        rows: list[tuple[str | None, ...]] = []
-        cpes: list[tuple[str, str, str, str, str]] = []
+        rows: list[tuple[str | bytes | None, ...]] = []
+        cpes: list[tuple[str, ...]] = []
         purls: list[tuple[str, str, str, str]] = []
         for prep in self.pending.values():
             rows.append(prep.row)
-            cpes.extend((v, p, k, prep.id, prep.source) for v, p, k in prep.cpe_keys)
+            cpes.extend((*key, prep.id, prep.source) for key in prep.cpe_keys)
             purls.extend((e, n, prep.id, prep.source) for e, n in prep.purl_keys)
         self.conn.executemany("INSERT OR REPLACE INTO record VALUES (?,?,?,?,?,?,?,?)", rows)
-        self.conn.executemany("INSERT INTO cpe_idx VALUES (?,?,?,?,?)", cpes)
+        self.conn.executemany("INSERT INTO cpe_idx VALUES (?,?,?,?,?,?,?,?,?)", cpes)
         self.conn.executemany("INSERT INTO purl_idx VALUES (?,?,?,?)", purls)
         self.in_db.update(self.pending)
         self.pending.clear()

@@ -124,7 +124,7 @@ def _cpe_hits(component: Component, lk: Lookup, ctx: Context, store: Store) -> l
     vkeys = {version_key(lk.version)}
     candidates: set[tuple[str, str]] = set()
     for vendor, product in sorted(lk.names):
-        candidates |= store.by_cpe(vendor, product, vkeys)
+        candidates |= store.by_cpe(vendor, product, vkeys, lk.version)
     by_id: dict[str, set[str]] = defaultdict(set)
     for rid, source in candidates:
         by_id[rid].add(source)

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# (vendor, product, exact version key or "*", start incl., start excl., end incl., end excl.)
+CpeKey = tuple[str, str, str, str, str, str, str]
+
 
 @dataclass(frozen=True)
 class Advisory:
@@ -20,7 +23,7 @@ class Advisory:
     payload: dict[str, Any]
     configurations: list[Any] | None = None  # NVD nodes (NVD records only)
     affected: list[Any] | None = None  # CVE JSON 5 affected / OSV affected
-    cpe_keys: frozenset[tuple[str, str, str]] = frozenset()  # (vendor, product, vkey or "*")
+    cpe_keys: frozenset[CpeKey] = frozenset()  # see CpeKey
     purl_keys: frozenset[tuple[str, str]] = frozenset()  # (ecosystem, name), lower-case
     aliases: tuple[str, ...] = ()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,17 +29,20 @@ from typing import Any
 from assay.config import data_dir
 from assay.errors import StoreError
 from assay.vulns.importer import Importer, ImportReport
+from assay.vulns.versions import in_range
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "3"
 SNAPSHOT = Path(__file__).with_name("data") / "snapshot.json.xz"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS record(
     id TEXT NOT NULL, source TEXT NOT NULL, modified TEXT, digest TEXT,
-    config TEXT, affected TEXT, payload TEXT, aliases TEXT,
-    PRIMARY KEY(id, source)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS cpe_idx(vendor TEXT, product TEXT, vkey TEXT, id TEXT, source TEXT);
+    config BLOB, affected TEXT, payload TEXT, aliases TEXT,
+    PRIMARY KEY(id, source));
+CREATE TABLE IF NOT EXISTS cpe_idx(
+    vendor TEXT, product TEXT, vkey TEXT, vsi TEXT, vse TEXT, vei TEXT, vee TEXT,
+    id TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS purl_idx(ecosystem TEXT, name TEXT, id TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS kev(
     cve TEXT PRIMARY KEY, vendor TEXT, product TEXT, name TEXT, date_added TEXT,
@@ -56,6 +60,14 @@ CREATE INDEX IF NOT EXISTS cpe_idx_id ON cpe_idx(id, source);
 CREATE INDEX IF NOT EXISTS purl_idx_en ON purl_idx(ecosystem, name);
 CREATE INDEX IF NOT EXISTS purl_idx_id ON purl_idx(id, source);
 """
+
+
+def unpack_config(blob: bytes | None) -> list[Any] | None:
+    """NVD configurations are stored as zlib-compressed JSON (a sixth of the size)."""
+    if not blob:
+        return None
+    value: list[Any] = json.loads(zlib.decompress(blob))
+    return value
 
 
 def default_store_path() -> Path:
@@ -150,7 +162,9 @@ class Store:
         self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def close(self) -> None:
-        self.conn.close()
+        """Close the connection (the shared in-memory snapshot stays open for reuse)."""
+        if self.origin != "bundled snapshot":
+            self.conn.close()
 
     # --- writing ---------------------------------------------------------------------------
     def import_paths(
@@ -186,17 +200,27 @@ class Store:
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM record LIMIT 1").fetchone() is None
 
-    def by_cpe(self, vendor: str, product: str, vkeys: Iterable[str]) -> set[tuple[str, str]]:
-        """(id, source) of records with a criterion on vendor:product at these version keys
-        (``*`` is always included: ranges and any-version criteria)."""
-        keys = sorted(set(vkeys) | {"*"})
+    def by_cpe(
+        self, vendor: str, product: str, vkeys: Iterable[str], version: str = ""
+    ) -> set[tuple[str, str]]:
+        """(id, source) of records with a vulnerable criterion on vendor:product at one of
+        these version keys (``versions.version_key``), or with a range (or any-version)
+        criterion containing ``version`` (or, without it, one of the keys). A first cut: the
+        full configuration decides."""
+        exact = set(vkeys)
+        probes = [version] if version else sorted(exact)
+        keys = sorted(exact | {"*"})
         marks = ",".join("?" * len(keys))
         rows = self.conn.execute(
-            f"SELECT DISTINCT id, source FROM cpe_idx WHERE vendor=? AND product=? "
-            f"AND vkey IN ({marks})",
+            f"SELECT id, source, vkey, vsi, vse, vei, vee FROM cpe_idx "
+            f"WHERE vendor=? AND product=? AND vkey IN ({marks})",
             (vendor, product, *keys),
         )
-        return {(r[0], r[1]) for r in rows}
+        out: set[tuple[str, str]] = set()
+        for rid, source, vkey, *bounds in rows:
+            if vkey != "*" or not probes or any(in_range(v, *bounds) for v in probes):
+                out.add((rid, source))
+        return out
 
     def by_purl(self, ecosystem: str, name: str) -> set[tuple[str, str]]:
         rows = self.conn.execute(
@@ -218,7 +242,7 @@ class Store:
                 source=source,
                 modified=modified or "",
                 payload=json.loads(payload) if payload and columns == "all" else {},
-                configurations=json.loads(config) if config else None,
+                configurations=unpack_config(config),
                 affected=json.loads(affected) if affected else None,
                 aliases=tuple(json.loads(aliases)) if aliases else (),
             )
@@ -277,14 +301,14 @@ class Store:
                 f"SELECT id, config FROM record WHERE source='nvd' AND id IN ({marks})", chunk
             ):
                 if config:
-                    out[rid] = json.loads(config)
+                    out[rid] = unpack_config(config) or []
         return out
 
     def config(self, cve_id: str) -> list[Any] | None:
         row = self.conn.execute(
             "SELECT config FROM record WHERE id=? AND source='nvd'", (cve_id,)
         ).fetchone()
-        return json.loads(row[0]) if row and row[0] else None
+        return unpack_config(row[0]) if row else None
 
     def kev(self, cve_id: str) -> dict[str, str] | None:
         row = self.conn.execute(

@@ -48,8 +48,8 @@ def test_nvd_record_fields(vulns_data: Path) -> None:
     assert dnsmasq.payload["description"].startswith("Off-by-one buffer overflow in Dnsmasq")
     assert dnsmasq.payload["cvss"][0]["vector"] == "AV:N/AC:L/Au:N/C:N/I:N/A:P"
     # exact versions are indexed under their version key
-    assert ("dnsmasq", "dnsmasq", "2.14") in dnsmasq.cpe_keys
-    assert ("dnsmasq", "dnsmasq", "*") not in dnsmasq.cpe_keys
+    assert ("dnsmasq", "dnsmasq", "2.14", "", "", "", "") in dnsmasq.cpe_keys
+    assert not any(k[2] == "*" for k in dnsmasq.cpe_keys)
 
 
 def test_cve5_single_folder_and_archive(vulns_data: Path, tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_cve5_single_folder_and_archive(vulns_data: Path, tmp_path: Path) -> Non
     assert isinstance(rec, Advisory) and rec.source == "cve5"
     assert rec.payload["ssvc"]["Exploitation"] == "none"  # from the CISA ADP container
     assert any(m["source"] == "CISA-ADP" and m["score"] == 9.8 for m in rec.payload["cvss"])
-    assert ("qualcomm", "qpopper", "*") in rec.cpe_keys  # the ADP's CPE
+    assert ("qualcomm", "qpopper", "*", "", "", "", "") in rec.cpe_keys  # the ADP's CPE
     in_folder = [i for i in _items(folder) if isinstance(i, Advisory)]
     assert len(in_folder) == len(list(folder.glob("*.json"))) == 211
     archive = tmp_path / "cve.tar.gz"

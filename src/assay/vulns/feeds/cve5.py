@@ -9,7 +9,7 @@ from typing import Any
 
 from assay.vulns.cpe import parse_cpe
 from assay.vulns.feeds.nvd import CVE_ID
-from assay.vulns.records import Advisory, FeedInfo, Item, Skipped
+from assay.vulns.records import Advisory, CpeKey, FeedInfo, Item, Skipped
 
 _CVSS_KEYS = (("cvssV4_0", "4.0"), ("cvssV3_1", "3.1"), ("cvssV3_0", "3.0"), ("cvssV2_0", "2.0"))
 
@@ -96,18 +96,18 @@ def advisory(doc: dict[str, Any]) -> Advisory:
         content = _other(adp, "kev")
         if content:
             kev = {"date_added": content.get("dateAdded", ""), "source": name}
-    keys: set[tuple[str, str, str]] = set()
+    keys: set[CpeKey] = set()
     for entry in affected:
         for text in entry.get("cpes", ()) or ():
             cpe = parse_cpe(text)
             if cpe:
-                keys.add((cpe.vendor, cpe.product, "*"))
+                keys.add((cpe.vendor, cpe.product, "*", "", "", "", ""))
         vendor, product = (
             name_key(str(entry.get("vendor", ""))),
             name_key(str(entry.get("product", ""))),
         )
         if vendor and product and "n_a" not in (vendor, product):
-            keys.add((vendor, product, "*"))
+            keys.add((vendor, product, "*", "", "", "", ""))
     payload: dict[str, Any] = {
         "published": meta.get("datePublished", ""),
         "modified": meta.get("dateUpdated", ""),

@@ -7,10 +7,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from assay.vulns.cpe import ANY, NA, parse_cpe
-from assay.vulns.records import Advisory, FeedInfo, Item, Skipped
+from assay.vulns.records import Advisory, CpeKey, FeedInfo, Item, Skipped
 from assay.vulns.versions import version_key
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
+RANGE_KEYS = (
+    "versionStartIncluding",
+    "versionStartExcluding",
+    "versionEndIncluding",
+    "versionEndExcluding",
+)
 _METRIC_KEYS = (
     ("cvssMetricV40", "4.0"),
     ("cvssMetricV31", "3.1"),
@@ -61,9 +67,10 @@ def metrics(raw: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def config_keys(configurations: list[Any]) -> frozenset[tuple[str, str, str]]:
-    """Index keys of every *vulnerable* criterion: exact version key, or ``*`` for ranges."""
-    keys: set[tuple[str, str, str]] = set()
+def config_keys(configurations: list[Any]) -> frozenset[CpeKey]:
+    """Index keys of every *vulnerable* criterion: (vendor, product, exact version key or
+    ``*``, then the four range bounds, empty when absent)."""
+    keys: set[CpeKey] = set()
     for conf in configurations:
         for node in conf["nodes"]:
             for match in node.get("cpeMatch", ()):
@@ -72,11 +79,12 @@ def config_keys(configurations: list[Any]) -> frozenset[tuple[str, str, str]]:
                 cpe = parse_cpe(match["criteria"])
                 if cpe is None:
                     raise ValueError(f"bad criteria {match['criteria']!r}")
-                ranged = any(k.startswith("version") for k in match)
-                if ranged or cpe.version in (ANY, NA):
-                    keys.add((cpe.vendor, cpe.product, "*"))
+                bounds = tuple(str(match.get(k, "")) for k in RANGE_KEYS)
+                if any(bounds) or cpe.version in (ANY, NA):
+                    keys.add((cpe.vendor, cpe.product, "*", *bounds))  # type: ignore[arg-type]
                 else:
-                    keys.add((cpe.vendor, cpe.product, version_key(cpe.effective_version)))
+                    vkey = version_key(cpe.effective_version)
+                    keys.add((cpe.vendor, cpe.product, vkey, "", "", "", ""))
     return frozenset(keys)
 
 
