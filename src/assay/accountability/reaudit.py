@@ -60,7 +60,10 @@ class ChangedOnly(Store):
             return set()
         key = (vendor, product, frozenset(vkeys), version)
         if key not in self._cpe:
-            found = super().by_cpe(vendor, product, key[2], version)
+            if version:
+                found = super().by_cpe(vendor, product, key[2], version)
+            else:  # the store's signature before it took a version
+                found = super().by_cpe(vendor, product, key[2])
             self._cpe[key] = {hit for hit in found if hit[0] in self.ids}
         return self._cpe[key]
 
