@@ -14,9 +14,9 @@ the same package seen in another list; each firmware gets one of them at random 
 builds shipped under several products or hardware revisions).
 
 Timed: (1) importing the first --changed CVE-2023/2024 records of the NVD "modified" feed of
-2024-10-25 as a new store revision, then ``reaudit()``; (2) a full re-match (``match_components`` against the
-whole store) of --sample random firmware, extrapolated to all firmware and to all distinct
-inventories.
+2024-10-25 as a new store revision, then ``reaudit()``; (2) a full re-match
+(``match_components`` against the whole store) of --sample random firmware, extrapolated to
+all firmware and to all distinct inventories.
 """
 
 from __future__ import annotations
