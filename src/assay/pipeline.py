@@ -140,16 +140,15 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
 def _match(assessment: Assessment, options: ScanOptions) -> None:
     from assay.vulns import match_assessment, open_store
 
+    # not closed here: the bundled snapshot is one shared in-memory store per process, and
+    # a file store's connection closes when the Store is collected
     store = open_store(options.store)
-    try:
-        assessment.vulnerabilities = match_assessment(assessment, store)
-        assessment.facts["vulnerability_store"] = {
-            "location": str(store.location),
-            "origin": store.origin,
-            "revision": store.revision(),
-        }
-    finally:
-        store.close()
+    assessment.vulnerabilities = match_assessment(assessment, store)
+    assessment.facts["vulnerability_store"] = {
+        "location": str(store.location),
+        "origin": store.origin,
+        "revision": store.revision(),
+    }
 
 
 def _shown(path: Path, base: Path | None) -> str:
