@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -20,6 +21,12 @@ from assay.vulns.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 NVD = ROOT.parent / "shared" / "data" / "vulns" / "nvd"
+
+
+def _cpu() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime)
 
 
 def main() -> int:
@@ -41,12 +48,16 @@ def main() -> int:
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             store = Store.open(path, create=True)
             start = time.perf_counter()
+            cpu_start = _cpu()
             report = store.import_paths(files)
             elapsed = time.perf_counter() - start
+            now = _cpu()
+            cpu = (now[0] - cpu_start[0], now[1] - cpu_start[1])
             times.append(elapsed)
             print(
                 f"import {n + 1}: {report.records} records, {store.count()} distinct ids, "
-                f"{elapsed:.1f} s ({report.records / elapsed:,.0f} records/s)"
+                f"{elapsed:.1f} s ({report.records / elapsed:,.0f} records/s); "
+                f"CPU {cpu[0]:.1f} s in this process + {cpu[1]:.1f} s in the readers"
             )
             start = time.perf_counter()
             again = store.import_paths(files)

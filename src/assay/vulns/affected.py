@@ -34,12 +34,15 @@ def _le_wild(version: str, bound: str) -> bool:
     return compare(version, bound) <= 0
 
 
-def _entry_status(entry: dict[str, Any], version: str) -> tuple[str, str]:
-    """(status, the version statement that decided it) for one affected entry."""
+def _entry_status(entry: dict[str, Any], version: str) -> tuple[str, str, bool]:
+    """(status, the statement that decided it, whether a version statement decided it) for
+    one affected entry; status "" when the entry speaks only in git commits."""
     found: list[tuple[str, str]] = []
-    for v in entry.get("versions") or ():
-        if not isinstance(v, dict) or str(v.get("versionType", "")).lower() == "git":
-            continue
+    versions = [v for v in entry.get("versions") or () if isinstance(v, dict)]
+    usable = [v for v in versions if str(v.get("versionType", "")).lower() != "git"]
+    if versions and not usable:
+        return "", "only git commit ranges", False
+    for v in usable:
         status = str(v.get("status", "")).lower()
         start = str(v.get("version", "")).strip()
         less, less_eq = str(v.get("lessThan", "")).strip(), str(v.get("lessThanOrEqual", ""))
@@ -54,40 +57,62 @@ def _entry_status(entry: dict[str, Any], version: str) -> tuple[str, str]:
             found.append((status, f"{start or '0'} {bound}: {status}"))
         elif is_comparable(start) and compare(version, start) == 0:
             found.append((status, f"{start}: {status}"))
-    if any(s == "unaffected" for s, _ in found):
-        return "unaffected", next(w for s, w in found if s == "unaffected")
-    if any(s == "affected" for s, _ in found):
-        return "affected", next(w for s, w in found if s == "affected")
+    for wanted in ("unaffected", "affected"):
+        for status, why in found:
+            if status == wanted:
+                return status, why, True
     default = str(entry.get("defaultStatus", "unknown")).lower()
-    return default, f"defaultStatus {default}"
+    return default, f"defaultStatus {default}", False
 
 
 def cve5_match(
     affected: list[dict[str, Any]], names: frozenset[Name], version: str
 ) -> dict[str, Any] | None:
-    """The affected entry (and statement) that makes ``version`` affected, else ``None``."""
-    verdicts: list[tuple[str, str, dict[str, Any]]] = []
+    """The affected entry (and statement) that makes ``version`` affected, else ``None``.
+
+    A version statement that says unaffected wins over everything; then one that says
+    affected; then an entry's ``defaultStatus`` (a weaker, low-confidence answer)."""
+    verdicts: list[tuple[str, str, bool, dict[str, Any]]] = []
     for entry in affected:
         entry_names = {c.key for c in map(parse_cpe, entry.get("cpes") or ()) if c is not None}
-        entry_names.add(
-            (name_key(str(entry.get("vendor", ""))), name_key(str(entry.get("product", ""))))
+        vendor, product = (
+            name_key(str(entry.get("vendor", ""))),
+            name_key(str(entry.get("product", ""))),
         )
+        entry_names.add((vendor, product))
         if not entry_names & names:
             continue
-        status, why = _entry_status(entry, version)
-        verdicts.append((status, why, entry))
-    if not verdicts or any(s == "unaffected" for s, _, _ in verdicts):
+        status, why, explicit = _entry_status(entry, version)
+        if status:
+            verdicts.append((status, why, explicit, entry))
+    if any(s == "unaffected" and explicit for s, _, explicit, _ in verdicts):
         return None
-    for status, why, entry in verdicts:
+    ranked = sorted(verdicts, key=lambda v: not v[2])  # explicit statements first
+    for status, why, explicit, entry in ranked:
         if status == "affected":
             return {
                 "vendor": entry.get("vendor", ""),
                 "product": entry.get("product", ""),
                 "statement": why,
                 "origin": entry.get("origin", ""),
-                "default": why.startswith("defaultStatus"),
+                "default": not explicit,
             }
     return None
+
+
+def _split_epoch(version: str) -> tuple[int, str]:
+    head, sep, rest = version.partition(":")
+    if sep and head.isdigit():
+        return int(head), rest
+    return 0, version
+
+
+def compare_pm(a: str, b: str) -> int:
+    """Compare package-manager versions: the epoch (``1:``, default 0) first, then the rest."""
+    (ea, ra), (eb, rb) = _split_epoch(a), _split_epoch(b)
+    if ea != eb:
+        return -1 if ea < eb else 1
+    return compare(ra, rb)
 
 
 def osv_match(affected: list[dict[str, Any]], keys: set[tuple[str, str]], version: str) -> str:
@@ -103,7 +128,7 @@ def osv_match(affected: list[dict[str, Any]], keys: set[tuple[str, str]], versio
             continue
         listed = [str(v) for v in entry.get("versions") or ()]
         for v in listed:
-            if compare(v, version) == 0 and is_comparable(v):
+            if compare_pm(v, version) == 0 and is_comparable(v):
                 return f"version {v} listed as affected"
         for rng in entry.get("ranges") or ():
             if str(rng.get("type", "")).upper() not in ("ECOSYSTEM", "SEMVER"):
@@ -120,16 +145,16 @@ def _walk(events: list[dict[str, str]], version: str) -> str:
     for event in events:
         if "introduced" in event:
             intro = str(event["introduced"])
-            if intro == "0" or compare(version, intro) >= 0:
+            if intro == "0" or compare_pm(version, intro) >= 0:
                 affected, introduced = True, intro
         elif "fixed" in event and affected:
-            if compare(version, str(event["fixed"])) < 0:
+            if compare_pm(version, str(event["fixed"])) < 0:
                 return f"introduced {introduced}, fixed {event['fixed']}"
             affected = False
         elif "last_affected" in event and affected:
-            if compare(version, str(event["last_affected"])) <= 0:
+            if compare_pm(version, str(event["last_affected"])) <= 0:
                 return f"introduced {introduced}, last affected {event['last_affected']}"
             affected = False
-        elif "limit" in event and affected and compare(version, str(event["limit"])) >= 0:
+        elif "limit" in event and affected and compare_pm(version, str(event["limit"])) >= 0:
             affected = False
     return f"introduced {introduced}, not fixed" if affected else ""

@@ -192,6 +192,8 @@ def _osv_keys(component: Component) -> tuple[set[tuple[str, str]], str, str]:
     version = purl.version or component.version
     if purl.type in ("opkg", "generic"):
         version = upstream_version(version)
+    elif purl.type == "rpm" and purl.qualifiers.get("epoch") and ":" not in version:
+        version = f"{purl.qualifiers['epoch']}:{version}"
     return keys, name, version
 
 

@@ -31,6 +31,7 @@ The inputs of the decision are returned with it so a report can show why.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cvss import CVSS2, CVSS3, CVSS4
@@ -56,9 +57,18 @@ def _severity_v2(score: float) -> str:
 
 def rate(metric: dict[str, Any]) -> Rating:
     """One CVSS rating, score and severity recomputed from the vector when possible."""
-    version, vector = str(metric.get("version", "")), str(metric.get("vector", ""))
     score = metric.get("score")
-    severity = str(metric.get("severity") or "").lower()
+    return _rate(
+        str(metric.get("version", "")),
+        str(metric.get("vector", "")),
+        float(score) if isinstance(score, int | float) else None,
+        str(metric.get("severity") or "").lower(),
+        str(metric.get("source", "")),
+    )
+
+
+@lru_cache(maxsize=16384)
+def _rate(version: str, vector: str, score: float | None, severity: str, source: str) -> Rating:
     try:
         if version == "2.0" and vector:
             score = float(CVSS2(vector.removeprefix("(").removesuffix(")")).base_score)
@@ -71,15 +81,9 @@ def rate(metric: dict[str, Any]) -> Rating:
             score, severity = float(c4.base_score), c4.severity.lower()
     except (CVSSError, ValueError, KeyError, IndexError):
         pass
-    if not severity and isinstance(score, int | float):
-        severity = _severity_v2(float(score)) if version == "2.0" else _severity_v3(float(score))
-    return Rating(
-        version,
-        vector,
-        float(score) if isinstance(score, int | float) else None,
-        severity or "unknown",
-        str(metric.get("source", "")),
-    )
+    if not severity and score is not None:
+        severity = _severity_v2(score) if version == "2.0" else _severity_v3(score)
+    return Rating(version, vector, score, severity or "unknown", source)
 
 
 def _severity_v3(score: float) -> str:

@@ -4,6 +4,7 @@ in the real OpenWrt 12.09 WR703N image."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -183,3 +184,53 @@ def test_full_corpus_wr703n(
     assert {"CVE-2015-8041", "CVE-2016-4476"} <= set(_by_name(matches, "wpad-mini"))
     kernel = _by_name(matches, "kernel")
     assert "CVE-2012-2136" in kernel and "CVE-2012-6701" not in kernel
+
+
+@pytest.fixture(scope="module")
+def cve5_osv_store(vulns_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Only CVE JSON 5 and OSV records: NVD has no configuration for any of them here."""
+    store = Store.open(tmp_path_factory.mktemp("cve5osv") / "v.sqlite", create=True)
+    store.import_paths(
+        [vulns_data / "cve5" / "sample", vulns_data / "osv" / "almalinux" / "sample"]
+    )
+    return store
+
+
+def test_cve5_kernel_cna_ranges(cve5_osv_store: Store) -> None:
+    # CVE-2024-50060 (kernel CNA): unaffected 6.1.113..6.1.*, 6.6.57..6.6.*, 6.11.4..6.11.*,
+    # 6.12-rc1 and later; everything else affected (defaultStatus), git ranges passed over
+    def kernel(version: str) -> dict[str, VulnerabilityMatch]:
+        comp = Component(
+            name="linux-kernel", version=version, cpe="cpe:2.3:o:linux:linux_kernel:" + version
+        )
+        return {m.id: m for m in match_components([comp], cve5_osv_store)}
+
+    old = kernel("3.3.8")["CVE-2024-50060"]
+    assert old.why["source"] == "cve5" and old.confidence == "low"
+    assert "defaultStatus affected" in old.why["reason"]
+    assert "CVE-2024-50060" in kernel("6.1.100")
+    assert "CVE-2024-50060" not in kernel("6.1.113")  # the fixed stable release
+    assert "CVE-2024-50060" not in kernel("6.6.60")
+    assert "CVE-2024-50060" not in kernel("6.12")
+
+
+def test_osv_almalinux_rpm_with_epoch(cve5_osv_store: Store) -> None:
+    # ALSA-2024:2517: wpa_supplicant fixed in 1:2.10-5.el9 (related CVE-2023-52160)
+    def rpm(version: str) -> set[str]:
+        comp = Component(
+            name="wpa_supplicant",
+            version=version,
+            purl=f"pkg:rpm/almalinux/wpa_supplicant@{version}?epoch=1&distro=almalinux-9",
+        )
+        return {m.id for m in match_components([comp], cve5_osv_store)}
+
+    assert "CVE-2023-52160" in rpm("2.10-4.el9")
+    assert "CVE-2023-52160" not in rpm("2.10-5.el9")
+    comp = Component(
+        name="wpa_supplicant",
+        version="2.10-4.el9",
+        purl="pkg:rpm/almalinux/wpa_supplicant@2.10-4.el9?epoch=1",
+    )
+    (m,) = [x for x in match_components([comp], cve5_osv_store) if x.id == "CVE-2023-52160"]
+    assert m.why["source"] == "osv" and m.why["record"] == "ALSA-2024:2517"
+    assert "fixed 1:2.10-5.el9" in m.why["reason"] and "ALSA-2024:2517" in m.aliases
