@@ -30,6 +30,7 @@ from assay.model.component import Component
 from assay.model.identity import Identity
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.vulns.affected import cve5_match, osv_match
+from assay.vulns.cpe import parse_cpe
 from assay.vulns.keys import Lookup, Name, lookup
 from assay.vulns.nvdmatch import Context, evaluate
 from assay.vulns.priority import PRIORITIES, best_rating, decide
@@ -241,9 +242,10 @@ def _reason(component: Component, lk: Lookup, hits: list[dict[str, Any]], tri: b
         )
         if crit.get(k)
     ]
-    target = crit["criteria"].split(":")
-    what = f"{target[3]}:{target[4]}"
-    scope = " and ".join(bounds) if bounds else f"version {target[5]}"
+    cpe = parse_cpe(crit["criteria"])
+    what = f"{cpe.vendor}:{cpe.product}" if cpe else crit["criteria"]
+    exact = cpe.effective_version if cpe else "?"
+    scope = " and ".join(bounds) if bounds else f"version {exact}"
     text = f"{component.name} {lk.version} matches {what} {scope}"
     if tri is None:
         text += "; a platform condition could not be checked against the product's identity"

@@ -12,7 +12,7 @@ the same CVE); an identical copy changes nothing. An import that changes somethi
 revision listing the changed ids; an import that changes nothing adds none.
 
 ``open_store(None)`` opens the default store (``$ASSAY_HOME/vulns.sqlite`` or the user data
-dir); when that is absent or empty, it opens the bundled snapshot instead (in memory).
+dir); when that is absent or empty, it opens the bundled snapshot (``assay.vulns.bundled``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from assay.vulns.importer import Importer, ImportReport
 from assay.vulns.versions import in_range
 
 SCHEMA_VERSION = "3"
-SNAPSHOT = Path(__file__).with_name("data") / "snapshot.json.xz"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -163,7 +162,9 @@ class Store:
 
     def close(self) -> None:
         """Close the connection (the shared in-memory snapshot stays open for reuse)."""
-        if self.origin != "bundled snapshot":
+        from assay.vulns.bundled import is_shared
+
+        if not is_shared(self.conn):
             self.conn.close()
 
     # --- writing ---------------------------------------------------------------------------
@@ -369,25 +370,9 @@ def open_store(path: Path | None = None, create: bool = False) -> Store:
         store.close()
     if create:
         return Store.open(default, create=True)
+    from assay.vulns.bundled import snapshot_store
+
     return snapshot_store()
-
-
-_SNAPSHOT_CACHE: dict[str, sqlite3.Connection] = {}
-
-
-def snapshot_store() -> Store:
-    """The bundled snapshot, imported into an in-memory store (once per process)."""
-    if not SNAPSHOT.exists():
-        raise StoreError(
-            "the bundled vulnerability snapshot is missing from this installation",
-            "reinstall Assay, or import feeds: assay feeds import FILE...",
-        )
-    key = str(SNAPSHOT)
-    if key not in _SNAPSHOT_CACHE:
-        store = Store.memory(f"bundled snapshot ({SNAPSHOT.name})", "bundled snapshot")
-        store.import_paths([SNAPSHOT])
-        _SNAPSHOT_CACHE[key] = store.conn
-    return Store(_SNAPSHOT_CACHE[key], f"bundled snapshot ({SNAPSHOT.name})", "bundled snapshot")
 
 
 def now_iso() -> str:

@@ -11,7 +11,8 @@ import pytest
 from assay.extract.rootfs import RootFS
 from assay.model.component import Component
 from assay.model.identity import Identity
-from assay.vulns.store import Store, snapshot_store
+from assay.vulns.bundled import snapshot_store
+from assay.vulns.store import Store
 
 WR703N_IDENTITY = Identity(
     os_name="OpenWrt",
@@ -58,7 +59,8 @@ def full_store(
 
 @pytest.fixture(scope="session")
 def snapshot() -> Store:
-    return snapshot_store()
+    """The bundled snapshot, in memory (nothing written to the user's data directory)."""
+    return snapshot_store(persist=False)
 
 
 def control_fields(text: str) -> dict[str, str]:

@@ -120,12 +120,23 @@ def test_default_location_and_snapshot_fallback(
     fallback = open_store(None)
     assert fallback.origin == "bundled snapshot"
     assert fallback.count("record") > 4000 and fallback.count("kev") > 0
+    # built once into the data directory, then opened read-only
+    (cached,) = (tmp_path / "home" / "cache").glob("snapshot-*.sqlite")
+    fallback.close()
+    again = open_store(None)
+    assert again.count("record") == fallback_count(cached)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        again.conn.execute("DELETE FROM record")
     created = open_store(None, create=True)
     assert created.location == str(tmp_path / "home" / "vulns.sqlite")
     assert open_store(None).origin == "bundled snapshot"  # still empty: snapshot again
     created.import_paths([vulns_data / "nvd" / "iot-subset" / "nvd_iot_sample.json"])
     used = open_store(None)
     assert used.origin == "store" and used.count("record") == 348
+
+
+def fallback_count(path: Path) -> int:
+    return int(sqlite3.connect(path).execute("SELECT count(*) FROM record").fetchone()[0])
 
 
 def test_unusable_stores_are_clear_errors(tmp_path: Path) -> None:
