@@ -135,8 +135,11 @@ class Importer:
             if fresh:  # building indexes once at the end is much faster than row by row
                 for name in ("cpe_idx_vp", "cpe_idx_id", "purl_idx_en", "purl_idx_id"):
                     self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+            shown: set[Path] = set()
             for path, info, items in _documents(paths):
-                self.progress(f"read {info.name}")
+                if path not in shown:  # once per path given, not per archive member
+                    shown.add(path)
+                    self.progress(f"reading {path}")
                 self._document(path, info, items)
             self._flush()
             if fresh:

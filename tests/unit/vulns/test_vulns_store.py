@@ -150,3 +150,20 @@ def test_unusable_stores_are_clear_errors(tmp_path: Path) -> None:
     sqlite3.connect(other).execute("CREATE TABLE t(x)")
     with pytest.raises(StoreError, match="other tables"):
         open_store(other)
+
+
+def test_epss_changes_only_when_the_exploitation_band_moves(
+    vulns_data: Path, tmp_path: Path
+) -> None:
+    from assay.vulns.feeds import read_path
+    from assay.vulns.priority import EPSS_LIKELY
+    from assay.vulns.records import EpssScore
+
+    path = vulns_data / "epss" / "emba-epss-per-year" / "CVE_2014_EPSS.csv.xz"
+    scores = [i for d in read_path(path) for i in d.items if isinstance(i, EpssScore)]
+    likely = {s.cve for s in scores if s.epss >= EPSS_LIKELY}
+    store = Store.open(tmp_path / "v.sqlite", create=True)
+    report = store.import_paths([path])
+    assert store.count("epss") == len({s.cve for s in scores})
+    assert report.changed == likely and 0 < len(likely) < len(scores)
+    assert store.import_paths([path]).changed == set()
