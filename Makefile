@@ -41,13 +41,12 @@ DEMO_DECLARATION := data/declarations/openwrt-wr703n.sample.yaml
 demo: setup
 	$(ASSAY) scan $(DEMO_IMAGE) --declaration $(DEMO_DECLARATION) --out $(DEMO_OUT) \
 		--registry-url http://127.0.0.1:8000
-	$(ASSAY) registry add $(DEMO_OUT)/assessment.json --declaration $(DEMO_DECLARATION)
+	$(ASSAY) registry add $(DEMO_OUT)/assessment.json --declaration $(DEMO_DECLARATION) \
+		--registry $(DEMO_REGISTRY)
 	@echo
 	@echo "Outputs are in $(DEMO_OUT)/: sbom.cdx.json, assessment.json, report.html, report.md,"
-	@echo "label.svg, label.png, label.json. The product is in the registry; browse it with:"
-	@echo "  $(ASSAY) serve   # then open http://127.0.0.1:8000"
-	$(ASSAY) registry add $(DEMO_IMAGE) --declaration $(DEMO_DECLARATION) --registry $(DEMO_REGISTRY)
-	@echo "Browse the registry: $(ASSAY) serve --registry $(DEMO_REGISTRY)  (then open http://127.0.0.1:8000/)"
+	@echo "label.svg, label.png, label.json. The product is in the demo registry; browse it with:"
+	@echo "  $(ASSAY) serve --registry $(DEMO_REGISTRY)   # then open http://127.0.0.1:8000/"
 
 lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks
