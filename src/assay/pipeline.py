@@ -97,7 +97,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     )
     if target.is_file():
         sha, size = _sha256(target)
-        header = identify_header(target)
+        header = identify_header(target) or _header_inside(unpacked.extract_dir)
     else:
         sha, size, header = "", 0, None
     assessment = Assessment(
@@ -149,6 +149,18 @@ def _match(assessment: Assessment, options: ScanOptions) -> None:
         "origin": store.origin,
         "revision": store.revision(),
     }
+
+
+def _header_inside(extract_dir: Path | None) -> Identity | None:
+    """A vendor header on a file the outer layer decompressed to (``image.bin.xz``)."""
+    from assay.extract.headers import identify_header
+
+    if extract_dir is None:
+        return None
+    for layer in sorted(extract_dir.glob("*_extract/*")):
+        if layer.is_file() and (found := identify_header(layer)):
+            return found
+    return None
 
 
 def _shown(path: Path, base: Path | None) -> str:

@@ -162,8 +162,10 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
     console.print(f"[bold]{assessment.target.path}[/] {what} {os_}".rstrip())
     console.print(f"  components      {len(assessment.components)}")
     vulns = assessment.vulnerabilities
-    kev = sum(v.kev for v in vulns)
-    console.print(f"  vulnerabilities {len(vulns)} ({kev} known exploited)")
+    kev = sum(v.kev and not v.conditional for v in vulns)
+    kev_conditional = sum(v.kev and v.conditional for v in vulns)
+    extra = f", {kev_conditional} more if a platform condition holds" if kev_conditional else ""
+    console.print(f"  vulnerabilities {len(vulns)} ({kev} known exploited{extra})")
     fails = sum(f.verdict == "FAIL" for f in assessment.findings)
     console.print(f"  checks failed   {fails} of {len(assessment.findings)}")
     if assessment.problems:
