@@ -27,7 +27,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assay.accountability import audit_tables as a
-from assay.accountability.enroll import component_of, enroll, firmware_order, identity_of
+from assay.accountability.changed_view import CHUNK, ChangedOnly, names
+from assay.accountability.enroll import (
+    component_of,
+    enroll,
+    firmware_order,
+    identity_of,
+)
 from assay.accountability.outbox import emit, emit_many
 from assay.accountability.suppress import suppress
 from assay.model.vulnerability import VulnerabilityMatch
@@ -35,51 +41,6 @@ from assay.registry import Registry
 from assay.registry import tables as t
 from assay.vulns.matching import match_components
 from assay.vulns.store import Store
-
-CHUNK = 500
-
-
-class ChangedOnly(Store):
-    """The store as matching sees it during a re-audit: only the changed records exist.
-
-    Index look-ups for names no changed record carries return at once (no SQL), and parsed
-    configurations are cached: the same records are evaluated for many inventories.
-    """
-
-    def __init__(self, store: Store, ids: set[str]) -> None:
-        super().__init__(store.conn, store.location, store.origin)
-        self.ids = ids
-        self.touched = _touched_names(store, ids)
-        self._configs: dict[str, list[Any]] = {}
-        self._cpe: dict[tuple[str, str, frozenset[str], str], set[tuple[str, str]]] = {}
-
-    def by_cpe(
-        self, vendor: str, product: str, vkeys: Iterable[str], version: str = ""
-    ) -> set[tuple[str, str]]:
-        if f"cpe:{vendor}:{product}" not in self.touched:
-            return set()
-        key = (vendor, product, frozenset(vkeys), version)
-        if key not in self._cpe:
-            if version:
-                found = super().by_cpe(vendor, product, key[2], version)
-            else:  # the store's signature before it took a version
-                found = super().by_cpe(vendor, product, key[2])
-            self._cpe[key] = {hit for hit in found if hit[0] in self.ids}
-        return self._cpe[key]
-
-    def by_purl(self, ecosystem: str, name: str) -> set[tuple[str, str]]:
-        if f"purl:{ecosystem}:{name}" not in self.touched:
-            return set()
-        return {hit for hit in super().by_purl(ecosystem, name) if hit[0] in self.ids}
-
-    def configs(self, ids: Iterable[str]) -> dict[str, list[Any]]:
-        wanted = set(ids)
-        missing = wanted - set(self._configs)
-        if missing:
-            found = super().configs(missing)
-            for rid in missing:
-                self._configs[rid] = found.get(rid, [])
-        return {rid: self._configs[rid] for rid in wanted if self._configs[rid]}
 
 
 @dataclass(frozen=True)
@@ -113,7 +74,7 @@ class ReauditReport:
     enrolled: int
     firmware_audited: int  # firmware under re-audit
     firmware_rematched: int  # of which re-matched this time
-    inventories_rematched: int
+    inventories_rematched: int  # distinct match computations (shared by equivalent firmware)
     changes: tuple[Change, ...]
     still_open: int
     seconds: float
@@ -137,23 +98,6 @@ class ReauditReport:
             "seconds": round(self.seconds, 3),
             "changes": [c.to_dict() for c in self.changes],
         }
-
-
-def _touched_names(store: Store, ids: set[str]) -> set[str]:
-    names: set[str] = set()
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), CHUNK):
-        part = ordered[i : i + CHUNK]
-        marks = ",".join("?" * len(part))
-        for vendor, product in store.conn.execute(
-            f"SELECT DISTINCT vendor, product FROM cpe_idx WHERE id IN ({marks})", part
-        ):
-            names.add(f"cpe:{vendor}:{product}")
-        for eco, name in store.conn.execute(
-            f"SELECT DISTINCT ecosystem, name FROM purl_idx WHERE id IN ({marks})", part
-        ):
-            names.add(f"purl:{eco}:{name}")
-    return names
 
 
 class _Run:
@@ -218,15 +162,25 @@ class _Run:
         else:
             existing = self._existing_of([fid for fid, _ in firmware])
         self.where(fid for members in by_inventory.values() for fid in members)
+        cache: dict[Any, list[VulnerabilityMatch]] = {}
         for inventory_id, members in by_inventory.items():
             inventory = self.session.get(a.Inventory, inventory_id)
             assert inventory is not None
             comps = [component_of(c) for c in inventory.components]
-            matches = match_components(comps, view, identity_of(inventory.identity))
-            self.inventories += 1
+            identity = identity_of(inventory.identity)
+            if isinstance(view, ChangedOnly):
+                # only components a changed record mentions can match or decide a platform
+                comps = [c for c in comps if names(c) & view.mentioned]
+                os_part = replace(identity, vendor="", model="", hardware_version="")
+                key: Any = (tuple(comps), os_part, view.hardware_key(identity))
+            else:
+                key = inventory_id
+            if key not in cache:
+                cache[key] = match_components(comps, view, identity)
+                self.inventories += 1
             for fid in members:
                 self.rematched += 1
-                self._reconcile(fid, matches, ids, existing.get(fid, {}))
+                self._reconcile(fid, cache[key], ids, existing.get(fid, {}))
 
     def _existing_on(self, ids: set[str]) -> dict[int, dict[tuple[str, str], a.Finding]]:
         """Findings on these vulnerability ids, by firmware."""

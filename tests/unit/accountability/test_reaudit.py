@@ -16,6 +16,7 @@ from reaudit_world import T0, World
 from assay.accountability.audit_tables import Finding, FindingHistory
 from assay.accountability.outbox import pending_events
 from assay.accountability.reaudit import reaudit
+from assay.extract.rootfs import RootFS
 from assay.present.vex import ProductRef, Status, VexStatement
 from assay.vulns.matching import match_components
 
@@ -48,8 +49,9 @@ def test_reaudit_reports_exactly_the_new_matches(world: World, feeds: tuple[Path
     assert got_pairs == new_pairs
     assert len(report.of("new")) == 3 * len(new_pairs)
     assert {"CVE-2014-3153", "CVE-2016-5195"} <= expected  # real KEV entries, kernel 3.3.8
-    # identical contents are matched once: 3 firmware, 2 inventories (the model differs)
-    assert report.firmware_rematched == 3 and report.inventories_rematched == 2
+    # matched once for the three: same components, and no changed record has a hardware
+    # criterion either model satisfies
+    assert report.firmware_rematched == 3 and report.inventories_rematched == 1
     assert report.changed_records == 2598
     assert not report.of("withdrawn")
     # events in the outbox, one per change, and a summary
@@ -115,3 +117,28 @@ def test_fixed_in_later_firmware_and_vex_suppression(world: World) -> None:
     assert {c.vulnerability for c in suppressed} == {target}
     assert len(suppressed) == 2  # both firmware carry the same kernel
     assert "vulnerable_code_not_present" in suppressed[0].detail
+
+
+@pytest.mark.slow
+def test_done_when_with_the_yearly_nvd_files(
+    shared_data: Path, wr703n_rootfs: RootFS, tmp_path: Path
+) -> None:
+    """Issue 6's check: register the WR703N with only the NVD files up to 2012 loaded, then
+    import 2013-2016: the re-audit reports exactly the CVEs newly matching its components."""
+    yearly = shared_data / "vulns" / "nvd" / "yearly"
+    upto_2012 = [yearly / f"nvdcve-{y}.json.xz" for y in range(2002, 2013)]
+    later = [yearly / f"nvdcve-{y}.json.xz" for y in range(2013, 2017)]
+    world = World(tmp_path, wr703n_rootfs, upto_2012[0])
+    world.store.import_paths(upto_2012[1:])
+    doc = world.scan()
+    world.registry.add(doc)
+    assert reaudit(world.registry, world.store, now=T0).changes == ()
+    world.store.import_paths(later)
+    report = reaudit(world.registry, world.store, now=T0.replace(hour=11))
+    rematch = match_components(world.components, world.store, world.identity)
+    expected = {(m.id, m.component) for m in rematch} - {
+        (v["id"], v["component"]) for v in doc["vulnerabilities"]
+    }
+    assert expected
+    assert {(c.vulnerability, c.component) for c in report.of("new")} == expected
+    assert report.firmware_rematched == 1 and not report.of("withdrawn")
