@@ -94,12 +94,18 @@ def inventory_for(session: Session, document: dict[str, Any]) -> int:
     return int(inv.id)
 
 
-def store_revision_of(document: dict[str, Any]) -> int | None:
-    """The vulnerability store revision the scan matched against, when the scan recorded it."""
+def store_revision_of(document: dict[str, Any], location: str = "") -> int | None:
+    """The vulnerability store revision the scan matched against, when the scan recorded it
+    and (if it says where) it is the store the re-audit uses; else None."""
     facts = document.get("facts") or {}
-    for value in (facts.get("store_revision"), (facts.get("vulns") or {}).get("store_revision")):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
+    store = facts.get("vulnerability_store") or {}
+    if isinstance(store, dict) and "revision" in store:
+        same = not location or not store.get("location") or store.get("location") == location
+        value = store.get("revision") if same else None
+    else:
+        value = facts.get("store_revision", (facts.get("vulns") or {}).get("store_revision"))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     return None
 
 
@@ -113,7 +119,9 @@ def latest_assessments(session: Session) -> list[tuple[int, int, int]]:
     return [(int(f), int(p), int(x)) for f, p, x in rows]
 
 
-def enroll(session: Session, now: datetime, current_revision: int) -> tuple[list[int], set[int]]:
+def enroll(
+    session: Session, now: datetime, current_revision: int, location: str = ""
+) -> tuple[list[int], set[int]]:
     """Enroll firmware not yet under re-audit (or re-assessed since).
 
     Returns the firmware ids enrolled and the product ids they belong to. Findings of the scan
@@ -129,7 +137,7 @@ def enroll(session: Session, now: datetime, current_revision: int) -> tuple[list
         document = session.get(t.AssessmentRow, assessment_id)
         assert document is not None
         doc: dict[str, Any] = document.document
-        revision = store_revision_of(doc)
+        revision = store_revision_of(doc, location)
         inv = inventory_for(session, doc)
         if current is None:
             current = a.AuditedFirmware(

@@ -306,7 +306,7 @@ def reaudit(
     revision = store.revision()
     with registry.sessions.begin() as session:
         run = _Run(session, store, moment)
-        enrolled, products = enroll(session, moment, revision)
+        enrolled, products = enroll(session, moment, revision, str(store.location))
         audited = session.scalar(select(func.count()).select_from(a.AuditedFirmware)) or 0
         groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
         behind = select(

@@ -62,7 +62,13 @@ class World:
             identity=ident,
             components=components,
             vulnerabilities=matches,
-            facts={"store_revision": self.store.revision()},
+            facts={  # as assay.pipeline records it
+                "vulnerability_store": {
+                    "location": str(self.store.location),
+                    "origin": self.store.origin,
+                    "revision": self.store.revision(),
+                }
+            },
         ).to_dict()
 
 

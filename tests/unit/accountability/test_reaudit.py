@@ -142,3 +142,13 @@ def test_done_when_with_the_yearly_nvd_files(
     assert expected
     assert {(c.vulnerability, c.component) for c in report.of("new")} == expected
     assert report.firmware_rematched == 1 and not report.of("withdrawn")
+
+
+def test_baseline_only_from_the_same_store() -> None:
+    from assay.accountability.enroll import store_revision_of
+
+    facts = {"vulnerability_store": {"location": "/a/vulns.sqlite", "revision": 7}}
+    assert store_revision_of({"facts": facts}, "/a/vulns.sqlite") == 7
+    assert store_revision_of({"facts": facts}, "/b/vulns.sqlite") is None  # match in full once
+    assert store_revision_of({"facts": {"store_revision": 3}}) == 3
+    assert store_revision_of({"facts": {}}) is None
