@@ -9,7 +9,6 @@ every CVE, but a CVE counts as *changed* only when its exploitation band used by
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import sqlite3
@@ -19,6 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import orjson
 
 from assay.vulns.feeds import read_path
 from assay.vulns.priority import EPSS_LIKELY
@@ -59,7 +60,7 @@ class ImportReport:
 
 
 def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(value).decode()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ dir); when that is absent or empty, it opens the bundled snapshot (``assay.vulns
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable
@@ -25,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from assay.config import data_dir
 from assay.errors import StoreError
@@ -65,7 +66,7 @@ def unpack_config(blob: bytes | None) -> list[Any] | None:
     """NVD configurations are stored as zlib-compressed JSON (a sixth of the size)."""
     if not blob:
         return None
-    value: list[Any] = json.loads(zlib.decompress(blob))
+    value: list[Any] = orjson.loads(zlib.decompress(blob))
     return value
 
 
@@ -242,10 +243,10 @@ class Store:
                 id=cve_id,
                 source=source,
                 modified=modified or "",
-                payload=json.loads(payload) if payload and columns == "all" else {},
+                payload=orjson.loads(payload) if payload and columns == "all" else {},
                 configurations=unpack_config(config),
-                affected=json.loads(affected) if affected else None,
-                aliases=tuple(json.loads(aliases)) if aliases else (),
+                affected=orjson.loads(affected) if affected else None,
+                aliases=tuple(orjson.loads(aliases)) if aliases else (),
             )
         return out
 
@@ -274,10 +275,10 @@ class Store:
                     id=rid,
                     source=source,
                     modified=modified or "",
-                    payload=json.loads(payload) if payload else {},
+                    payload=orjson.loads(payload) if payload else {},
                     configurations=None,
-                    affected=json.loads(affected) if affected else None,
-                    aliases=tuple(json.loads(aliases)) if aliases else (),
+                    affected=orjson.loads(affected) if affected else None,
+                    aliases=tuple(orjson.loads(aliases)) if aliases else (),
                 )
             for row in self.conn.execute(
                 "SELECT cve, vendor, product, name, date_added, due_date, ransomware, "

@@ -13,7 +13,6 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
-import json
 import lzma
 import tarfile
 import zipfile
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 import yaml
 
 from assay.errors import FeedError
@@ -139,7 +139,7 @@ def _document(name: str, data: bytes, strict: bool) -> Document | None:
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         try:
-            parsed: Any = json.loads(text)
+            parsed: Any = orjson.loads(text)
         except ValueError as exc:
             raise FeedError(f"{name}: broken JSON ({_short(exc)})", _HINT) from exc
         items = _json_items(parsed, info)

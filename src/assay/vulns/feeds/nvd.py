@@ -79,9 +79,13 @@ def config_keys(configurations: list[Any]) -> frozenset[CpeKey]:
                 cpe = parse_cpe(match["criteria"])
                 if cpe is None:
                     raise ValueError(f"bad criteria {match['criteria']!r}")
-                bounds = tuple(str(match.get(k, "")) for k in RANGE_KEYS)
-                if any(bounds) or cpe.version in (ANY, NA):
-                    keys.add((cpe.vendor, cpe.product, "*", *bounds))  # type: ignore[arg-type]
+                if len(match) > 3:  # criteria, vulnerable, matchCriteriaId + range bounds
+                    si, se, ei, ee = (str(match.get(k) or "") for k in RANGE_KEYS)
+                    if si or se or ei or ee:
+                        keys.add((cpe.vendor, cpe.product, "*", si, se, ei, ee))
+                        continue
+                if cpe.version in (ANY, NA):
+                    keys.add((cpe.vendor, cpe.product, "*", "", "", "", ""))
                 else:
                     vkey = version_key(cpe.effective_version)
                     keys.add((cpe.vendor, cpe.product, vkey, "", "", "", ""))
