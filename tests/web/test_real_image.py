@@ -47,7 +47,7 @@ def test_cli_scans_and_stores_the_image(
     detail = registry.product(slug)
     assert detail.summary.support_until == "2016-04-30"
     assert detail.latest is not None
-    document = detail.latest.document
+    document = registry.assessment(detail.latest.id).document
     assert document["target"]["name"] == wr703n_image.name
     failed = {f["check"] for f in document["findings"] if f["verdict"] == "FAIL"}
     assert "credentials.empty-password" in failed and "services.telnet" in failed

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from assay.registry import tables as t
 from assay.registry.records import (
@@ -17,8 +17,17 @@ from assay.registry.records import (
     ProductDetail,
     ProductSummary,
 )
+from assay.registry.summary import summarize
 
 MAX_LIMIT = 500
+LIGHT = (
+    t.AssessmentRow.id,
+    t.AssessmentRow.assessed,
+    t.AssessmentRow.stored,
+    t.AssessmentRow.level,
+    t.AssessmentRow.kev_count,
+    t.AssessmentRow.vulnerability_count,
+)
 
 
 def _iso(moment: datetime) -> str:
@@ -50,18 +59,12 @@ class Queries:
         self._sessions = sessions
 
     def _search(self, query: str) -> Any:
+        """Products (with their manufacturer's name) containing every word of ``query``."""
         stmt = select(t.Product, t.Manufacturer.name).join(
             t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id
         )
-        for word in query.split()[:8]:
-            stmt = stmt.where(
-                or_(
-                    t.Product.name.icontains(word, autoescape=True),
-                    t.Product.model.icontains(word, autoescape=True),
-                    t.Product.hardware_version.icontains(word, autoescape=True),
-                    t.Manufacturer.name.icontains(word, autoescape=True),
-                )
-            )
+        for word in query.lower().split()[:8]:
+            stmt = stmt.where(t.Product.search_text.contains(word, autoescape=True))
         return stmt
 
     def products(self, query: str = "", limit: int = 50, offset: int = 0) -> list[ProductSummary]:
@@ -76,7 +79,9 @@ class Queries:
             return [_summary(p, m) for p, m in session.execute(stmt).all()]
 
     def count_products(self, query: str = "") -> int:
-        stmt = select(func.count()).select_from(self._search(query).subquery())
+        stmt = select(func.count()).select_from(t.Product)
+        for word in query.lower().split()[:8]:
+            stmt = stmt.where(t.Product.search_text.contains(word, autoescape=True))
         with self._sessions() as session:
             return int(session.scalar(stmt) or 0)
 
@@ -105,7 +110,7 @@ class Queries:
                         .limit(200)
                     )
                 ),
-                latest=self._assessment(session, product.latest_assessment_id)
+                latest=self._assessment(session, product.latest_assessment_id, False)
                 if product.latest_assessment_id
                 else None,
                 declaration=self._declaration(session, product.id),
@@ -139,16 +144,23 @@ class Queries:
         )
 
     @staticmethod
-    def _assessment(session: Session, assessment_id: int | None) -> AssessmentRecord | None:
+    def _assessment(
+        session: Session, assessment_id: int | None, with_document: bool = True
+    ) -> AssessmentRecord | None:
+        """One assessment: with its full document, or (for pages) only its summary."""
+        heavy = t.AssessmentRow.summary if not with_document else t.AssessmentRow.document
         row = session.execute(
             select(t.AssessmentRow, t.Firmware, t.Product.slug)
             .join(t.Firmware, t.AssessmentRow.firmware_id == t.Firmware.id)
             .join(t.Product, t.Firmware.product_id == t.Product.id)
             .where(t.AssessmentRow.id == assessment_id)
+            .options(load_only(*LIGHT, heavy))
         ).first()
         if row is None:
             return None
         a, f, slug = row
+        document = a.document if with_document else {}
+        summary = (summarize(document) if with_document else a.summary) or {}
         return AssessmentRecord(
             id=a.id,
             product_slug=slug,
@@ -160,7 +172,8 @@ class Queries:
             level=a.level,
             kev_count=a.kev_count,
             vulnerability_count=a.vulnerability_count,
-            document=a.document,
+            document=document,
+            summary=summary,
         )
 
     def assessment(self, assessment_id: int) -> AssessmentRecord:

@@ -45,10 +45,11 @@ class AssessmentRecord:
     level: int
     kev_count: int
     vulnerability_count: int
-    document: dict[str, Any] = field(compare=False, repr=False)
+    document: dict[str, Any] = field(compare=False, repr=False)  # {} when not loaded
+    summary: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self, with_document: bool = False) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k != "document"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("document", "summary")}
         if with_document:
             data["document"] = self.document
         return data

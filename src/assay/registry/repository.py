@@ -21,15 +21,21 @@ from assay.present.label import build_label
 from assay.present.label.declaration import support_until
 from assay.registry import tables as t
 from assay.registry.db import default_url, make_engine, migrate
-from assay.registry.identify import product_key, slugify
+from assay.registry.identify import ProductKey, product_key, slugify
 from assay.registry.queries import Queries
 from assay.registry.records import Forbidden, NotFound, Stored
+from assay.registry.summary import summarize
 
 TOKEN_PREFIX = "assay_"
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def search_text(key: ProductKey) -> str:
+    """What search looks in: the product's names in lower case."""
+    return " ".join((key.manufacturer, key.name, key.model, key.hardware_version)).lower()
 
 
 def token_digest(token: str) -> str:
@@ -119,8 +125,11 @@ class Registry(Queries):
             )
             session.add(product)
             session.flush()
-            self._event(session, product.id, "registered", f"{key.manufacturer} {key.name}")
+            self._event(
+                session, product.id, "registered", f"registered {key.manufacturer} {key.name}"
+            )
         product.name = key.name
+        product.search_text = search_text(key)
         target = _mapping(document.get("target"))
         sha = _s(target.get("sha256"), 64)
         firmware = session.scalar(
@@ -204,6 +213,7 @@ class Registry(Queries):
         kev: int,
     ) -> t.AssessmentRow:
         vulns = [v for v in document.get("vulnerabilities") or [] if isinstance(v, dict)]
+        plain = json.loads(json.dumps(document, default=str))
         row = t.AssessmentRow(
             firmware_id=firmware_id,
             declaration_id=declaration_id,
@@ -213,7 +223,8 @@ class Registry(Queries):
             level=level,
             kev_count=kev,
             vulnerability_count=len({str(v.get("id")) for v in vulns}),
-            document=json.loads(json.dumps(document, default=str)),
+            document=plain,
+            summary=summarize(plain),
         )
         session.add(row)
         session.flush()

@@ -65,6 +65,8 @@ class Product(Base):
     level: Mapped[int] = mapped_column(Integer, default=0)
     kev_count: Mapped[int] = mapped_column(Integer, default=0)
     support_until: Mapped[str] = mapped_column(String(10), default="")
+    # lower-case "manufacturer name model hardware" for search (migration 0002)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     manufacturer: Mapped[Manufacturer] = relationship(back_populates="products")
     firmware: Mapped[list[Firmware]] = relationship(back_populates="product")
@@ -109,6 +111,8 @@ class AssessmentRow(Base):
     kev_count: Mapped[int] = mapped_column(Integer, default=0)
     vulnerability_count: Mapped[int] = mapped_column(Integer, default=0)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)  # the full assessment.json
+    # what pages read: the document without its heavy parts (migration 0003)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class ComponentRow(Base):

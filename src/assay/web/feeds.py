@@ -8,10 +8,13 @@ the scan counts at once. Without a usable store the page says the status is as o
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from assay.errors import AssayError
+
+TTL = 300.0  # seconds a KEV answer is reused (feeds change daily at most)
 
 
 class KevLookup:
@@ -22,6 +25,7 @@ class KevLookup:
         self._store: Any = None
         self._failed = False
         self._lock = threading.Lock()
+        self._cache: dict[frozenset[str], tuple[float, set[str]]] = {}
 
     def _open(self) -> Any:
         if self._store is None and not self._failed:
@@ -34,15 +38,24 @@ class KevLookup:
         return self._store
 
     def known_exploited(self, ids: set[str]) -> set[str] | None:
-        """The ids among ``ids`` that KEV lists now, or None when no store can be read."""
+        """The ids among ``ids`` that KEV lists now, or None when no store can be read.
+        Answers are kept for ``TTL`` seconds (a page can hold hundreds of matches)."""
+        key = frozenset(ids)
         with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None and time.monotonic() - cached[0] < TTL:
+                return cached[1]
             store = self._open()
             if store is None:
                 return None
             try:
-                return {i for i in ids if store.kev(i) is not None}
+                found = {i for i in ids if store.kev(i) is not None}
             except Exception:  # a damaged store must not break the page
                 return None
+            if len(self._cache) >= 256:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = (time.monotonic(), found)
+            return found
 
 
 def refreshed(document: dict[str, Any], lookup: KevLookup) -> tuple[dict[str, Any], bool]:

@@ -47,7 +47,7 @@ def home(
 @router.get("/products/{slug}", response_class=HTMLResponse)
 def product(request: Request, slug: str) -> Response:
     detail, label, feeds_checked = product_and_label(request, slug)
-    document = detail.latest.document if detail.latest else {}
+    document = detail.latest.summary if detail.latest else {}
     declaration = detail.declaration or (document.get("declaration") if document else None)
     return _page(
         request,

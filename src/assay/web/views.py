@@ -41,7 +41,7 @@ def label_for(
     known-exploited flags from the current feeds; and whether the feeds could be checked."""
     if detail.latest is None:
         return None, False
-    document = dict(detail.latest.document)
+    document = dict(detail.latest.summary)
     if detail.declaration is not None and not document.get("declaration"):
         document["declaration"] = detail.declaration
     checked = False

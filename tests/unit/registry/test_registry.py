@@ -24,7 +24,65 @@ def test_migrations_create_exactly_the_models(registry: Registry) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), t.Base.metadata)
         version = conn.execute(text("select version_num from alembic_version")).scalar()
     assert diff == []
-    assert version == "0001"
+    assert version == "0003"
+
+
+def test_upgrade_from_0001_fills_search_text(registry_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from assay.registry.db import MIGRATIONS, make_engine, migrate
+
+    engine = make_engine(registry_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(
+            text(
+                "insert into manufacturers (id, name, slug, created) "
+                "values (1, 'Acme GmbH', 'acme-gmbh', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "insert into products (manufacturer_id, name, model, hardware_version, slug,"
+                " created, updated, firmware_version, level, kev_count, support_until) values"
+                " (1, 'Smart Plug', 'SP-2', 'v3', 'acme-gmbh-sp-2-v3', CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP, '1.0', 0, 0, '')"
+            )
+        )
+    migrate(engine)
+    registry = Registry(engine)
+    assert [p.slug for p in registry.products("acme sp-2")] == ["acme-gmbh-sp-2-v3"]
+    with engine.connect() as conn:
+        assert conn.execute(text("select search_text from products")).scalar() == (
+            "acme gmbh smart plug sp-2 v3"
+        )
+    registry.close()
+
+
+def test_summary_drops_the_heavy_parts(registry: Registry) -> None:
+    doc = make_document(kev=True)
+    doc["vulnerabilities"][0]["why"] = {"feed": "nvd", "criteria": ["x"] * 100}
+    doc["findings"][0]["evidence"] = [{"path": "/etc/shadow", "line": 1, "excerpt": "root::0"}]
+    stored = registry.add(doc)
+    summary = registry.product(stored.product_slug).latest
+    assert summary is not None
+    assert summary.summary["vulnerabilities"] == [
+        {
+            "id": "CVE-2014-0160",
+            "component": "openssl@1.0.1",
+            "severity": "high",
+            "cvss_score": 7.5,
+            "kev": True,
+            "priority": None,
+        }
+    ]
+    assert "evidence" not in summary.summary["findings"][0]
+    assert summary.summary["component_count"] == 1
+    assert registry.assessment(stored.assessment_id).document["findings"][0]["evidence"]
 
 
 def test_open_twice_is_a_no_op(registry_url: str) -> None:
@@ -47,7 +105,11 @@ def test_add_stores_product_firmware_declaration_and_tables(registry: Registry) 
     assert detail.declaration is not None
     assert detail.declaration["support"]["end_date"] == "2030-06-30"
     assert detail.latest is not None
-    assert detail.latest.document["target"]["sha256"] == "a" * 64
+    assert detail.latest.summary["target"]["sha256"] == "a" * 64
+    assert detail.latest.document == {}  # pages read the summary; the document on request
+    full = registry.assessment(detail.latest.id)
+    assert full.document["findings"][0]["evidence"] == []
+    assert full.summary == detail.latest.summary
     assert [f.version for f in detail.firmware] == ["1.0"]
     for table in (t.ComponentRow, t.FindingRow, t.VerdictRow, t.VulnerabilityRow):
         assert _count(registry, table) == 1
