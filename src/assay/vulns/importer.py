@@ -8,9 +8,11 @@ every CVE, but a CVE counts as *changed* only when its exploitation band used by
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import multiprocessing
 import os
+import signal
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -104,6 +106,18 @@ def _read_prepared(path: Path) -> list[tuple[Path, FeedInfo, list[Item | Prepare
     return out
 
 
+def _die_with_parent() -> None:
+    """Worker start-up: on Linux, ask the kernel to end this reader if the importer dies
+    (a killed import must not leave readers behind)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent is already gone
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
 def _documents(paths: list[Path]) -> Iterator[tuple[Path, FeedInfo, Iterable[Item | Prepared]]]:
     """Documents of all paths in order; big files are read by two worker processes."""
     files = [p for p in paths if p.is_file()]
@@ -114,7 +128,7 @@ def _documents(paths: list[Path]) -> Iterator[tuple[Path, FeedInfo, Iterable[Ite
                 yield path, doc.info, doc.items
         return
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=2, mp_context=ctx, initializer=_die_with_parent) as pool:
         for docs in pool.map(_read_prepared, files):
             yield from docs
 

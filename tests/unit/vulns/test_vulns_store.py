@@ -167,3 +167,53 @@ def test_epss_changes_only_when_the_exploitation_band_moves(
     assert store.count("epss") == len({s.cve for s in scores})
     assert report.changed == likely and 0 < len(likely) < len(scores)
     assert store.import_paths([path]).changed == set()
+
+
+@pytest.mark.slow
+def test_killed_import_leaves_store_as_it_was(
+    vulns_data: Path, nvd_corpus: list[Path], tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "vulns.sqlite"
+    store = Store.open(path, create=True)
+    store.import_paths([vulns_data / "nvd" / "iot-subset" / "nvd_iot_sample.json"])
+    before = _fingerprint(store)
+    store.close()
+    code = (
+        "import sys; from pathlib import Path; from assay.vulns.store import Store; "
+        "s = Store.open(Path(sys.argv[1])); s.import_paths([Path(p) for p in sys.argv[2:]], "
+        "lambda m: print(m, flush=True))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(path), *map(str, nvd_corpus)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    seen = [proc.stdout.readline() for _ in range(3)]  # three files into the transaction
+    assert all(line.startswith("reading") for line in seen)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    after = Store.open(path)
+    assert _fingerprint(after) == before
+    assert after.count("record") == 348
+    time.sleep(0.5)  # the readers die with the importer (no orphans left reading)
+    orphans = [
+        proc_dir.name
+        for proc_dir in Path("/proc").iterdir()
+        if proc_dir.name.isdigit() and str(path).encode() in _cmdline(proc_dir)
+    ]
+    assert orphans == []
+
+
+def _cmdline(proc_dir: Path) -> bytes:
+    try:
+        return (proc_dir / "cmdline").read_bytes()
+    except OSError:
+        return b""
