@@ -1,0 +1,121 @@
+"""Build the ledger's records from the registry, the re-audit findings and the store.
+
+Rules (see docs/accountability.md): a firmware's release date is its registration date (the
+registry knows no other); the vulnerabilities of a release are its findings that are not
+withdrawn or suppressed (for firmware not yet under re-audit, its assessment's matches);
+support end, fix time and "on sale" come from the product's latest declaration.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from assay.accountability import audit_tables as a
+from assay.accountability.ledger import manufacturer_ledger
+from assay.accountability.records import Product, Release, Vulnerability
+from assay.present.label.declaration import support_until
+from assay.registry import Registry
+from assay.registry import tables as t
+from assay.vulns.store import Store
+
+
+def _declared(content: dict[str, Any] | None, *paths: str) -> Any:
+    for path in paths:
+        value: Any = content
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None:
+            return value
+    return None
+
+
+def _date(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return None
+
+
+def registry_products(registry: Registry, manufacturer: str | None = None) -> list[Product]:
+    a.ensure_tables(registry.engine)
+    out = []
+    with registry.sessions() as session:
+        query = select(t.Product, t.Manufacturer.name).join(t.Manufacturer)
+        if manufacturer:
+            query = query.where(t.Manufacturer.name == manufacturer)
+        for product, maker in session.execute(query):
+            decl = session.scalar(
+                select(t.Declaration.content)
+                .where(t.Declaration.product_id == product.id)
+                .order_by(t.Declaration.id.desc())
+            )
+            fix_days = _declared(decl, "update_policy.fix_time_days", "fix_time_days")
+            on_sale = _declared(decl, "product.on_sale", "on_sale")
+            firmware = session.scalars(
+                select(t.Firmware).where(t.Firmware.product_id == product.id)
+            )
+            releases = [
+                Release(fw.version, fw.created.date(), _vulns(session, fw.id)) for fw in firmware
+            ]
+            out.append(
+                Product(
+                    key=product.slug,
+                    manufacturer=str(maker),
+                    name=product.name,
+                    support_end=support_until(decl),
+                    fix_time_days=int(fix_days) if isinstance(fix_days, int | float) else None,
+                    on_sale=on_sale if isinstance(on_sale, bool) else True,
+                    releases=tuple(releases),
+                )
+            )
+    return out
+
+
+def _vulns(session: Any, firmware_id: int) -> frozenset[str]:
+    if session.get(a.AuditedFirmware, firmware_id) is not None:
+        return frozenset(
+            session.scalars(
+                select(a.Finding.vuln_id).where(
+                    a.Finding.firmware_id == firmware_id, a.Finding.state.in_(("open", "fixed"))
+                )
+            )
+        )
+    latest = session.scalar(
+        select(func.max(t.AssessmentRow.id)).where(t.AssessmentRow.firmware_id == firmware_id)
+    )
+    return frozenset(
+        session.scalars(
+            select(t.VulnerabilityRow.vuln_id).where(t.VulnerabilityRow.assessment_id == latest)
+        )
+    )
+
+
+def vulnerability_dates(store: Store, ids: set[str]) -> dict[str, Vulnerability]:
+    """Publication dates (NVD, else CVE record, else OSV) and KEV dates from the store."""
+    out = {}
+    for vid in sorted(ids):
+        records = store.records(vid)
+        published = None
+        for source in ("nvd", "cve5", "osv"):
+            rec = records.get(source)
+            payload = rec.payload if rec else {}
+            meta = payload.get("cveMetadata") or {}
+            value = payload.get("published") or meta.get("datePublished")
+            published = _date(value) if value else None
+            if published:
+                break
+        kev = store.kev(vid)
+        out[vid] = Vulnerability(vid, published, _date(kev["date_added"]) if kev else None)
+    return out
+
+
+def registry_ledger(
+    registry: Registry, store: Store, today: date, manufacturer: str | None = None
+) -> dict[str, Any]:
+    """The ledger per manufacturer (JSON-ready), from what the registry and the store hold."""
+    products = registry_products(registry, manufacturer)
+    ids = {v for p in products for r in p.releases for v in r.vulnerabilities}
+    return manufacturer_ledger(products, vulnerability_dates(store, ids), today)

@@ -1,0 +1,47 @@
+"""The ledger built from a real registry, the re-audit findings and a real store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from reaudit_world import T0, World
+
+from assay.accountability.from_registry import registry_ledger, vulnerability_dates
+from assay.accountability.reaudit import reaudit
+
+DECLARATION = {
+    "manufacturer": {"name": "TP-Link"},
+    "product": {"name": "TL-WR703N", "model": "TL-WR703N"},
+    "support": {"end_date": "2027-06-30"},
+    "update_policy": {"fix_time_days": 30},
+}
+
+
+def test_ledger_from_the_registry(world: World) -> None:
+    world.registry.add(world.scan(), DECLARATION)
+    newer = [
+        c
+        if c.name != "dropbear"
+        else replace(c, version="2012.55-1", purl=c.purl.replace("2011.54-2", "2012.55-1"))
+        for c in world.components
+    ]
+    world.registry.add(world.scan(build="r40000", comps=newer), DECLARATION)
+    reaudit(world.registry, world.store, now=T0)
+    today = date(2026, 11, 27)
+    out = registry_ledger(world.registry, world.store, today)
+    (product,) = out["TP-Link"]["products"]
+    assert product["support"] == {"end": "2027-06-30", "state": "supported", "days_left": 215}
+    assert product["declared_fix_days"] == 30
+    entries = {e["id"]: e for e in product["vulnerabilities"]}
+    dropbear = entries["CVE-2012-0920"]
+    assert dropbear["fixed_in"] == "OpenWrt 12.09 r40000" and dropbear["published"] == "2012-06-05"
+    still = [e for e in entries.values() if e["open"]]  # e.g. the kernel's, in both firmware
+    assert still and all(e["fixed_in"] == "" for e in still)
+    assert len(still) == len(entries) - len([e for e in entries.values() if e["fixed_in"]])
+
+
+def test_dates_come_from_the_store(world: World) -> None:
+    dates = vulnerability_dates(world.store, {"CVE-2012-0920"})
+    assert dates["CVE-2012-0920"].published == date(2012, 6, 5)
+    assert dates["CVE-2012-0920"].kev_added is None
