@@ -11,8 +11,9 @@ For each component (see ``assay.vulns.keys`` for how it is named and versioned):
 
 Records about one CVE from several sources are merged with this precedence:
 
-* which versions are affected: NVD configurations, else CVE JSON 5 ``affected``, else OSV;
-* description and publication date: NVD, then CVE JSON 5 (CNA), then OSV;
+* which versions are affected: NVD configurations, else NVD-format overrides (Anchore's
+  configurations for CVEs NVD has not analysed), else CVE JSON 5 ``affected``, else OSV;
+* description and publication date: NVD, then CVE JSON 5 (CNA), then the override, then OSV;
 * CVSS: NVD's primary rating, then secondary ratings (CNA, CISA ADP), newest CVSS version
   first (``assay.vulns.priority.best_rating``);
 * KEV: the CISA KEV catalog entry, else a KEV date carried by the NVD or ADP record;
@@ -131,27 +132,32 @@ def _cpe_hits(component: Component, lk: Lookup, ctx: Context, store: Store) -> l
         by_id[rid].add(source)
     hits: list[_Hit] = []
     configs = store.configs(rid for rid, sources in by_id.items() if "nvd" in sources)
+    overridden = [r for r, sources in by_id.items() if "override" in sources and r not in configs]
+    overrides = store.override_configs(overridden) if overridden else {}
     for rid in sorted(by_id):
-        config = configs.get(rid)
+        config = configs.get(rid) or overrides.get(rid)
         if config:
+            source = "nvd" if rid in configs else "override"
             result = evaluate(config, ctx)
             if result is None:
                 continue
             tri, outcome = result
+            reason = _reason(component, lk, outcome.hits, tri)
+            if source == "override":
+                reason += " (NVD-format override: NVD has not analysed this CVE)"
             why = {
-                "source": "nvd",
+                "source": source,
                 "record": rid,
                 "matched": outcome.hits,
                 "platforms": outcome.platforms,
-                "reason": _reason(component, lk, outcome.hits, tri),
+                "reason": reason,
             }
             confidence = "low" if outcome.loose else lk.confidence
             hits.append(_Hit(rid, component, lk, why, tri is None, confidence))
             continue
         records = store.records(rid)
-        nvd = records.get("nvd")
-        if nvd is not None and nvd.configurations:
-            continue
+        if any(r.configurations for s, r in records.items() if s in ("nvd", "override")):
+            continue  # NVD-format configurations decide, and they did not match
         cve5 = records.get("cve5")
         if cve5 is None or not cve5.affected:
             continue
@@ -263,7 +269,7 @@ def _build(
     epss: tuple[float, float, str] | None,
 ) -> VulnerabilityMatch:
     records = {**records, **(hit.extra_records or {})}
-    ordered = [records[s] for s in ("nvd", "cve5", "osv") if s in records]
+    ordered = [records[s] for s in ("nvd", "cve5", "override", "osv") if s in records]
     rating = best_rating([m for r in ordered for m in r.payload.get("cvss", [])])
     kev_payload = _first(ordered, "kev")
     ssvc = _first(ordered, "ssvc") or {}

@@ -5,7 +5,7 @@ in ``data/packages.yaml`` and ``data/aliases.yaml``, plus device firmware), trim
 matching and reports use, with the KEV entries and EPSS scores of those CVEs::
 
     python -m assay.vulns.snapshot --nvd NVD.json[.xz]... --kev KEV.json --epss DIR_OR_CSV... \\
-        --out src/assay/vulns/data/snapshot.json.xz
+        [--overrides FOLDER...] --out src/assay/vulns/data/snapshot.json.xz
 """
 
 from __future__ import annotations
@@ -77,10 +77,30 @@ def _nvd_records(paths: Iterable[Path], names: set[tuple[str, str]]) -> dict[str
     return chosen
 
 
-def build(nvd: list[Path], kev: Path, epss: list[Path], out: Path) -> dict[str, int]:
+def _overrides(paths: Iterable[Path], names: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    chosen: list[dict[str, Any]] = []
+    for folder in paths:
+        for path in sorted(folder.rglob("CVE-*.json")):
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if _wanted(doc["cve"], names):
+                note = doc["_annotation"]
+                keep = ("cve_id", "cna", "description", "published", "modified", "reason")
+                chosen.append(
+                    {
+                        "_annotation": {k: note[k] for k in keep if k in note},
+                        "cve": {"configurations": doc["cve"]["configurations"]},
+                    }
+                )
+    return chosen
+
+
+def build(
+    nvd: list[Path], kev: Path, epss: list[Path], out: Path, overrides: list[Path] | None = None
+) -> dict[str, int]:
     names = embedded_names()
     records = _nvd_records(nvd, names)
-    ids = set(records)
+    extra = _overrides(overrides or [], names)
+    ids = set(records) | {o["_annotation"]["cve_id"] for o in extra}
     kev_rows: list[dict[str, str]] = []
     for doc in read_path(kev):
         kev_rows.extend(
@@ -109,6 +129,7 @@ def build(nvd: list[Path], kev: Path, epss: list[Path], out: Path) -> dict[str, 
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sources": [p.name for p in [*nvd, kev, *epss]],
         "nvd": [records[k] for k in sorted(records)],
+        "overrides": extra,
         "kev": sorted(kev_rows, key=lambda r: r["cveID"]),
         "epss": [scores[k] for k in sorted(scores)],
     }
@@ -116,6 +137,7 @@ def build(nvd: list[Path], kev: Path, epss: list[Path], out: Path) -> dict[str, 
     out.write_bytes(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
     return {
         "nvd": len(records),
+        "overrides": len(extra),
         "kev": len(kev_rows),
         "epss": len(scores),
         "bytes": out.stat().st_size,
@@ -127,9 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nvd", type=Path, nargs="+", required=True)
     parser.add_argument("--kev", type=Path, required=True)
     parser.add_argument("--epss", type=Path, nargs="+", default=[])
+    parser.add_argument("--overrides", type=Path, nargs="*", default=[], help="folders")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    print(build(args.nvd, args.kev, args.epss, args.out))
+    print(build(args.nvd, args.kev, args.epss, args.out, args.overrides))
     return 0
 
 

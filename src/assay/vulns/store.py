@@ -294,13 +294,21 @@ class Store:
 
     def configs(self, ids: Iterable[str]) -> dict[str, list[Any]]:
         """NVD configurations of many ids (ids without one are absent)."""
+        return self._source_configs(ids, "nvd")
+
+    def override_configs(self, ids: Iterable[str]) -> dict[str, list[Any]]:
+        """NVD-format override configurations (for CVEs NVD has not analysed)."""
+        return self._source_configs(ids, "override")
+
+    def _source_configs(self, ids: Iterable[str], source: str) -> dict[str, list[Any]]:
         wanted = sorted(set(ids))
         out: dict[str, list[Any]] = {}
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for rid, config in self.conn.execute(
-                f"SELECT id, config FROM record WHERE source='nvd' AND id IN ({marks})", chunk
+                f"SELECT id, config FROM record WHERE source=? AND id IN ({marks})",
+                (source, *chunk),
             ):
                 if config:
                     out[rid] = unpack_config(config) or []

@@ -41,11 +41,11 @@ def test_openwrt_packages_against_snapshot(wr703n_matches: list[VulnerabilityMat
 def test_every_match_says_why(wr703n_matches: list[VulnerabilityMatch]) -> None:
     assert wr703n_matches
     for m in wr703n_matches:
-        assert m.why["record"] and m.why["source"] in ("nvd", "cve5", "osv")
+        assert m.why["record"] and m.why["source"] in ("nvd", "override", "cve5", "osv")
         assert m.why["reason"] and m.why["component"]["ref"] == m.component
         assert m.priority in ("act", "attend", "track*", "track")
         assert m.why["priority"]["outcome"] == m.priority
-        if m.why["source"] == "nvd":
+        if m.why["source"] in ("nvd", "override"):
             assert m.why["matched"] and m.why["matched"][0]["criteria"].startswith("cpe:2.3:")
     busybox = _by_name(wr703n_matches, "busybox")["CVE-2011-2716"]
     assert busybox.why["matched"][0] == {
@@ -211,3 +211,23 @@ def test_osv_almalinux_rpm_with_epoch(cve5_osv_store: Store) -> None:
     (m,) = [x for x in match_components([comp], cve5_osv_store) if x.id == "CVE-2023-52160"]
     assert m.why["source"] == "osv" and m.why["record"] == "ALSA-2024:2517"
     assert "fixed 1:2.10-5.el9" in m.why["reason"] and "ALSA-2024:2517" in m.aliases
+
+
+def test_nvd_format_overrides_for_unanalysed_cves(vulns_data: Path, tmp_path: Path) -> None:
+    # Anchore's configurations for CVEs NVD had not analysed: CVE-2024-58251 busybox <= 1.37.0,
+    # CVE-2025-47203 dropbear_ssh < 2025.88
+    store = Store.open(tmp_path / "v.sqlite", create=True)
+    report = store.import_paths([vulns_data / "nvd" / "anchore-overrides" / "sample"])
+    assert {f.format for f in report.feeds} == {"override"} and report.skipped_total == 0
+
+    def ids(name: str, version: str) -> dict[str, VulnerabilityMatch]:
+        comp = Component(name=name, version=version, purl=f"pkg:opkg/openwrt/{name}@{version}")
+        return {m.id: m for m in match_components([comp], store)}
+
+    busybox = ids("busybox", "1.19.4-6")["CVE-2024-58251"]
+    assert busybox.why["source"] == "override" and "override" in busybox.why["reason"]
+    assert busybox.why["matched"][0]["versionEndIncluding"] == "1.37.0"
+    assert "CVE-2024-58251" in ids("busybox", "1.37.0-1")  # the including end
+    assert "CVE-2024-58251" not in ids("busybox", "1.38.0-1")
+    assert "CVE-2025-47203" in ids("dropbear", "2011.54-2")
+    assert "CVE-2025-47203" not in ids("dropbear", "2025.88-1")  # the excluding end

@@ -26,7 +26,7 @@ import orjson
 import yaml
 
 from assay.errors import FeedError
-from assay.vulns.feeds import cve5, epss, kev, nvd, osv, snapshot
+from assay.vulns.feeds import cve5, epss, kev, nvd, osv, override, snapshot
 from assay.vulns.records import FeedInfo, Item
 
 FEED_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
@@ -175,6 +175,8 @@ def _json_items(parsed: Any, info: FeedInfo) -> Iterator[Item] | None:
         return kev.read_json(parsed, info)
     if cve5.is_cve5(parsed):
         return cve5.read(parsed, info)
+    if override.is_override(parsed):
+        return override.read(parsed, info)
     if snapshot.is_snapshot(parsed):
         return snapshot.read(parsed, info)
     if osv.is_osv(parsed) or (

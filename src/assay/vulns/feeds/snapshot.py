@@ -1,7 +1,8 @@
 """Assay's own bundled snapshot: NVD records, KEV entries and EPSS scores in one document.
 
 ``{"format": "assay-snapshot", "version": 1, "created": ..., "sources": [...],
-"nvd": [<NVD API 2.0 cve objects>], "kev": [<KEV catalog rows>], "epss": [[cve, epss, pct]]}``
+"nvd": [<NVD API 2.0 cve objects>], "overrides": [<NVD-format overrides>],
+"kev": [<KEV catalog rows>], "epss": [[cve, epss, pct]]}``
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from assay.vulns.feeds import kev, nvd
+from assay.vulns.feeds import kev, nvd, override
 from assay.vulns.records import EpssScore, FeedInfo, Item, Skipped
 
 FORMAT = "assay-snapshot"
@@ -21,6 +22,9 @@ def is_snapshot(doc: Any) -> bool:
 
 def read(doc: dict[str, Any], info: FeedInfo) -> Iterator[Item]:
     yield from nvd.read({"vulnerabilities": [{"cve": c} for c in doc.get("nvd", [])]}, info)
+    for item in doc.get("overrides", []):
+        if override.is_override(item):
+            yield from override.read(item, info)
     info.format = "snapshot"
     info.timestamp = str(doc.get("created", ""))
     for n, row in enumerate(doc.get("kev", [])):
