@@ -23,10 +23,20 @@ SNAPSHOT = Path(__file__).with_name("data") / "snapshot.json.xz"
 _SNAPSHOT_CACHE: dict[str, sqlite3.Connection] = {}
 
 
+def _digest() -> str:
+    """The snapshot's bytes and the code that reads it: a cache built by other code is not
+    reused."""
+    h = hashlib.sha256(SNAPSHOT.read_bytes())
+    here = Path(__file__).parent
+    for source in sorted([*here.joinpath("feeds").glob("*.py"), here / "importer.py"]):
+        h.update(source.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _snapshot_file() -> Path | None:
     """The snapshot built once into ``<data dir>/cache/snapshot-<digest>.sqlite`` (an atomic
     rename publishes it), or ``None`` when the data directory is not writable."""
-    digest = hashlib.sha256(SNAPSHOT.read_bytes()).hexdigest()[:16]
+    digest = _digest()
     try:
         folder = data_dir() / "cache"
         folder.mkdir(parents=True, exist_ok=True)
