@@ -128,10 +128,8 @@ def impact(rating: Rating | None) -> str:
     if rating.score is not None and rating.score >= 9.0:
         return "total"
     parts = dict(p.split(":", 1) for p in rating.vector.split("/") if ":" in p)
-    cia = [parts.get(k) for k in ("C", "I", "A")] or [parts.get(k) for k in ("VC", "VI", "VA")]
-    if rating.version.startswith("4"):
-        cia = [parts.get(k) for k in ("VC", "VI", "VA")]
-    if cia and all(v in ("H", "C") for v in cia):
+    keys = ("VC", "VI", "VA") if rating.version.startswith("4") else ("C", "I", "A")
+    if all(parts.get(k) in ("H", "C") for k in keys):  # high (CVSS 3/4) or complete (CVSS 2)
         return "total"
     return "partial"
 

@@ -68,3 +68,19 @@ def test_ssvc_exploitation_from_cisa_adp(vulns_data: Path) -> None:
     rating = best_rating(active.payload["cvss"])
     priority, points = decide(rating, kev=False, epss=None, ssvc_exploitation="active")
     assert points["exploitation"] == "active" and priority in ("act", "attend")
+
+
+def test_decision_points_across_cvss_versions() -> None:
+    from assay.vulns.priority import exposure, impact
+
+    v2_local_complete = rate({"version": "2.0", "vector": "AV:L/AC:L/Au:N/C:C/I:C/A:C"})
+    assert v2_local_complete.score == 7.2
+    assert impact(v2_local_complete) == "total" and exposure(v2_local_complete.vector) == "local"
+    v4 = rate(
+        {
+            "version": "4.0",
+            "vector": "CVSS:4.0/AV:A/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N",
+        }
+    )  # CVE-2017-2680's CVSS 4.0 vector (CNA)
+    assert impact(v4) == "partial" and exposure(v4.vector) == "adjacent"
+    assert decide(v4, kev=True, epss=None)[0] == "attend"  # exploited, but neither test holds
