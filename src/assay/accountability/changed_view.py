@@ -53,6 +53,9 @@ class ChangedOnly(Store):
         self.ids = ids
         self.touched = _touched_names(store, ids)
         self._configs: dict[str, list[Any]] = {}
+        self._together: dict[str, set[str]] = {}
+        self._with_hardware: set[str] = set()
+        self._partners: dict[frozenset[str], frozenset[str]] = {}
         self.mentioned, self.hardware = self._criteria()
         self._cpe: dict[tuple[str, str, frozenset[str], str], set[tuple[str, str]]] = {}
 
@@ -72,23 +75,47 @@ class ChangedOnly(Store):
 
     def _criteria(self) -> tuple[set[str], list[tuple[str, Cpe]]]:
         """Every name a changed record's configuration mentions (vulnerable or as a platform),
-        and its hardware criteria sorted by normalized product (for prefix look-ups)."""
+        and its hardware criteria sorted by normalized product (for prefix look-ups). Also
+        notes which names appear together in one record, and in records with hardware."""
         mentioned = set(self.touched)
         hardware: dict[tuple[str, str], Cpe] = {}
-        stack: list[Any] = list(self.configs(self.ids).values())
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                if "criteria" in item:
-                    cpe = parse_cpe(str(item["criteria"]))
-                    if cpe is not None:
-                        mentioned.add(f"cpe:{cpe.vendor}:{cpe.product}")
-                        if cpe.part == "h":
-                            hardware[(_norm(cpe.product), str(item["criteria"]))] = cpe
-                stack.extend(v for v in item.values() if isinstance(v, list | dict))
+        for config in self.configs(self.ids).values():
+            record: set[str] = set()
+            has_hw = False
+            stack: list[Any] = [config]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, list):
+                    stack.extend(item)
+                elif isinstance(item, dict):
+                    if "criteria" in item:
+                        cpe = parse_cpe(str(item["criteria"]))
+                        if cpe is not None:
+                            record.add(f"cpe:{cpe.vendor}:{cpe.product}")
+                            if cpe.part == "h":
+                                has_hw = True
+                                hardware[(_norm(cpe.product), str(item["criteria"]))] = cpe
+                    stack.extend(v for v in item.values() if isinstance(v, list | dict))
+            mentioned |= record
+            for name in record:
+                self._together.setdefault(name, set()).update(record)
+            if has_hw:
+                self._with_hardware |= record
         return mentioned, [(k[0], cpe) for k, cpe in sorted(hardware.items())]
+
+    def partners(self, own: frozenset[str]) -> frozenset[str]:
+        """Names that share a changed record with one of ``own`` (their components can decide
+        a platform criterion of that record)."""
+        if own not in self._partners:
+            found: set[str] = set()
+            for name in own:
+                found |= self._together.get(name, set())
+            self._partners[own] = frozenset(found - own)
+        return self._partners[own]
+
+    def needs_hardware(self, own: frozenset[str]) -> bool:
+        """Whether a changed record about one of ``own`` has a hardware criterion."""
+        return bool(own & self._with_hardware)
 
     def hardware_key(self, identity: Identity) -> Any:
         """What the identity makes of the changed records' hardware criteria: the criteria it

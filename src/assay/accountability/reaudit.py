@@ -36,6 +36,8 @@ from assay.accountability.enroll import (
 )
 from assay.accountability.outbox import emit, emit_many
 from assay.accountability.suppress import suppress
+from assay.model.component import Component
+from assay.model.identity import Identity
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.registry import Registry
 from assay.registry import tables as t
@@ -172,20 +174,60 @@ class _Run:
             comps = [component_of(c) for c in inventory.components]
             identity = identity_of(inventory.identity)
             if isinstance(view, ChangedOnly):
-                # only components a changed record mentions can match or decide a platform
-                comps = [c for c in comps if names(c) & view.mentioned]
-                os_part = replace(identity, vendor="", model="", hardware_version="")
-                key: Any = (tuple(comps), os_part, view.hardware_key(identity))
+                matches = self._by_component(view, comps, identity, cache)
             else:
-                key = inventory_id
-            if key not in cache:
-                clock = time.perf_counter()
-                cache[key] = match_components(comps, view, identity)
-                self.match_seconds += time.perf_counter() - clock
-                self.inventories += 1
+                matches = self._match(inventory_id, comps, view, identity, cache)
             for fid in members:
                 self.rematched += 1
-                self._reconcile(fid, cache[key], ids, existing.get(fid, {}))
+                self._reconcile(fid, matches, ids, existing.get(fid, {}))
+
+    def _match(
+        self,
+        key: Any,
+        comps: list[Component],
+        view: Store,
+        identity: Identity,
+        cache: dict[Any, list[VulnerabilityMatch]],
+        keep: str = "",
+    ) -> list[VulnerabilityMatch]:
+        """Match once per key (``keep``: only the matches of that component ref)."""
+        if key not in cache:
+            clock = time.perf_counter()
+            found = match_components(comps, view, identity)
+            cache[key] = [m for m in found if m.component == keep] if keep else found
+            self.match_seconds += time.perf_counter() - clock
+            self.inventories += 1
+        return cache[key]
+
+    def _by_component(
+        self,
+        view: ChangedOnly,
+        comps: list[Component],
+        identity: Identity,
+        cache: dict[Any, list[VulnerabilityMatch]],
+    ) -> list[VulnerabilityMatch]:
+        """The inventory's matches against the changed records, computed per component.
+
+        A component's matches depend only on itself, the components named together with it
+        in a changed record (platform criteria), the OS identity, and the hardware identity
+        when such a record has hardware criteria; equal inputs share one computation.
+        """
+        relevant = [c for c in comps if names(c) & view.mentioned]
+        os_part = replace(identity, vendor="", model="", hardware_version="", evidence=())
+        hardware: Any = None
+        out: list[VulnerabilityMatch] = []
+        for comp in relevant:
+            own = names(comp)
+            together = view.partners(own)
+            partners = tuple(p for p in relevant if p is not comp and names(p) & together)
+            hw: Any = ()
+            if view.needs_hardware(own):
+                if hardware is None:
+                    hardware = view.hardware_key(identity)
+                hw = hardware
+            key = (comp, partners, os_part, hw)
+            out.extend(self._match(key, [comp, *partners], view, identity, cache, comp.ref))
+        return out
 
     def _existing_on(self, ids: set[str]) -> dict[int, dict[tuple[str, str], a.Finding]]:
         """Findings on these vulnerability ids, by firmware."""
