@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from assay.cli.reaudit import reaudit_command, webhook_group
-from assay.registry import Registry
+from assay.registry import NotFound, ProductDetail, Registry
 from assay.registry.inputs import load_declaration
 from assay.registry.intake import assessment_of
 
@@ -92,10 +92,11 @@ def list_(query: str, limit: int, url: str | None, as_json: bool) -> None:
 @registry_option
 @json_option
 def show(product: str, url: str | None, as_json: bool) -> None:
-    """Show one PRODUCT (its slug, as `assay registry list` prints it)."""
+    """Show one PRODUCT: its slug (as `assay registry list` prints it), or words that match
+    exactly one product."""
     registry = Registry.open(url)
     try:
-        detail = registry.product(product)
+        detail = _find(registry, product)
     finally:
         registry.close()
     if as_json:
@@ -112,6 +113,23 @@ def show(product: str, url: str | None, as_json: bool) -> None:
     click.echo("  history:")
     for e in detail.history[:20]:
         click.echo(f"    {e.at}  {e.kind}: {e.detail}")
+
+
+def _find(registry: Registry, product: str) -> ProductDetail:
+    try:
+        return registry.product(product)
+    except NotFound:
+        matches = registry.products(product, limit=6)
+        if len(matches) == 1:
+            return registry.product(matches[0].slug)
+        if not matches:
+            raise
+        names = ", ".join(m.slug for m in matches[:5])
+        raise NotFound(
+            f"{len(matches) if len(matches) < 6 else 'more than 5'} products match {product!r}: "
+            f"{names}",
+            "give one of these slugs",
+        ) from None
 
 
 @command.command("token")

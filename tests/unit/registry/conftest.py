@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from assay.registry import Registry
 
@@ -21,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_server() -> str:
+    """The URL of the PostgreSQL test database (the server is started when needed)."""
     url = os.environ.get("ASSAY_TEST_PG_URL", "").strip()
     if url:
         return url
@@ -34,6 +37,19 @@ def postgres_url() -> str:
     if done.returncode != 0:
         pytest.fail(f"scripts/pg-ensure.sh could not start PostgreSQL: {done.stderr[-1500:]}")
     return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A database of this test session's own (test runs in parallel do not collide)."""
+    name = f"assay_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _empty_postgres(url: str) -> None:

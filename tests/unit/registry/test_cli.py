@@ -54,6 +54,8 @@ def test_add_list_show_with_json(
     assert detail["latest_assessment"]["id"] == stored["assessment_id"]
     code, out, _ = run(capsys, "registry", "show", slug, "--registry", registry_url)
     assert "security updates until: 2016-04-30" in out
+    code, out, _ = run(capsys, "registry", "show", "pocket router", "--registry", registry_url)
+    assert code == 0 and "security updates until: 2016-04-30" in out
 
 
 def test_clear_errors(
@@ -61,6 +63,12 @@ def test_clear_errors(
 ) -> None:
     code, _, err = run(capsys, "registry", "show", "nope", "--registry", registry_url)
     assert code == 3 and "no product 'nope' in the registry" in err
+    for model in ("AC-1", "AC-2"):
+        doc = tmp_path / f"{model}.json"
+        doc.write_text(json.dumps(make_document(model=model)))
+        assert run(capsys, "registry", "add", str(doc), "--registry", registry_url)[0] == 0
+    code, _, err = run(capsys, "registry", "show", "acme", "--registry", registry_url)
+    assert code == 3 and "2 products match 'acme': acme-ac-2-v1, acme-ac-1-v1" in err
     broken = tmp_path / "assessment.json"
     broken.write_text("{ nope")
     code, _, err = run(capsys, "registry", "add", str(broken), "--registry", registry_url)
@@ -85,7 +93,7 @@ def test_clear_errors(
     )
     assert code == 3 and "no such file" in err
     code, out, _ = run(capsys, "registry", "list", "--registry", registry_url, "--json")
-    assert json.loads(out) == []  # nothing stored by the failures
+    assert len(json.loads(out)) == 2  # only the two good ones: the failures stored nothing
 
 
 def test_token(registry_url: str, capsys: pytest.CaptureFixture[str]) -> None:
