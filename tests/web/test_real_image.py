@@ -58,7 +58,7 @@ def test_cli_scans_and_stores_the_image(
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[tuple[TestClient, Registry]]:
     registry = Registry.open(f"sqlite:///{tmp_path / 'r.sqlite'}")
-    with TestClient(create_app(Settings(), registry)) as test_client:
+    with TestClient(create_app(Settings(max_pending=1), registry)) as test_client:
         yield test_client, registry
     registry.close()
 
@@ -82,6 +82,12 @@ def test_uploaded_image_is_scanned_without_blocking_the_server(
     )
     assert response.status_code == 202, response.text
     status_url = response.json()["status_url"]
+    busy = http.post(
+        "/api/v1/uploads",
+        headers={"Authorization": f"Bearer {token}"},
+        files={"firmware": ("again.bin", wr703n_image.read_bytes(), "application/octet-stream")},
+    )
+    assert busy.status_code == 503 and "1 uploads are already waiting" in busy.text
     slowest, running_seen = 0.0, False
     deadline = time.monotonic() + 600
     while True:

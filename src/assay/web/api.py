@@ -137,6 +137,9 @@ async def upload(
             f"upload of {int(length)} bytes is over the limit of {limit}",
             "ask the operator to raise --max-upload",
         )
+    most: int = request.app.state.settings.max_pending
+    if request.app.state.jobs.pending() >= most:
+        raise ApiError(503, f"{most} uploads are already waiting", "try again later")
     form = await request.form(max_files=2, max_fields=4)
     firmware = form.get("firmware")
     if not isinstance(firmware, UploadFile) or not firmware.filename:

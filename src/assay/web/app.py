@@ -27,6 +27,7 @@ class Settings:
     public_url: str = ""  # the site's public base URL for QR codes; "" = as requested
     max_upload: int = 256 * 1024 * 1024  # bytes per upload request
     workers: int = 1  # background upload workers
+    max_pending: int = 20  # uploads queued or running before new ones get 503
     vuln_store: Path | None = None  # KEV re-check; None: the default store or bundled snapshot
 
 
