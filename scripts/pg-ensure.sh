@@ -10,6 +10,14 @@ user="${ASSAY_PG_USER:-assay_test}"
 password="${ASSAY_PG_PASSWORD:-assay_test}"
 db="${ASSAY_PG_DB:-assay_test}"
 
+url="postgresql+psycopg://$user:$password@127.0.0.1:$port/$db"
+# already running with the test user and database: nothing to do (no root needed)
+if command -v psql >/dev/null 2>&1 &&
+  PGPASSWORD="$password" PGCONNECT_TIMEOUT=5 psql -h 127.0.0.1 -p "$port" -U "$user" -d "$db" \
+    -qtAc 'select 1' >/dev/null 2>&1; then
+  echo "$url"
+  exit 0
+fi
 if ! command -v pg_lsclusters >/dev/null 2>&1; then
   bash "$here/apt-ensure.sh" postgresql >&2
 fi
@@ -37,4 +45,4 @@ fi
 if [ "$(psql_admin "select 1 from pg_database where datname='$db'")" != "1" ]; then
   psql_admin "create database $db owner $user" >&2
 fi
-echo "postgresql+psycopg://$user:$password@127.0.0.1:$port/$db"
+echo "$url"
