@@ -5,6 +5,7 @@ from __future__ import annotations
 import lzma
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,17 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_IMAGE = ROOT / "data" / "firmware" / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 WR703N_SQUASHFS_OFFSET = 0xE9CAC
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_assay_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tests never read or write the user's data directory: ASSAY_HOME is a fresh folder, so
+    scans use the bundled vulnerability snapshot and an empty registry unless a test says."""
+    home = tmp_path_factory.mktemp("assay-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASSAY_HOME", str(home))
+        patch.delenv("ASSAY_REGISTRY_URL", raising=False)
+        yield home
 
 
 @pytest.fixture(scope="session")

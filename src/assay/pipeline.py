@@ -11,12 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assay import __version__
 from assay.catalog.interface import Cataloger
 from assay.extract.rootfs import RootFS
 from assay.model.assessment import Assessment, Target
 from assay.model.identity import Identity
+
+if TYPE_CHECKING:
+    from assay.vulns import Store
 
 # An observer gets (stage, message) as the work goes on; the CLI draws a progress line.
 Observer = Callable[[str, str], None]
@@ -76,7 +80,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     """Run every stage on ``target``; return the assessment and the unpacked trees."""
     from assay.catalog.binary import BinaryCataloger
     from assay.catalog.engine import catalog
-    from assay.catalog.identity import identify_rootfs
+    from assay.catalog.identity import identify_rootfs, os_component
     from assay.catalog.packages import ApkDbCataloger, ControlDbCataloger
     from assay.extract.headers import identify_header
     from assay.extract.unpack import unpack
@@ -88,12 +92,28 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
         declaration = load_declaration(options.declaration)
 
     observer("extract", f"unpacking {target.name}")
+    ready: dict[str, Any] = {}
+
+    def warm_up() -> None:
+        """Build what the later stages need while the extraction worker runs."""
+        ready["catalogers"] = [ControlDbCataloger(), ApkDbCataloger(), BinaryCataloger()]
+        if options.match_vulnerabilities:
+            from assay.vulns import open_store
+
+            ready["store"] = open_store(options.store)
+        from assay.norms import load_catalog
+
+        load_catalog()
+        if options.run_checks:
+            import assay.checks  # noqa: F401
+
     unpacked = unpack(
         target,
         options.work_dir,
         timeout=options.timeout,
         max_depth=options.max_depth,
         max_size=options.max_size,
+        meanwhile=warm_up,
     )
     if target.is_file():
         sha, size = _sha256(target)
@@ -112,7 +132,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     assessment.facts["kernels"] = [_shown(k, base) for k in unpacked.kernels]
 
     observer("catalog", "reading package databases and binaries")
-    catalogers: list[Cataloger] = [ControlDbCataloger(), ApkDbCataloger(), BinaryCataloger()]
+    catalogers: list[Cataloger] = ready["catalogers"]
     kernels = [(k, "image:" + _shown(k, base)) for k in unpacked.kernels]
     components, problems = catalog(unpacked.rootfs, catalogers, kernels)
     assessment.components = components
@@ -121,10 +141,13 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     kernel = next((c for c in components if c.name == "linux-kernel"), None)
     kernel_ident = Identity(kernel_version=kernel.version) if kernel else Identity()
     assessment.identity = _merge_identity(*idents, header or Identity(), kernel_ident)
+    distribution = os_component(assessment.identity)
+    if distribution is not None:
+        assessment.components.append(distribution)
 
     if options.match_vulnerabilities:
         observer("vulns", "matching known vulnerabilities")
-        _match(assessment, options)
+        _match(assessment, ready["store"])
     if options.run_checks and unpacked.rootfs:
         from assay.checks import run_checks
 
@@ -137,12 +160,11 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     return ScanResult(assessment=assessment, rootfs=unpacked.rootfs)
 
 
-def _match(assessment: Assessment, options: ScanOptions) -> None:
-    from assay.vulns import match_assessment, open_store
+def _match(assessment: Assessment, store: Store) -> None:
+    from assay.vulns import match_assessment
 
     # not closed here: the bundled snapshot is one shared in-memory store per process, and
     # a file store's connection closes when the Store is collected
-    store = open_store(options.store)
     assessment.vulnerabilities = match_assessment(assessment, store)
     assessment.facts["vulnerability_store"] = {
         "location": str(store.location),

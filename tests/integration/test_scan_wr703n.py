@@ -169,3 +169,21 @@ def test_directory_and_tar_targets_give_the_same_packages(
     from_tar = json.loads((tmp_path / "t" / "assessment.json").read_text())
     assert from_tar["target"]["kind"] == "archive"
     assert {c["purl"] for c in from_tar["components"] if "opkg-db" in c["found_by"]} == expected
+
+
+def test_distribution_is_a_component(doc: dict[str, Any]) -> None:
+    openwrt = _by_name(doc)["openwrt"]
+    assert openwrt["version"] == "12.09"
+    assert openwrt["cpe"].startswith("cpe:2.3:o:openwrt:openwrt:12.09:")
+    assert openwrt["locations"] == ["/etc/openwrt_release"]
+
+
+def test_binary_evidence_replaces_the_package_name_guess(doc: dict[str, Any]) -> None:
+    # wpad-mini's hostapd and wpa_supplicant are matched once, through what the binary shows
+    by_component: dict[str, set[str]] = {}
+    for vuln in doc["vulnerabilities"]:
+        by_component.setdefault(vuln["component"].split("@")[0], set()).add(vuln["id"])
+    assert "pkg:opkg/openwrt/wpad-mini" not in by_component
+    assert by_component["pkg:generic/hostapd"]
+    # every match says why
+    assert all(v["why"] for v in doc["vulnerabilities"])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+from assay.catalog.cpe_map import cpe23
 from assay.extract.rootfs import RootFS
+from assay.model.component import Component
 from assay.model.identity import Identity
 
 KERNEL_DIR = re.compile(r"^\d+\.\d+(\.\d+)?([-.+][\w.+-]*)?$")
@@ -54,3 +56,30 @@ def identify_rootfs(rootfs: RootFS) -> Identity:
         fields["model"] = model.strip()
         evidence.append("/etc/device_model")
     return Identity(**{k: v for k, v in fields.items() if v}, evidence=tuple(evidence))
+
+
+# os-release ID -> NVD CPE part:vendor:product of the distribution itself
+OS_CPES = {
+    "openwrt": "o:openwrt:openwrt",
+    "debian": "o:debian:debian_linux",
+    "ubuntu": "o:canonical:ubuntu_linux",
+    "alpine": "o:alpinelinux:alpine_linux",
+}
+
+
+def os_component(identity: Identity) -> Component | None:
+    """The distribution as a component (its own CVEs are filed against it)."""
+    if not identity.os_id or not identity.os_version:
+        return None
+    pvp = OS_CPES.get(identity.os_id, "")
+    return Component(
+        name=identity.os_id,
+        version=identity.os_version,
+        type="operating-system",
+        purl=f"pkg:generic/{identity.os_id}@{identity.os_version}",
+        cpe=cpe23(pvp, identity.os_version) if pvp else "",
+        found_by=("os-release",),
+        locations=tuple(e for e in identity.evidence if e.startswith("/etc/")),
+        description=" ".join(x for x in (identity.os_name, identity.os_version) if x),
+        properties=(("build", identity.os_build),) if identity.os_build else (),
+    )

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,9 +44,39 @@ def unpack(
     timeout: float,
     max_depth: int,
     max_size: int,
-    observer: object = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Unpacked:
-    """Unpack ``target`` inside ``work_dir`` (created if needed)."""
+    """Unpack ``target`` inside ``work_dir`` (created if needed).
+
+    ``meanwhile`` runs in this process while the extraction worker works (the caller warms up
+    the later stages there, using the second core); it runs once when unpacking succeeds.
+    """
+    once = _Once(meanwhile)
+    result = _unpack(target, work_dir, timeout, max_depth, max_size, once)
+    once()  # directories and tar archives have no worker to wait for
+    return result
+
+
+class _Once:
+    """Call a function at most once."""
+
+    def __init__(self, fn: Callable[[], None] | None) -> None:
+        self.fn = fn
+
+    def __call__(self) -> None:
+        fn, self.fn = self.fn, None
+        if fn is not None:
+            fn()
+
+
+def _unpack(
+    target: Path,
+    work_dir: Path,
+    timeout: float,
+    max_depth: int,
+    max_size: int,
+    meanwhile: _Once,
+) -> Unpacked:
     if not target.exists():
         raise InputError(f"{target}: no such file or directory", "check the path")
     if target.is_dir():
@@ -67,7 +98,7 @@ def unpack(
     else:
         result = Unpacked(extract_dir=extract_dir, kind="image")
         result.problems.extend(
-            _run_worker(target, extract_dir, work_dir, timeout, max_depth, max_size)
+            _run_worker(target, extract_dir, work_dir, timeout, max_depth, max_size, meanwhile)
         )
     result.problems.extend(strip_special_files(extract_dir))
     result.problems.extend(_depth_reached(extract_dir, max_depth))
@@ -140,7 +171,13 @@ def _has_content(extract_dir: Path) -> bool:
 
 
 def _run_worker(
-    image: Path, extract_dir: Path, work_dir: Path, timeout: float, max_depth: int, max_size: int
+    image: Path,
+    extract_dir: Path,
+    work_dir: Path,
+    timeout: float,
+    max_depth: int,
+    max_size: int,
+    meanwhile: _Once,
 ) -> list[Problem]:
     request = work_dir / "extract-request.json"
     result = work_dir / "extract-problems.json"
@@ -170,6 +207,11 @@ def _run_worker(
             start_new_session=True,
             preexec_fn=lambda: _limit_file_size(max_size),
         )
+        try:
+            meanwhile()
+        except BaseException:
+            _kill(proc)
+            raise
         exceeded = _watch(proc, extract_dir, timeout, max_size)
     problems = []
     if result.exists():

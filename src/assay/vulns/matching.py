@@ -78,7 +78,10 @@ def match_components(
     components: list[Component], store: Store, identity: Identity | None = None
 ) -> list[VulnerabilityMatch]:
     identity = identity or Identity()
-    lookups = [(c, lookup(c)) for c in components]
+    # A package whose files the binary signatures identified (wpad-mini ships hostapd and
+    # wpa_supplicant) is matched through those components, not again through its name.
+    identified = {dict(c.properties).get("package") for c in components if c.cpe}
+    lookups = [(c, None if not c.cpe and c.name in identified else lookup(c)) for c in components]
     inventory: dict[Name, list[str]] = defaultdict(list)
     for _c, lk in lookups:
         if lk:
