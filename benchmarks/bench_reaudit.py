@@ -293,9 +293,9 @@ def main() -> None:
         f"(store revision {store.revision()})"
     )
     print(
-        f"re-audit: {report.seconds:.2f} s; {report.firmware_rematched} of "
-        f"{report.firmware_audited} firmware re-matched ({report.inventories_rematched} "
-        f"inventories); changes {counts}"
+        f"re-audit: {report.seconds:.2f} s (matching {report.match_seconds:.2f} s); "
+        f"{report.firmware_rematched} of {report.firmware_audited} firmware re-matched "
+        f"({report.inventories_rematched} match computations); changes {counts}"
     )
 
     sample = rng.sample(invs, min(args.sample, len(invs)))

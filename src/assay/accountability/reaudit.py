@@ -132,7 +132,8 @@ class _Run:
     def _change(
         self, firmware_id: int, vuln: str, component: str, change: str, kev: bool, detail: str
     ) -> None:
-        self.where([firmware_id])
+        if firmware_id not in self.names:
+            self.where([firmware_id])
         slug, version = self.names.get(firmware_id, ("", ""))
         self.changes.append(
             Change(slug, version, firmware_id, vuln, component, change, kev, detail)
