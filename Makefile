@@ -8,9 +8,11 @@ DEMO_OUT ?= demo-out
 DEMO_DECLARATION := data/declarations/openwrt-wr703n.sample.yaml
 DEMO_REGISTRY ?= sqlite:///$(abspath $(DEMO_OUT))/registry.sqlite
 
-# Extractors unblob calls (Debian names). jefferson and ubireader come from PyPI with unblob.
+# Extractors unblob calls (Debian names; jefferson and ubireader come from PyPI with unblob),
+# libmagic for unblob, and cairo with a font for the label's PNG.
 APT_EXTRACTORS := squashfs-tools p7zip-full unar lzop lziprecover zstd lz4 xz-utils cpio \
-	android-sdk-libsparse-utils e2fsprogs erofs-utils partclone cabextract mtd-utils
+	android-sdk-libsparse-utils e2fsprogs erofs-utils partclone cabextract mtd-utils \
+	libmagic1 libcairo2 fonts-dejavu-core
 # Only the test suite needs these: a real PostgreSQL server and a real headless browser.
 APT_TEST := postgresql chromium
 
