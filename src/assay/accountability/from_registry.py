@@ -119,3 +119,31 @@ def registry_ledger(
     products = registry_products(registry, manufacturer)
     ids = {v for p in products for r in p.releases for v in r.vulnerabilities}
     return manufacturer_ledger(products, vulnerability_dates(store, ids), today)
+
+
+def product_findings(registry: Registry, slug: str) -> list[dict[str, Any]]:
+    """Every re-audit finding of a product's firmware, newest change first (for its page)."""
+    a.ensure_tables(registry.engine)
+    with registry.sessions() as session:
+        rows = session.execute(
+            select(a.Finding, t.Firmware.version)
+            .join(t.Firmware, t.Firmware.id == a.Finding.firmware_id)
+            .join(t.Product, t.Product.id == t.Firmware.product_id)
+            .where(t.Product.slug == slug)
+            .order_by(a.Finding.changed.desc(), a.Finding.vuln_id)
+        )
+        return [
+            {
+                "firmware": version,
+                "vulnerability": f.vuln_id,
+                "component": f.component,
+                "state": f.state,
+                "kev": f.kev,
+                "severity": f.severity,
+                "origin": f.origin,
+                "first_seen": f.first_seen.isoformat(),
+                "changed": f.changed.isoformat(),
+                "detail": f.detail,
+            }
+            for f, version in rows
+        ]

@@ -7,7 +7,11 @@ from datetime import date
 
 from reaudit_world import T0, World
 
-from assay.accountability.from_registry import registry_ledger, vulnerability_dates
+from assay.accountability.from_registry import (
+    product_findings,
+    registry_ledger,
+    vulnerability_dates,
+)
 from assay.accountability.reaudit import reaudit
 
 DECLARATION = {
@@ -36,6 +40,10 @@ def test_ledger_from_the_registry(world: World) -> None:
     entries = {e["id"]: e for e in product["vulnerabilities"]}
     dropbear = entries["CVE-2012-0920"]
     assert dropbear["fixed_in"] == "OpenWrt 12.09 r40000" and dropbear["published"] == "2012-06-05"
+    findings = product_findings(world.registry, "tp-link-tl-wr703n-v1")
+    fixed = {f["vulnerability"] for f in findings if f["state"] == "fixed"}
+    assert "CVE-2012-0920" in fixed
+    assert {f["firmware"] for f in findings} == {"OpenWrt 12.09 r36088", "OpenWrt 12.09 r40000"}
     still = [e for e in entries.values() if e["open"]]  # e.g. the kernel's, in both firmware
     assert still and all(e["fixed_in"] == "" for e in still)
     assert len(still) == len(entries) - len([e for e in entries.values() if e["fixed_in"]])
