@@ -29,15 +29,24 @@ COMMAND_MODULES = [
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """Import a command's module only when that command runs (or help lists it): the web,
+    registry and VEX stacks cost seconds to import, which a scan should not pay."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMAND_MODULES:
+            return None
+        command: click.Command = importlib.import_module(f"assay.cli.{cmd_name}").command
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assay")
 def cli() -> None:
     """Assay: security assurance for connected products."""
-
-
-for _name in COMMAND_MODULES:
-    _module = importlib.import_module(f"assay.cli.{_name}")
-    cli.add_command(_module.command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,7 +39,6 @@ from cyclonedx.model.vulnerability import (
 )
 from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
 from packageurl import PackageURL
 
 from assay import __version__
@@ -198,6 +197,9 @@ def render(assessment: Assessment, check: bool = False) -> str:
 
 def validate(text: str) -> None:
     """Raise ValueError if ``text`` is not valid CycloneDX 1.6 JSON."""
+    # imported here: jsonschema's format checkers take most of a second to import
+    from cyclonedx.validation.json import JsonStrictValidator
+
     error: Any = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
     if error is not None:
         raise ValueError(f"CycloneDX output fails the 1.6 schema: {error}")
