@@ -13,8 +13,9 @@ drops about 10% of its base list's packages and takes, for about 10% of the rest
 the same package seen in another list; each firmware gets one of them at random (identical
 builds shipped under several products or hardware revisions).
 
-Timed: (1) importing the first --changed CVE-2023/2024 records of the NVD "modified" feed of
-2024-10-25 as a new store revision, then ``reaudit()``; (2) a full re-match
+Timed: (1) importing the first --changed CVE-2023/2024 records (--feed fresh) or the first
+--changed records as published (--feed modified) of the NVD "modified" feed of 2024-10-25 as
+a new store revision, then ``reaudit()``; (2) a full re-match
 (``match_components`` against the whole store) of --sample random firmware, extrapolated to
 all firmware and to all distinct inventories.
 """
@@ -179,11 +180,13 @@ def base_store(work: Path) -> Path:
     return path
 
 
-def change_feed(work: Path, count: int) -> Path:
+def change_feed(work: Path, count: int, kind: str) -> Path:
     data = json.loads(lzma.decompress(MODIFIED.read_bytes()))
-    # records the 2002-2016 corpus does not hold (CVE-2023-*/2024-*), so each one is a change
-    fresh = [v for v in data["vulnerabilities"] if v["cve"]["id"][4:8] >= "2023"]
-    data["vulnerabilities"] = fresh[:count]
+    records = data["vulnerabilities"]
+    if kind == "fresh":
+        # records the 2002-2016 corpus does not hold (CVE-2023-*/2024-*): each one is a change
+        records = [v for v in records if v["cve"]["id"][4:8] >= "2023"]
+    data["vulnerabilities"] = records[:count]
     data["resultsPerPage"] = data["totalResults"] = len(data["vulnerabilities"])
     path = work / f"modified-first-{count}.json"
     path.write_text(json.dumps(data))
@@ -253,6 +256,13 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=1_000)
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument(
+        "--feed",
+        choices=("fresh", "modified"),
+        default="fresh",
+        help="fresh: the first CVE-2023/2024 records (all new); modified: the first records of "
+        "the modified feed as published (new and updated records, some identical)",
+    )
     args = parser.parse_args()
     rng = random.Random(20261127)
     work = args.work or Path(tempfile.mkdtemp(prefix="assay-bench-reaudit-"))
@@ -281,7 +291,7 @@ def main() -> None:
         f"in {time.perf_counter() - started:.0f} s"
     )
 
-    feed = change_feed(run, args.changed)
+    feed = change_feed(run, args.changed, args.feed)
     started = time.perf_counter()
     imported = store.import_paths([feed])
     import_s = time.perf_counter() - started
