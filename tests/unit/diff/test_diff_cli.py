@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
+from realdata import MR3020
 from test_diff import _upgraded
 
 from assay.cli.diff import command
@@ -34,3 +36,18 @@ def test_cli_rejects_what_is_not_an_assessment(tmp_path: Path) -> None:
     res = CliRunner().invoke(command, [str(bad), str(bad)])
     assert res.exit_code != 0
     assert "$.components is missing" in str(res.exception)
+
+
+@pytest.mark.slow
+def test_diff_of_two_real_images_through_the_pipeline(shared_data: Path) -> None:
+    """Both images scanned by ``assay.pipeline``: same rootfs, only the model differs."""
+    root = Path(__file__).resolve().parents[3]
+    wr703n = root / "data/firmware/openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
+    mr3020 = shared_data / MR3020
+    res = CliRunner().invoke(command, [str(wr703n), str(mr3020), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["identity"] == [{"field": "model", "old": "TL-WR703N", "new": "TL-MR3020"}]
+    assert data["components"] == [] and data["vulnerabilities"] == []
+    assert data["findings"] == [] and data["verdicts"] == []
+    assert data["unchanged_components"] > 80 and data["still_open"]
