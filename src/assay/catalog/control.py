@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+
+# Debian's marks for a repacked upstream tarball: 1.2.8.dfsg, 2.0+dfsg1, 3.1~ds
+REPACK = re.compile(r"[.+~](?:dfsg|ds|repack)\d*$")
 
 
 def parse_stanzas(text: str) -> Iterator[dict[str, str]]:
@@ -37,4 +41,4 @@ def upstream_version(version: str) -> str:
         version = head  # OpenWrt appends a build hash: 3.3.8-1-d6597ebf...
     if "-" in version:
         version = version.rsplit("-", 1)[0]
-    return version
+    return REPACK.sub("", version)

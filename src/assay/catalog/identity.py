@@ -58,12 +58,12 @@ def identify_rootfs(rootfs: RootFS) -> Identity:
     return Identity(**{k: v for k, v in fields.items() if v}, evidence=tuple(evidence))
 
 
-# os-release ID -> NVD CPE part:vendor:product of the distribution itself
+# os-release ID -> NVD CPE part:vendor:product of the distribution itself. Only firmware
+# distributions whose own code NVD files under that name: NVD lists general-purpose
+# distributions (debian_linux, ubuntu_linux) as "affected" in records about the packages they
+# ship, so giving them a CPE would match every such record to the distribution as a whole.
 OS_CPES = {
     "openwrt": "o:openwrt:openwrt",
-    "debian": "o:debian:debian_linux",
-    "ubuntu": "o:canonical:ubuntu_linux",
-    "alpine": "o:alpinelinux:alpine_linux",
 }
 
 

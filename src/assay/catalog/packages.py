@@ -74,16 +74,22 @@ def _component(
         version=version,
         type="library" if name.startswith("lib") else "application",
         purl=purl,
-        cpe=cpe_for_package(name, upstream_version(version)),
+        cpe=cpe_for_package(name, upstream_version(version))
+        or cpe_for_package(_source_name(source), upstream_version(version)),
         found_by=(db.found_by,),
         locations=(path,),
         files=files,
         arch=arch,
-        source_package=source.split(" ")[0] if source else "",
+        source_package=_source_name(source),
         supplier=fields.get("Maintainer", "").strip(),
         license=fields.get("License", "").strip(),
         description=fields.get("Description", "").split("\n")[0].strip(),
     )
+
+
+def _source_name(source: str) -> str:
+    """``dnsmasq (2.72-3)`` -> ``dnsmasq``."""
+    return source.split(" ")[0] if source else ""
 
 
 def _installed(fields: dict[str, str]) -> bool:

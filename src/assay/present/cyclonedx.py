@@ -176,6 +176,7 @@ def _vulnerability(match: VulnerabilityMatch, ref: str) -> Vulnerability:
         else VulnerabilitySource(name="OSV")
     )
     return Vulnerability(
+        bom_ref=f"{match.id}:{ref}",
         id=match.id,
         source=source,
         ratings=ratings,

@@ -64,6 +64,8 @@ def test_upstream_version() -> None:
     assert upstream_version("1.19.4-6") == "1.19.4"
     assert upstream_version("3.3.8-1-d6597ebf6203328d3519ea3c3371a493") == "3.3.8"
     assert upstream_version("2011.54") == "2011.54"
+    assert upstream_version("1:1.2.8.dfsg-2+b1") == "1.2.8"
+    assert upstream_version("2.0+dfsg1-3") == "2.0"
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> RootFS:
