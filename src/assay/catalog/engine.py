@@ -5,7 +5,7 @@ Merging rules (each documented because they decide what the SBOM says):
 1. The same package seen twice (``status`` and ``info/*.control``) is one component (same PURL).
 2. A component found in a file that a package owns (a binary signature on ``/usr/sbin/dropbear``,
    owned by opkg's ``dropbear``) is merged into that package when the package's upstream
-   version equals the version the binary shows, or both name the same NVD product; otherwise
+   version equals the version the binary shows; otherwise
    it stays a component of its own, linked to the package (property ``package``), so that a
    multi-product package (``wpad-mini`` ships hostapd and wpa_supplicant) is not flattened.
 3. Any other components with the same NVD product and version (or name and version) are one.
@@ -119,9 +119,8 @@ def merge(components: list[Component]) -> list[Component]:
 
 
 def _belongs_to(comp: Component, pkg: Component) -> bool:
-    if upstream_version(pkg.version) == comp.version:
-        return True
-    return bool(_product(comp)) and _product(comp) == _product(pkg)
+    """The binary shows the version the package declares (upstream part)."""
+    return upstream_version(pkg.version) == comp.version
 
 
 def _absorb(pkg: Component, comp: Component) -> Component:

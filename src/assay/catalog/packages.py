@@ -74,8 +74,7 @@ def _component(
         version=version,
         type="library" if name.startswith("lib") else "application",
         purl=purl,
-        cpe=cpe_for_package(name, upstream_version(version))
-        or cpe_for_package(_source_name(source), upstream_version(version)),
+        cpe=_cpe(name, _source_name(source), version, db),
         found_by=(db.found_by,),
         locations=(path,),
         files=files,
@@ -85,6 +84,18 @@ def _component(
         license=fields.get("License", "").strip(),
         description=fields.get("Description", "").split("\n")[0].strip(),
     )
+
+
+def _cpe(name: str, source: str, version: str, db: _Db) -> str:
+    """The CPE by package name; for Debian packages also by source package (dnsmasq-base is
+    built from dnsmasq, and its version is dnsmasq's). Not for opkg: OpenWrt's build
+    directory is no such promise (wpad-mini comes from package/hostapd but is versioned by
+    snapshot date)."""
+    upstream = upstream_version(version)
+    found = cpe_for_package(name, upstream)
+    if not found and db.kind == "deb" and source:
+        found = cpe_for_package(source, upstream)
+    return found
 
 
 def _source_name(source: str) -> str:
