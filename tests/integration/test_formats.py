@@ -52,8 +52,12 @@ def test_standard_squashfs_v4_each_compressor(
     out = tmp_path / "out"
     assert main(["scan", str(blob), "--out", str(out), "-q", "--no-vulns", "--no-checks"]) == 0
     doc = json.loads((out / "assessment.json").read_text())
-    assert [(c["name"], c["version"]) for c in doc["components"]] == [("zlib", "1.2.11-3")]
-    assert doc["components"][0]["cpe"].startswith("cpe:2.3:a:zlib:zlib:1.2.11:")
+    comps = {c["name"]: c for c in doc["components"]}
+    assert [(c["name"], c["version"]) for c in doc["components"]] == [
+        ("zlib", "1.2.11-3"),
+        ("openwrt", "19.07"),
+    ]
+    assert comps["zlib"]["cpe"].startswith("cpe:2.3:a:zlib:zlib:1.2.11:")
     assert doc["identity"]["os_version"] == "19.07"
 
 
