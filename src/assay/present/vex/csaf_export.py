@@ -109,6 +109,7 @@ def export_csaf(
     firmware = firmware_of(assessment)
     known = components_of(assessment)
     stmts = assessment_statements(assessment, statements)
+    index = _index(known)
     publisher = publisher or Publisher(
         name=firmware.vendor or "Unknown publisher",
         namespace="urn:assay:publisher-not-configured",
@@ -153,7 +154,7 @@ def export_csaf(
     comp_ids: dict[str, str] = {}
     full_names, relationships = [], []
     for stmt in stmts:
-        ref = _ref_of(stmt, known)
+        ref = _ref_of(stmt, index)
         if ref in comp_ids:
             continue
         cid = f"C{len(comp_ids) + 1}"
@@ -185,7 +186,7 @@ def export_csaf(
     }
     grouped: dict[str, list[tuple[str, VexStatement, dict[str, Any]]]] = {}
     for stmt in stmts:
-        ref = _ref_of(stmt, known)
+        ref = _ref_of(stmt, index)
         pid = f"{comp_ids[ref]}-IN-{fw_id}"
         grouped.setdefault(stmt.vulnerability, []).append(
             (pid, stmt, matches.get((stmt.vulnerability, ref), {}))
@@ -235,11 +236,17 @@ def export_csaf(
     return doc
 
 
-def _ref_of(stmt: VexStatement, known: dict[str, Any]) -> str:
+def _ref_of(stmt: VexStatement, index: dict[str, str]) -> str:
+    return index.get(stmt.product.key, stmt.product.key)
+
+
+def _index(known: dict[str, Any]) -> dict[str, str]:
+    """Every key of every component -> its ref (the first component wins a shared key)."""
+    out: dict[str, str] = {}
     for ref, comp in known.items():
-        if stmt.product.key in comp.keys:
-            return ref
-    return stmt.product.key
+        for key in sorted(comp.keys):
+            out.setdefault(key, ref)
+    return out
 
 
 def _vulnerability(

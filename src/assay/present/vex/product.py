@@ -7,6 +7,7 @@ manufacturer's declaration. Every exporter and the importer's matcher use the sa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +47,7 @@ class Firmware:
     def name(self) -> str:
         return " ".join(p for p in (self.vendor, self.model, self.version) if p)
 
-    @property
+    @cached_property
     def purl(self) -> str:
         """A ``pkg:generic`` PURL (the PURL type for things outside any ecosystem)."""
         qualifiers = {"checksum": f"sha256:{self.sha256}"} if self.sha256 else None
@@ -59,7 +60,7 @@ class Firmware:
             qualifiers=qualifiers,
         ).to_string()
 
-    @property
+    @cached_property
     def keys(self) -> frozenset[str]:
         return frozenset(k for k in (self.name, self.purl, normalize_purl(self.purl)) if k)
 
@@ -100,7 +101,7 @@ class ComponentRef:
             return self.purl
         return f"pkg:generic/{quote(self.name, safe='')}@{quote(self.version, safe='')}"
 
-    @property
+    @cached_property
     def keys(self) -> frozenset[str]:
         keys = {self.ref, self.label, f"{self.name}@{self.version}", self.iri, self.cpe}
         keys |= {normalize_purl(self.purl), normalize_purl(self.iri)}
@@ -131,6 +132,7 @@ def component_for(ref: str, known: dict[str, ComponentRef]) -> ComponentRef:
     return ComponentRef(ref, name or ref, version)
 
 
+@lru_cache(maxsize=65536)
 def normalize_purl(purl: str) -> str:
     """A PURL without qualifiers and subpath, so ``?arch=mips`` does not stop a match."""
     if not purl.startswith("pkg:"):

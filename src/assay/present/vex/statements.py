@@ -71,12 +71,17 @@ def resolve(assessment: dict[str, Any], statements: Sequence[VexStatement]) -> l
     """Every vulnerability match with the status the best-fitting statement gives it."""
     firmware = firmware_of(assessment)
     known = components_of(assessment)
+    by_vuln: dict[str, list[tuple[int, VexStatement]]] = {}
+    for order, statement in enumerate(statements):
+        for name in {statement.vulnerability, *statement.aliases}:
+            by_vuln.setdefault(name.upper(), []).append((order, statement))
     out = []
     for match in assessment.get("vulnerabilities") or []:
         component = component_for(str(match.get("component", "")), known)
         ids = _vuln_ids(match)
+        candidates = sorted({c for i in ids for c in by_vuln.get(i, [])}, key=lambda c: c[0])
         best: tuple[int, int, VexStatement] | None = None
-        for order, statement in enumerate(statements):
+        for order, statement in candidates:
             score = specificity(statement, firmware, component, ids)
             if score and (best is None or (score, order) >= best[:2]):
                 best = (score, order, statement)
