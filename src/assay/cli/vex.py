@@ -25,7 +25,7 @@ from assay.present.vex import (
     resolve,
 )
 from assay.present.vex.io import read_json
-from assay.present.vex.schemas import openvex_validator, schema_errors
+from assay.present.vex.schemas import openvex_errors
 
 FORMATS = ("csaf-vex", "csaf-advisory", "openvex", "cyclonedx")
 
@@ -110,7 +110,7 @@ def problems_of(path: Path) -> tuple[str, list[str]]:
     if fmt == "csaf":
         return fmt, csaf_problems(doc)
     if fmt == "openvex":
-        return fmt, schema_errors(openvex_validator(), doc)
+        return fmt, openvex_errors(doc)
     version = SchemaVersion.from_version(str(doc.get("specVersion", "1.6")))
     errors = JsonStrictValidator(version).validate_str(json.dumps(doc), all_errors=True)
     found = [] if errors is None else list(errors) if not hasattr(errors, "data") else [errors]

@@ -76,3 +76,12 @@ def test_not_json_and_unknown_format(tmp_path: Path) -> None:
         load_vex(_write(tmp_path, {"hello": "world"}))
     with pytest.raises(InputError, match="cannot read"):
         load_vex(tmp_path / "missing.json")
+
+
+def test_openvex_duplicate_statement(shared_data: Path, tmp_path: Path) -> None:
+    src = shared_data / "vex/openvex-vexctl/examples/openvex/demo.vex.json"
+    doc = json.loads(src.read_text())
+    doc["statements"].append(doc["statements"][0])
+    last = len(doc["statements"]) - 1
+    with pytest.raises(InputError, match=rf"\$\.statements\[{last}\]: repeats \$\.statements\[0\]"):
+        load_vex(_write(tmp_path, doc))

@@ -15,7 +15,7 @@ from assay.errors import InputError
 from assay.present.vex.justifications import from_format, to_format
 from assay.present.vex.model import ProductRef, Status, VexStatement
 from assay.present.vex.product import component_for, components_of, firmware_of
-from assay.present.vex.schemas import check_schema, openvex_validator
+from assay.present.vex.schemas import check_openvex
 from assay.present.vex.statements import assessment_statements
 
 CONTEXT = "https://openvex.dev/ns/v0.2.0"
@@ -66,7 +66,7 @@ def export_openvex(
         "statements": out,
     }
     if validate:
-        check_schema(openvex_validator(), doc, "the exported OpenVEX document")
+        check_openvex(doc, "the exported OpenVEX document")
     return doc
 
 
@@ -131,7 +131,7 @@ def import_openvex(doc: Any) -> list[VexStatement]:
     if context.startswith("https://openvex.dev/ns/v0.0.1") or context.endswith("/ns"):
         _check_legacy(doc)
     else:
-        check_schema(openvex_validator(), doc, "OpenVEX document", _tolerated(doc))
+        check_openvex(doc, "OpenVEX document", _tolerated(doc))
     source = f"openvex:{doc.get('@id', '')}"
     out = []
     for st in doc.get("statements") or []:
