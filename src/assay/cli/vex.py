@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 
 import click
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
 from rich.console import Console
 from rich.table import Table
 
@@ -24,6 +22,7 @@ from assay.present.vex import (
     load_vex,
     resolve,
 )
+from assay.present.vex.cyclonedx import cyclonedx_errors
 from assay.present.vex.io import read_json
 from assay.present.vex.schemas import openvex_errors
 
@@ -111,12 +110,7 @@ def problems_of(path: Path) -> tuple[str, list[str]]:
         return fmt, csaf_problems(doc)
     if fmt == "openvex":
         return fmt, openvex_errors(doc)
-    version = SchemaVersion.from_version(str(doc.get("specVersion", "1.6")))
-    errors = JsonStrictValidator(version).validate_str(json.dumps(doc), all_errors=True)
-    found = [] if errors is None else list(errors) if not hasattr(errors, "data") else [errors]
-    return fmt, [
-        f"{getattr(e.data, 'json_path', '$')}: {getattr(e.data, 'message', e)}" for e in found
-    ]
+    return fmt, cyclonedx_errors(doc, str(doc.get("specVersion", "1.6")))
 
 
 @command.command("validate")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -46,6 +47,24 @@ def _load(rel: str) -> dict[str, Any]:
     return data
 
 
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]*$")
+_IRI_REFERENCE = re.compile(r"^[^\s\x00-\x1f\x7f<>\"{}|\\^`]*$")
+
+
+def fast_formats(base: jsonschema.FormatChecker) -> jsonschema.FormatChecker:
+    """``base`` with IRI checks that run in microseconds: a scheme and no character an IRI
+    may not hold. (The full RFC 3987 grammar check of jsonschema takes ~80 ms per value:
+    minutes for a VEX document of 10,000 statements.)"""
+    checker = jsonschema.FormatChecker()
+    checker.checkers = dict(base.checkers)
+    checker.checkers["iri"] = (lambda v: not isinstance(v, str) or bool(_IRI.match(v)), ())
+    checker.checkers["iri-reference"] = (
+        lambda v: not isinstance(v, str) or bool(_IRI_REFERENCE.match(v)),
+        (),
+    )
+    return checker
+
+
 @cache
 def csaf_validator() -> jsonschema.protocols.Validator:
     """A validator for CSAF 2.0 with the CVSS schemas resolved offline."""
@@ -68,7 +87,9 @@ def openvex_validator() -> jsonschema.protocols.Validator:
     schema = _load("openvex/openvex_json_schema.json")
     schema["properties"]["statements"].pop("uniqueItems", None)
     cls = jsonschema.validators.validator_for(schema)
-    validator: jsonschema.protocols.Validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    validator: jsonschema.protocols.Validator = cls(
+        schema, format_checker=fast_formats(cls.FORMAT_CHECKER)
+    )
     return validator
 
 
