@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,3 +162,19 @@ def test_firmware_wide_statement_covers_every_component(fresh: dict[str, Any]) -
     # a statement about another product does not touch this one
     other = VexStatement("CVE-2014-3153", ProductRef("pkg:generic/other/thing@1"), Status.FIXED)
     assert "fixed" not in statuses(fresh, [other]).values()
+
+
+@pytest.mark.slow
+def test_csaf_vex_of_a_real_scan(tmp_path: Path) -> None:
+    """The real pipeline's assessment of the bundled image: export, validate, re-import."""
+    from assay.pipeline import ScanOptions, assess
+
+    image = Path(__file__).resolve().parents[3] / "data/firmware"
+    image = image / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
+    doc = assess(image, ScanOptions(work_dir=tmp_path)).assessment.to_dict()
+    assert len(doc["vulnerabilities"]) > 100  # how many depends on the store in use
+    csaf = export_csaf(doc, now=NOW)  # validated inside; checked again here
+    assert csaf_problems(csaf) == []
+    expected = statuses(doc, [])
+    assert statuses(doc, import_vex(csaf)) == expected
+    assert statuses(doc, import_vex(export_openvex(doc, now=NOW))) == expected
