@@ -27,19 +27,16 @@ CVSS_URLS = {
 
 
 def schema_dir() -> Path:
-    """The project's ``schema/`` folder (``ASSAY_SCHEMA_DIR`` overrides it)."""
+    """The folder of the official CSAF, CVSS and OpenVEX schemas shipped with the package
+    (``ASSAY_SCHEMA_DIR`` overrides it)."""
     env = os.environ.get("ASSAY_SCHEMA_DIR")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "schema" / "csaf" / "csaf_json_schema.json"
-        if candidate.is_file():
-            return candidate.parent.parent
-    raise InputError(
-        "the schema/ folder with the CSAF and OpenVEX schemas is missing",
-        hint="run Assay from its source tree or set ASSAY_SCHEMA_DIR",
-    )
+    folder = Path(env) if env else Path(__file__).resolve().parent / "data"
+    if not (folder / "csaf" / "csaf_json_schema.json").is_file():
+        raise InputError(
+            f"the CSAF and OpenVEX schemas are missing from {folder}",
+            hint="reinstall Assay, or point ASSAY_SCHEMA_DIR at a folder holding them",
+        )
+    return folder
 
 
 def _load(rel: str) -> dict[str, Any]:
