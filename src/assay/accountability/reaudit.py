@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from assay.accountability import audit_tables as a
@@ -236,7 +236,7 @@ class _Run:
     def finish(self) -> None:
         """Write the new findings, and one outbox event per firmware and kind of change."""
         if self.new_rows:
-            self.session.execute(insert(a.Finding), self.new_rows)
+            a.insert_rows(self.session, a.Finding, self.new_rows)
             self.new_rows = []
         grouped: dict[tuple[int, str], list[Change]] = defaultdict(list)
         for c in self.changes:
