@@ -38,8 +38,22 @@ from assay.errors import UsageError
     type=click.IntRange(1, 16),
     help="Background upload workers.",
 )
+@click.option(
+    "--reaudit-interval",
+    default=60,
+    show_default=True,
+    type=click.IntRange(0, 86400),
+    help="Seconds between checks of the vulnerability store; when its revision changed "
+    "(after assay feeds import/update) the registry is re-audited. 0 = off.",
+)
 def command(
-    host: str, port: int, url: str | None, public_url: str, max_upload: int, workers: int
+    host: str,
+    port: int,
+    url: str | None,
+    public_url: str,
+    max_upload: int,
+    workers: int,
+    reaudit_interval: int,
 ) -> None:
     """Serve the product registry (pages, label images and the JSON API at /api/v1)."""
     import uvicorn
@@ -53,6 +67,7 @@ def command(
         public_url=public_url.rstrip("/"),
         max_upload=max_upload * 1024 * 1024,
         workers=workers,
+        reaudit_interval=float(reaudit_interval),
     )
     app = create_app(settings)
     click.echo(f"Assay registry on http://{host}:{port}/ (Ctrl-C to stop)", err=True)

@@ -16,7 +16,7 @@ from assay.errors import InputError
 from assay.registry import Forbidden, NotFound
 from assay.registry.identify import product_key
 from assay.registry.inputs import looks_like_json, parse_assessment, parse_declaration
-from assay.web.common import need_label, registry
+from assay.web.common import accountability_of, need_label, registry
 from assay.web.errors import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
@@ -86,6 +86,56 @@ def get_firmware(request: Request, slug: str) -> list[dict[str, Any]]:
 @router.get("/products/{slug}/label", responses=ERRORS, summary="The product's label as data")
 def get_label(request: Request, slug: str) -> dict[str, Any]:
     return need_label(request, slug).to_dict()
+
+
+@router.get(
+    "/products/{slug}/findings",
+    responses=ERRORS,
+    summary="Re-audit findings of a product's firmware, with their lifecycle",
+    description="Every finding of the incremental re-audit, newest change first: `state` "
+    "(open, fixed, withdrawn, suppressed), `lifecycle` (new = found by the latest re-audit, "
+    "still_open, reopened, fixed, withdrawn, suppressed), `detail` (why: the match reason, "
+    "the firmware that fixed it, or the VEX justification) and ISO dates.",
+)
+def get_findings(request: Request, slug: str) -> dict[str, Any]:
+    data = accountability_of(request, registry(request).product(slug))
+    return {k: data[k] for k in ("product", "as_of", "last_reaudit", "findings")}
+
+
+@router.get(
+    "/products/{slug}/ledger",
+    responses=ERRORS,
+    summary="Accountability ledger of a product, with CRA reporting clocks",
+    description="Declared support end against today; per vulnerability: publication, date "
+    "added to CISA KEV, first fixing firmware, days taken against the declared fix time, "
+    "days of exposure to known exploitation. `report_cases`: one CRA Article 14 case per open "
+    "known exploited vulnerability, its 24 h / 72 h / 14-day deadlines, what is due next and "
+    "the text of that report. `ledger` and `report_cases` are null when no vulnerability "
+    "store is available (`store_missing`).",
+)
+def get_ledger(request: Request, slug: str) -> dict[str, Any]:
+    data = accountability_of(request, registry(request).product(slug))
+    return {k: v for k, v in data.items() if k != "findings"}
+
+
+@router.get(
+    "/manufacturers/{name}/ledger",
+    responses=ERRORS,
+    summary="Accountability ledger of all of a manufacturer's products",
+)
+def get_manufacturer_ledger(request: Request, name: str) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from assay.accountability.from_registry import registry_ledger
+
+    reg = registry(request)
+    today = datetime.now(UTC).date()
+    got = request.app.state.kev.use(lambda store: registry_ledger(reg, store, today, name))
+    if got is None:
+        raise ApiError(503, "no vulnerability store to read", "run assay feeds update")
+    if name not in got:
+        raise ApiError(404, f"no manufacturer {name!r} in the registry", "check the spelling")
+    return {"manufacturer": name, "today": today.isoformat(), **got[name]}
 
 
 @router.get("/assessments/{assessment_id}", responses=ERRORS, summary="One full assessment")

@@ -16,6 +16,7 @@ from assay.registry import Registry
 from assay.web import api, errors, pages
 from assay.web.feeds import KevLookup
 from assay.web.jobs import Jobs
+from assay.web.poller import ReauditPoller
 from assay.web.views import short
 
 HERE = Path(__file__).resolve().parent
@@ -29,6 +30,7 @@ class Settings:
     workers: int = 1  # background upload workers
     max_pending: int = 20  # uploads queued or running before new ones get 503
     vuln_store: Path | None = None  # KEV re-check; None: the default store or bundled snapshot
+    reaudit_interval: float = 60.0  # seconds between store-revision polls; 0 = no re-audit
 
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> FastAPI:
@@ -36,11 +38,16 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     settings = settings or Settings()
     registry = registry or Registry.open(settings.registry_url)
     jobs = Jobs(registry, settings.workers)
+    poller = ReauditPoller(registry, settings.vuln_store, settings.reaudit_interval)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        jobs.shutdown()
+        poller.start()  # a daemon thread; requests never wait for it
+        try:
+            yield
+        finally:
+            poller.stop()
+            jobs.shutdown()
 
     app = FastAPI(
         title="Assay product registry",
@@ -54,6 +61,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.settings = settings
     app.state.registry = registry
     app.state.jobs = jobs
+    app.state.poller = poller
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.filters["short"] = short
     app.state.label_cache = {}

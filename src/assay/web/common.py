@@ -59,3 +59,13 @@ def rendered(request: Request, label: Label, kind: str) -> Any:
             cache.pop(next(iter(cache)))
         cache[key] = value
     return value
+
+
+def accountability_of(request: Request, detail: ProductDetail) -> dict[str, Any]:
+    """Re-audit findings, ledger and CRA cases of a product (``web.accountability``)."""
+    from assay.web.accountability import for_product
+
+    reg = registry(request)
+    document = reg.assessment(detail.latest.id).document if detail.latest else {}
+    s = detail.summary
+    return for_product(reg, request.app.state.kev, s.slug, s.manufacturer, document)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,12 @@ class KevLookup:
             except (ImportError, AssayError, OSError):
                 self._failed = True
         return self._store
+
+    def use(self, read: Callable[[Any], Any]) -> Any:
+        """``read(store)`` under the lookup's lock; None when no store can be read."""
+        with self._lock:
+            store = self._open()
+            return None if store is None else read(store)
 
     def known_exploited(self, ids: set[str]) -> set[str] | None:
         """The ids among ``ids`` that KEV lists now, or None when no store can be read.

@@ -9,7 +9,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from assay.web.common import need_label, product_and_label, registry, rendered
+from assay.web.common import (
+    accountability_of,
+    need_label,
+    product_and_label,
+    registry,
+    rendered,
+)
 from assay.web.views import PLAIN, days_left, disclosure, norms_view
 
 router = APIRouter(include_in_schema=False)
@@ -61,6 +67,7 @@ def product(request: Request, slug: str) -> Response:
             "norms": norms_view(document),
             "plain": PLAIN,
             "disclosure": disclosure(declaration if isinstance(declaration, dict) else None),
+            "acc": accountability_of(request, detail),
         },
     )
 

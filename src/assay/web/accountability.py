@@ -1,0 +1,169 @@
+"""What the product page and the API show of the re-audit: findings with their lifecycle, the
+accountability ledger, and the CRA reporting-clock cases of known exploited vulnerabilities.
+
+Lifecycle words (from the ``audit_finding`` state, see docs/accountability.md):
+*new* = open, found by the latest re-audit run; *still open* = open since an earlier scan or
+run; *reopened* = open again after the feed had withdrawn it; *fixed* = absent from a later
+firmware of the product; *withdrawn* = the feed record changed and no longer matches;
+*suppressed* = a VEX statement says not affected or fixed (its justification is the detail).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from assay.accountability import audit_tables as a
+from assay.accountability.clocks import ReportCase, cases_from_assessment
+from assay.accountability.from_registry import product_findings, registry_ledger
+from assay.accountability.reports import case_summary, report_text
+from assay.registry import Registry
+
+WORDS = {
+    "new": "new",
+    "still_open": "still open",
+    "reopened": "open again",
+    "fixed": "fixed",
+    "withdrawn": "withdrawn by the feed",
+    "suppressed": "suppressed by VEX",
+}
+
+
+def last_run(registry: Registry) -> datetime | None:
+    """When the latest re-audit finished (its ``reaudit.completed`` event)."""
+    a.ensure_tables(registry.engine)
+    with registry.sessions() as session:
+        moment = session.scalar(
+            select(func.max(a.OutboxEvent.created)).where(a.OutboxEvent.kind == "reaudit.completed")
+        )
+    return None if moment is None else _aware(moment)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def lifecycle(finding: dict[str, Any], latest: datetime | None) -> str:
+    state = str(finding["state"])
+    if state != "open":
+        return state
+    first = _aware(datetime.fromisoformat(finding["first_seen"]))
+    changed = _aware(datetime.fromisoformat(finding["changed"]))
+    if changed > first:
+        return "reopened"
+    if finding["origin"] == "reaudit" and latest is not None and first >= latest:
+        return "new"
+    return "still_open"
+
+
+def findings(registry: Registry, slug: str) -> list[dict[str, Any]]:
+    """The product's re-audit findings, each with ``lifecycle`` and its plain ``words``."""
+    latest = last_run(registry)
+    out = []
+    for f in product_findings(registry, slug):
+        life = lifecycle(f, latest)
+        out.append({**f, "lifecycle": life, "words": WORDS.get(life, life)})
+    return out
+
+
+def product_ledger(
+    registry: Registry, store: Any, slug: str, manufacturer: str, today: date
+) -> Any:
+    """The product's ledger entry (``registry_ledger`` of its manufacturer), or None."""
+    ledger = registry_ledger(registry, store, today, manufacturer)
+    for item in (ledger.get(manufacturer) or {}).get("products") or []:
+        if item.get("product") == slug:
+            return item
+    return None
+
+
+def _kev_entry(vid: str, kev: dict[str, str]) -> dict[str, Any]:
+    return {
+        "cveID": vid,
+        "dateAdded": kev.get("date_added"),
+        "vulnerabilityName": kev.get("name", ""),
+        "requiredAction": kev.get("action", ""),
+        "knownRansomwareCampaignUse": kev.get("ransomware", "Unknown"),
+    }
+
+
+def report_cases(
+    document: dict[str, Any],
+    product_findings_: list[dict[str, Any]],
+    store: Any,
+    now: datetime,
+) -> list[ReportCase]:
+    """One CRA case per known exploited vulnerability still open in the product: from the
+    re-audit findings when there are any, else from the latest assessment's matches. The clock
+    starts when Assay first saw it (the finding's first sighting, or the assessment's date)."""
+    open_ = [f for f in product_findings_ if f["state"] == "open"]
+    if open_:
+        vulns = [
+            {"id": f["vulnerability"], "component": f["component"], "severity": f["severity"]}
+            for f in open_
+        ]
+    else:
+        vulns = [v for v in document.get("vulnerabilities") or [] if isinstance(v, dict)]
+    kev: dict[str, dict[str, Any]] = {}
+    for v in vulns:
+        for vid in (str(v.get("id", "")), *(str(x) for x in v.get("aliases") or [])):
+            entry = store.kev(vid) if vid and vid not in kev else None
+            if entry is not None:
+                kev[vid] = _kev_entry(vid, entry)
+    if not kev:
+        return []
+    created = str(document.get("created") or "")
+    try:
+        scanned = _aware(datetime.fromisoformat(created))
+    except ValueError:
+        scanned = now
+    cases = cases_from_assessment({**document, "vulnerabilities": vulns}, kev, scanned)
+    out = []
+    for case in cases:
+        seen = [f for f in open_ if f["vulnerability"] == case.vulnerability]
+        if seen:
+            aware = min(_aware(datetime.fromisoformat(f["first_seen"])) for f in seen)
+            versions = tuple(sorted({str(f["firmware"]) for f in seen}))
+            case = replace(case, aware_at=aware, versions_affected=versions)
+        out.append(case)
+    return out
+
+
+def cases_view(cases: list[ReportCase], now: datetime) -> list[dict[str, Any]]:
+    """Each case's deadlines, what is due next, and the text of that report."""
+    out = []
+    for case in cases:
+        summary = case_summary(case, now)
+        due = summary["next_due"]
+        text = report_text(case, due["stage"], now) if due else ""
+        out.append({**summary, "versions_affected": list(case.versions_affected), "text": text})
+    return out
+
+
+def for_product(
+    registry: Registry, kev_lookup: Any, slug: str, manufacturer: str, document: dict[str, Any]
+) -> dict[str, Any]:
+    """Findings, ledger and CRA cases of one product (the page's and the API's data). The
+    ledger and the cases need the vulnerability store; without one they are None and
+    ``store_missing`` says so."""
+    now = datetime.now(UTC)
+    found = findings(registry, slug)
+
+    def read(store: Any) -> tuple[Any, list[dict[str, Any]]]:
+        ledger = product_ledger(registry, store, slug, manufacturer, now.date())
+        return ledger, cases_view(report_cases(document, found, store, now), now)
+
+    got = kev_lookup.use(read)
+    ledger, cases = got if got is not None else (None, None)
+    return {
+        "product": slug,
+        "as_of": now.isoformat(timespec="seconds"),
+        "last_reaudit": (lambda m: m.isoformat() if m else None)(last_run(registry)),
+        "findings": found,
+        "ledger": ledger,
+        "report_cases": cases,
+        "store_missing": got is None,
+    }
