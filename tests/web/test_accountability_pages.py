@@ -9,8 +9,10 @@ records of 2013-2016 are imported and the poller's step runs once.
 from __future__ import annotations
 
 import re
+import socket
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,7 @@ def test_feed_update_shows_new_findings(world: World, feeds: tuple[Path, Path]) 
     expected = {m.id for m in match_components(world.components, world.store, world.identity)}
     expected -= before
     assert {"CVE-2014-3153", "CVE-2016-5195"} <= expected  # real KEV entries, kernel 3.3.8
+    assert len(expected) == 525
 
     with TestClient(app) as client:
         found = client.get(f"/api/v1/products/{SLUG}/findings").json()["findings"]
@@ -94,7 +97,13 @@ def test_feed_update_shows_new_findings(world: World, feeds: tuple[Path, Path]) 
         dirty_cow = entries["CVE-2016-5195"]
         assert dirty_cow["kev_added"] == "2022-03-03" and dirty_cow["published"] == "2016-11-10"
         assert dirty_cow["fixed_in"] == "" and dirty_cow["open"]
-        assert {"CVE-2014-3153", "CVE-2016-5195"} <= set(ledger["ledger"]["unfixed_kev"])
+        assert set(ledger["ledger"]["unfixed_kev"]) == {
+            "CVE-2013-2094",
+            "CVE-2013-6282",
+            "CVE-2014-0196",
+            "CVE-2014-3153",
+            "CVE-2016-5195",
+        }
         cases = {c["vulnerability"]: c for c in ledger["report_cases"]}
         assert set(cases) == set(ledger["ledger"]["unfixed_kev"])
         assert cases["CVE-2016-5195"]["next_due"]["stage"] == "early_warning"
@@ -116,6 +125,39 @@ def test_feed_update_shows_new_findings(world: World, feeds: tuple[Path, Path]) 
         for path in ("findings", "ledger"):
             assert f"/api/v1/products/{{slug}}/{path}" in spec
         assert "/api/v1/manufacturers/{name}/ledger" in spec
+
+
+def test_fixed_in_a_later_firmware_and_escaping(world: World) -> None:
+    """A later firmware without the vulnerable dropbear fixes CVE-2012-0920; text from the
+    database is escaped on the page."""
+    world.registry.add(world.scan(), DECLARATION)
+    newer = [
+        c
+        if c.name != "dropbear"
+        else replace(c, version="2012.55-1", purl=c.purl.replace("2011.54-2", "2012.55-1"))
+        for c in world.components
+    ]
+    world.registry.add(world.scan(build="r40000", comps=newer), DECLARATION)
+    app = _app(world)
+    assert app.state.poller.step().ran
+    with world.registry.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE audit_finding SET detail = :d WHERE vuln_id = 'CVE-2012-0920'"),
+            {"d": "<script>alert(1)</script> not in firmware OpenWrt 12.09 r40000"},
+        )
+    with TestClient(app) as client:
+        found = client.get(f"/api/v1/products/{SLUG}/findings").json()["findings"]
+        dropbear = [f for f in found if f["vulnerability"] == "CVE-2012-0920"]
+        assert {(f["firmware"], f["lifecycle"]) for f in dropbear} == {
+            ("OpenWrt 12.09 r36088", "fixed")
+        }
+        ledger = client.get(f"/api/v1/products/{SLUG}/ledger").json()["ledger"]
+        entry = next(e for e in ledger["vulnerabilities"] if e["id"] == "CVE-2012-0920")
+        assert entry["fixed_in"] == "OpenWrt 12.09 r40000" and not entry["open"]
+        page = client.get(f"/products/{SLUG}").text
+        assert "<script>alert(1)" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; not in firmware OpenWrt 12.09 r40000" in page
+        assert '<td class="life-fixed">fixed</td>' in page
 
 
 def test_unknown_product_is_404(world: World) -> None:
@@ -161,3 +203,58 @@ def _wait(condition: Any, limit: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the poller did not get there"
         time.sleep(0.02)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_page_in_a_browser(world: World, feeds: tuple[Path, Path]) -> None:
+    """Chromium renders the accountability section (screenshot in tests/artifacts)."""
+    import threading
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+    from test_browser import ARGS, ARTIFACTS, CHROMIUM
+
+    doc = world.scan()
+    world.registry.add(doc, DECLARATION)
+    app = _app(world)
+    app.state.poller.step()
+    world.store.import_paths([feeds[1]])
+    assert app.state.poller.step().ran
+    expected = {m.id for m in match_components(world.components, world.store, world.identity)}
+    expected -= {v["id"] for v in doc["vulnerabilities"]}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        _wait(lambda: server.started)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"http://127.0.0.1:{port}/products/{SLUG}")
+            section = page.locator("#accountability")
+            assert section.is_visible()
+            assert not page.locator("#new-findings").is_visible()  # a long list starts folded
+            ARTIFACTS.mkdir(exist_ok=True)
+            section.screenshot(path=str(ARTIFACTS / "product-accountability.png"))
+            page.locator("#accountability summary", has_text="new vulnerabilities").click()
+            assert page.locator("#new-findings").is_visible()
+            assert page.locator("#new-findings tbody tr").count() == len(expected)
+            assert "CVE-2016-5195" in page.locator("#cra-cases").inner_text()
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_serve_option() -> None:
+    from click.testing import CliRunner
+
+    from assay.cli.serve import command
+
+    assert "--reaudit-interval" in CliRunner().invoke(command, ["--help"]).output
+    bad = CliRunner().invoke(command, ["--reaudit-interval", "-1"])
+    assert bad.exit_code != 0 and "--reaudit-interval" in bad.output

@@ -59,14 +59,64 @@ def lifecycle(finding: dict[str, Any], latest: datetime | None) -> str:
     return "still_open"
 
 
+def component_label(ref: str) -> str:
+    """``pkg:opkg/openwrt/dnsmasq@2.62-2?arch=..`` -> ``dnsmasq 2.62-2`` (names stay readable)."""
+    bare = ref.split("?", 1)[0].split("#", 1)[0]
+    name, _, version = bare.rpartition("@") if "@" in bare else (bare, "", "")
+    if len(version) > 20:  # e.g. OpenWrt's kernel package: 3.3.8-1-<32 hex digits>
+        version = version[:14] + "\u2026"
+    return f"{name.rsplit('/', 1)[-1]} {version}".strip()
+
+
 def findings(registry: Registry, slug: str) -> list[dict[str, Any]]:
-    """The product's re-audit findings, each with ``lifecycle`` and its plain ``words``."""
+    """The product's re-audit findings, each with ``lifecycle``, its plain ``words`` and a
+    readable ``component_label``."""
     latest = last_run(registry)
     out = []
     for f in product_findings(registry, slug):
         life = lifecycle(f, latest)
-        out.append({**f, "lifecycle": life, "words": WORDS.get(life, life)})
+        label = component_label(str(f["component"]))
+        out.append(
+            {**f, "lifecycle": life, "words": WORDS.get(life, life), "component_label": label}
+        )
     return out
+
+
+def new_by_vulnerability(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The *new* findings, one entry per vulnerability (known exploited first), with the
+    components and firmware versions it was found in."""
+    by_id: dict[str, dict[str, Any]] = {}
+    for f in found:
+        if f["lifecycle"] != "new":
+            continue
+        entry = by_id.setdefault(
+            f["vulnerability"],
+            {
+                "vulnerability": f["vulnerability"],
+                "kev": False,
+                "severity": f["severity"],
+                "components": set(),
+                "firmware": set(),
+                "first_seen": f["first_seen"],
+            },
+        )
+        entry["kev"] = entry["kev"] or bool(f["kev"])
+        entry["components"].add(f["component_label"])
+        entry["firmware"].add(str(f["firmware"]))
+    out = [
+        {**e, "components": sorted(e["components"]), "firmware": sorted(e["firmware"])}
+        for e in by_id.values()
+    ]
+    return sorted(out, key=lambda e: (not e["kev"], e["vulnerability"]))
+
+
+def component_counts(found: list[dict[str, Any]], life: str) -> list[tuple[str, int]]:
+    """How many distinct vulnerabilities in each lifecycle ``life`` touch each component."""
+    ids: dict[str, set[str]] = {}
+    for f in found:
+        if f["lifecycle"] == life:
+            ids.setdefault(f["component_label"], set()).add(f["vulnerability"])
+    return sorted(((c, len(v)) for c, v in ids.items()), key=lambda cv: (-cv[1], cv[0]))
 
 
 def product_ledger(

@@ -67,9 +67,22 @@ def product(request: Request, slug: str) -> Response:
             "norms": norms_view(document),
             "plain": PLAIN,
             "disclosure": disclosure(declaration if isinstance(declaration, dict) else None),
-            "acc": accountability_of(request, detail),
+            **_accountability(request, detail),
         },
     )
+
+
+def _accountability(request: Request, detail: Any) -> dict[str, Any]:
+    from assay.web.accountability import component_counts, new_by_vulnerability
+
+    acc = accountability_of(request, detail)
+    found = acc["findings"]
+    return {
+        "acc": acc,
+        "new": new_by_vulnerability(found),
+        "new_counts": component_counts(found, "new"),
+        "open_count": len({f["vulnerability"] for f in found if f["state"] == "open"}),
+    }
 
 
 @router.get("/products/{slug}/label.svg")

@@ -48,7 +48,7 @@ class ReauditPoller:
         interval: float,
         *,
         open_store: Callable[[Path | None], Any] = _open_store,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(microsecond=0),
     ) -> None:
         self.registry = registry
         self.store_path = store_path
