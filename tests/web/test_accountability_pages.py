@@ -258,3 +258,67 @@ def test_serve_option() -> None:
     assert "--reaudit-interval" in CliRunner().invoke(command, ["--help"]).output
     bad = CliRunner().invoke(command, ["--reaudit-interval", "-1"])
     assert bad.exit_code != 0 and "--reaudit-interval" in bad.output
+
+
+@pytest.mark.slow
+def test_assay_serve_reaudits_after_feeds_import(
+    tmp_path: Path, feeds: tuple[Path, Path], shared_data: Path, wr703n_image: Path
+) -> None:
+    """The real commands: the image scanned by ``assay registry add`` against a store of the
+    records up to 2012, then ``assay feeds import`` of 2013-2016 while ``assay serve
+    --reaudit-interval 1`` runs; the product's findings gain the new CVEs by themselves."""
+    import json
+    import os
+    import subprocess
+
+    import httpx
+
+    from conftest import DECLARATION as SAMPLE
+    from conftest import assay_command
+
+    env = {**os.environ, "ASSAY_HOME": str(tmp_path / "home")}
+    env.pop("ASSAY_REGISTRY_URL", None)
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [*assay_command(), *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("feeds", "import", str(feeds[0]), str(shared_data / KEV))
+    added = run("registry", "add", str(wr703n_image), "--declaration", str(SAMPLE), "--json")
+    slug = json.loads(added)["product_slug"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = subprocess.Popen(
+        [*assay_command(), "serve", "--port", str(port), "--reaudit-interval", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/api/v1/products/{slug}/findings"
+
+    def findings() -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = httpx.get(url, timeout=5).json()
+        except httpx.TransportError:
+            return None
+        return data if data.get("last_reaudit") else None
+
+    try:
+        _wait(lambda: findings() is not None, 60)
+        first = findings()
+        assert first is not None
+        assert not [f for f in first["findings"] if f["lifecycle"] == "new"]
+        run("feeds", "import", str(feeds[1]))
+        _wait(lambda: (findings() or {})["last_reaudit"] != first["last_reaudit"], 60)
+        after = findings()
+        assert after is not None
+        new = {f["vulnerability"] for f in after["findings"] if f["lifecycle"] == "new"}
+        assert {"CVE-2014-3153", "CVE-2016-5195"} <= new
+        assert not new & {f["vulnerability"] for f in first["findings"]}
+    finally:
+        server.terminate()
+        assert server.wait(timeout=30) is not None
