@@ -8,6 +8,7 @@ outbox with their delivery state.
 from __future__ import annotations
 
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -151,13 +152,23 @@ def insert_rows(session: Any, table: type[AuditBase], rows: list[dict[str, Any]]
         session.execute(insert(table), rows)
         return
     columns = list(rows[0])
-    values = [
-        tuple(
-            v.strftime(SQLITE_DATETIME) if isinstance(v, datetime) else v
-            for v in (row[c] for c in columns)
-        )
-        for row in rows
-    ]
+    getter = itemgetter(*columns)
+    when = [i for i, c in enumerate(columns) if isinstance(rows[0][c], datetime)]
+    text: dict[datetime, str] = {}  # a re-audit stamps every row with the same few instants
+
+    def stamp(value: Any) -> Any:
+        if not isinstance(value, datetime):
+            return value
+        if value not in text:
+            text[value] = value.strftime(SQLITE_DATETIME)
+        return text[value]
+
+    values = []
+    for row in rows:
+        value = list(getter(row))
+        for i in when:
+            value[i] = stamp(value[i])
+        values.append(tuple(value))
     marks = ", ".join("?" * len(columns))
     connection.exec_driver_sql(
         f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", values
