@@ -10,34 +10,14 @@ accounts, start-up files, key scan, ELF scan) are computed again every time.
 from __future__ import annotations
 
 import argparse
-import lzma
-import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from assay.checks import CheckContext, run_context
 from assay.extract.rootfs import RootFS
-
-ROOT = Path(__file__).resolve().parent.parent
-IMAGE = ROOT / "data" / "firmware" / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
-SQUASHFS_OFFSET = 0xE9CAC
-
-
-def unpack(work: Path) -> Path:
-    image = work / "wr703n.bin"
-    with lzma.open(IMAGE) as src, image.open("wb") as dst:
-        shutil.copyfileobj(src, dst)
-    dest = work / "squashfs-root"
-    subprocess.run(
-        ["unsquashfs", "-no-progress", "-no-exit-code", "-o", str(SQUASHFS_OFFSET)]
-        + ["-d", str(dest), str(image)],
-        check=True,
-        capture_output=True,
-    )
-    return dest
+from wr703n import unpack_rootfs
 
 
 def bench(rootfs: Path, repeat: int) -> None:
@@ -73,7 +53,7 @@ def main() -> None:
         bench(args.rootfs, args.repeat)
         return
     with tempfile.TemporaryDirectory() as work:
-        bench(unpack(Path(work)), args.repeat)
+        bench(unpack_rootfs(Path(work)), args.repeat)
 
 
 if __name__ == "__main__":

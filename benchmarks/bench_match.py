@@ -15,35 +15,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import lzma
 import os
-import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from assay.model.component import Component
 from assay.model.identity import Identity
+from wr703n import unpack_rootfs
 
-ROOT = Path(__file__).resolve().parent.parent
-IMAGE = ROOT / "data" / "firmware" / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
-SQUASHFS_OFFSET = 0xE9CAC
 IDENTITY = Identity(os_name="OpenWrt", os_version="12.09", os_id="openwrt", kernel_version="3.3.8")
 
 
 def opkg_inventory(work: Path) -> list[Component]:
-    image = work / "wr703n.bin"
-    with lzma.open(IMAGE) as src, image.open("wb") as dst:
-        shutil.copyfileobj(src, dst)
-    root = work / "root"
-    subprocess.run(
-        ["unsquashfs", "-no-progress", "-no-exit-code", "-o", str(SQUASHFS_OFFSET)]
-        + ["-d", str(root), str(image)],
-        check=True,
-        capture_output=True,
-    )
+    root = unpack_rootfs(work, "root")
     components = []
     for control in sorted((root / "usr/lib/opkg/info").glob("*.control")):
         fields = {
