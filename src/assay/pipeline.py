@@ -82,7 +82,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     from assay.catalog.engine import catalog
     from assay.catalog.identity import identify_rootfs, os_component
     from assay.catalog.packages import ApkDbCataloger, ControlDbCataloger
-    from assay.extract.headers import identify_header
+    from assay.extract.headers import identify_image
     from assay.extract.unpack import unpack
 
     declaration = None
@@ -117,7 +117,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     )
     if target.is_file():
         sha, size = _sha256(target)
-        header = identify_header(target) or _header_inside(unpacked.extract_dir)
+        header = identify_image(target, unpacked.extract_dir)
     else:
         sha, size, header = "", 0, None
     assessment = Assessment(
@@ -171,18 +171,6 @@ def _match(assessment: Assessment, store: Store) -> None:
         "origin": store.origin,
         "revision": store.revision(),
     }
-
-
-def _header_inside(extract_dir: Path | None) -> Identity | None:
-    """A vendor header on a file the outer layer decompressed to (``image.bin.xz``)."""
-    from assay.extract.headers import identify_header
-
-    if extract_dir is None:
-        return None
-    for layer in sorted(extract_dir.glob("*_extract/*")):
-        if layer.is_file() and (found := identify_header(layer)):
-            return found
-    return None
 
 
 def _shown(path: Path, base: Path | None) -> str:

@@ -108,3 +108,14 @@ def test_mr3020_image(shared_data: Path, tmp_path: Path) -> None:
     doc = json.loads((out / "assessment.json").read_text())
     assert doc["identity"]["model"] == "TL-MR3020"
     assert sum("opkg-db" in c["found_by"] for c in doc["components"]) == 80
+
+
+def test_compressed_image_as_handed_in(tmp_path: Path) -> None:
+    # the bundled file is the factory image under xz: the TP-Link header is one layer down
+    bundled = Path(__file__).resolve().parents[2] / "data/firmware"
+    image = next(bundled.glob("*.bin.xz"))
+    out = tmp_path / "o"
+    assert main(["scan", str(image), "--out", str(out), "-q", "--no-vulns", "--no-checks"]) == 0
+    doc = json.loads((out / "assessment.json").read_text())
+    assert (doc["identity"]["vendor"], doc["identity"]["model"]) == ("TP-Link", "TL-WR703N")
+    assert sum("opkg-db" in c["found_by"] for c in doc["components"]) == 80

@@ -31,6 +31,17 @@ def identify_header(image: Path) -> Identity | None:
     return _tplink_v1(head)
 
 
+def identify_image(image: Path, extract_dir: Path | None) -> Identity | None:
+    """The hardware named by a vendor header on the image, or on the file its outer
+    compression layer unpacked to (a ``firmware.bin.xz`` handed in as is)."""
+    found = identify_header(image)
+    if found is None and extract_dir is not None:
+        for layer in sorted(extract_dir.glob("*_extract/*")):
+            if layer.is_file() and (found := identify_header(layer)):
+                break
+    return found
+
+
 def _tplink_v1(head: bytes) -> Identity | None:
     if len(head) < 0x48 or struct.unpack_from(">I", head, 0)[0] != TPLINK_V1:
         return None
