@@ -12,10 +12,8 @@ Needs ``unsquashfs`` (squashfs-tools) and the dev extra ``yara-x``.
 from __future__ import annotations
 
 import argparse
-import lzma
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,22 +21,7 @@ from pathlib import Path
 
 from assay.catalog.binary import BinaryCataloger, SignatureEngine, load_signatures
 from assay.extract.rootfs import RootFS
-
-ROOT = Path(__file__).resolve().parent.parent
-IMAGE = ROOT / "data" / "firmware" / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
-SQUASHFS_OFFSET = 0xE9CAC
-
-
-def unpack(work: Path) -> RootFS:
-    image = work / "wr703n.bin"
-    image.write_bytes(lzma.decompress(IMAGE.read_bytes()))
-    dest = work / "root"
-    subprocess.run(
-        ["unsquashfs", "-no-progress", "-o", str(SQUASHFS_OFFSET), "-d", str(dest), str(image)],
-        check=True,
-        capture_output=True,
-    )
-    return RootFS(dest)
+from wr703n import unpack_rootfs
 
 
 def best(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -70,7 +53,7 @@ def main() -> None:
     signatures = load_signatures()
     regexes = [p for s in signatures for p in (*s.patterns, *s.requires)]
     with tempfile.TemporaryDirectory() as tmp:
-        rootfs = unpack(Path(tmp))
+        rootfs = RootFS(unpack_rootfs(Path(tmp), "root"))
         entries = [e for e in rootfs.walk() if e.is_file]
         elves = [e for e in entries if rootfs.read_bytes(e.path, 4) == b"\x7fELF"]
         cataloger = BinaryCataloger()
