@@ -3,9 +3,9 @@
 Each test is a function ``(doc) -> list[RuleFailure]``; ``TESTS`` maps the test number to
 it. Implemented here: the product and group id tests and product status tests; the
 tracking/version tests live in ``csaf_rules_tracking``, the profile tests in
-``csaf_rules_profiles`` and the CVSS tests in ``csaf_rules_cvss``. Not implemented (they need
-external registries): 6.1.11 (CWE names) and 6.1.12 (language subtag registry); 6.1.8 is the
-CVSS schema, checked by the JSON schema validation.
+``csaf_rules_profiles``, the CVSS tests in ``csaf_rules_cvss`` and the tests that need
+outside registries, 6.1.11 (CWE catalogue) and 6.1.12 (language tags), in
+``csaf_rules_registries``. 6.1.8 is the CVSS schema, checked by the JSON schema validation.
 """
 
 from __future__ import annotations

@@ -1,0 +1,207 @@
+"""CSAF 2.0 mandatory tests 6.1.11 (CWE) and 6.1.12 (language tags) on real documents: the
+OASIS validator test data, the OASIS examples and CISA's advisories."""
+
+from __future__ import annotations
+
+import copy
+import json
+import tarfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assay.errors import InputError
+from assay.present.vex import csaf_problems, import_vex
+from assay.present.vex import csaf_rules_registries as reg
+from assay.present.vex.csaf_import import import_csaf
+from assay.present.vex.csaf_validate import MANDATORY_TESTS, check_csaf, mandatory_failures
+
+CISA = "csaf/cisa-csaf"
+OASIS = "csaf/oasis-csaf-examples"
+TC = "csaf_2.0/test/validator/data/mandatory/oasis_csaf_tc-csaf_2_0-2021-"
+XSS = "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')"
+XSS_1_4 = "Failure to Preserve Web Page Structure ('Cross-site Scripting')"  # CWE 1.4-1.8.1
+
+
+def _tc(shared_data: Path, name: str, tmp: Path) -> dict[str, Any]:
+    with tarfile.open(shared_data / OASIS / "csaf_2.0-validator-testdata.tar.xz") as tar:
+        member = tar.getmember(TC + name)
+        doc: dict[str, Any] = json.load(tar.extractfile(member))  # type: ignore[arg-type]
+    return doc
+
+
+@pytest.fixture
+def advisory(shared_data: Path) -> dict[str, Any]:
+    """A real CISA advisory with four CWE entries and ``lang`` en-US."""
+    doc: dict[str, Any] = json.loads(
+        (shared_data / CISA / "sample" / "icsa-24-291-01.json").read_text()
+    )
+    return doc
+
+
+def test_both_tests_are_mandatory() -> None:
+    assert MANDATORY_TESTS["6.1.11"] is reg.t_6_1_11
+    assert MANDATORY_TESTS["6.1.12"] is reg.t_6_1_12
+
+
+def test_bundled_cwe_catalogue() -> None:
+    cat = reg.cwe_catalogue()
+    assert len(cat.releases) == 53 and cat.releases[0] == "1.0" and cat.latest == "4.17"
+    current = [i for i in cat.names if cat.current_name(i) is not None]
+    assert len(current) == 968  # weaknesses in CWE 4.17, deprecated ones included
+    assert reg.cwe_name("CWE-79") == XSS
+    assert reg.cwe_name("CWE-20") == "Improper Input Validation"
+    assert reg.cwe_name("CWE-1") is None  # a view/category, not a weakness
+    old = cat.former("CWE-79", XSS_1_4)
+    assert old is not None and (old.first, old.last) == ("1.4", "1.8.1")
+
+
+def test_oasis_failing_cwe_example(shared_data: Path, tmp_path: Path) -> None:
+    doc = _tc(shared_data, "6-1-11-01.json", tmp_path)
+    for test in (reg.t_6_1_11, reg.t_6_1_11_any_release):
+        [failure] = test(doc)
+        assert failure.test == "6.1.11"
+        assert failure.path == "$.vulnerabilities[0].cwe"
+        assert XSS in failure.message and "'Improper Input Validation'" in failure.message
+        assert "\n" not in str(failure)
+
+
+def test_oasis_failing_language_example(shared_data: Path, tmp_path: Path) -> None:
+    doc = _tc(shared_data, "6-1-12-01.json", tmp_path)
+    [failure] = reg.t_6_1_12(doc)
+    assert (failure.test, failure.path) == ("6.1.12", "$.document.lang")
+    assert "'EZ'" in failure.message and "'ez' is not a registered subtag" in failure.message
+    assert any("6.1.12" in p for p in csaf_problems(doc))
+
+
+def test_oasis_examples_pass(shared_data: Path) -> None:
+    base = shared_data / OASIS / "csaf_2.0" / "examples" / "csaf"
+    docs = [json.loads(p.read_text()) for p in sorted(base.rglob("*.json"))]
+    assert len(docs) == 19
+    assert sum(1 for d in docs for v in d.get("vulnerabilities", []) if "cwe" in v) == 4
+    for doc in docs:
+        assert reg.t_6_1_11(doc) == [] and reg.t_6_1_12(doc) == []
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "en",
+        "en-US",
+        "EN-us",
+        "de-DE",
+        "zh-Hant-TW",
+        "de-CH-1901",
+        "sgn-BE-FR",
+        "es-419",
+        "qaa",  # private-use range
+        "i-klingon",  # grandfathered
+        "en-GB-oed",
+        "x-private",
+        "en-a-bbb-x-a-ccc",
+    ],
+)
+def test_valid_language_tags(tag: str) -> None:
+    assert reg.language_tag_problem(tag) is None
+
+
+@pytest.mark.parametrize(
+    ("tag", "why"),
+    [
+        ("EZ", "'ez' is not a registered subtag"),
+        ("xx-YY", "'xx' is not a registered subtag"),
+        ("en-Abcd", "'Abcd' is not a registered subtag"),
+        ("en-GB-foobar1", "'foobar1' is not a registered subtag"),
+        ("de-1901-1901", "repeats a variant or an extension"),
+        ("en-a-bbb-a-ccc", "repeats a variant or an extension"),
+        ("sgn-ase-bfi", "more than one extended language"),
+        ("en_US", "separated by '-'"),
+        ("en-US-US", "not a well-formed"),
+        ("", "not a well-formed"),
+    ],
+)
+def test_invalid_language_tags(tag: str, why: str) -> None:
+    problem = reg.language_tag_problem(tag)
+    assert problem is not None and why in problem and repr(tag) in problem
+
+
+def test_source_lang_is_checked_too(advisory: dict[str, Any]) -> None:
+    assert reg.t_6_1_12(advisory) == []
+    advisory["document"]["source_lang"] = "xx-YY"
+    [failure] = reg.t_6_1_12(advisory)
+    assert failure.path == "$.document.source_lang"
+
+
+def test_real_advisory_passes_strictly(advisory: dict[str, Any]) -> None:
+    assert len([v for v in advisory["vulnerabilities"] if "cwe" in v]) == 4
+    assert [f for f in mandatory_failures(advisory) if f.test in {"6.1.11", "6.1.12"}] == []
+    check_csaf(advisory, lenient=False)
+
+
+def test_stale_cwe_name_is_reported_but_imports(advisory: dict[str, Any]) -> None:
+    vuln = next(i for i, v in enumerate(advisory["vulnerabilities"]) if v["cwe"]["id"] == "CWE-79")
+    advisory["vulnerabilities"][vuln]["cwe"]["name"] = XSS_1_4
+    [failure] = reg.t_6_1_11(advisory)
+    assert failure.path == f"$.vulnerabilities[{vuln}].cwe"
+    assert "CWE 1.4-1.8.1" in failure.message and "CWE 4.17" in failure.message
+    assert reg.t_6_1_11_any_release(advisory) == []
+    # `assay vex validate` lists it; the strict gate refuses it; the import takes it
+    assert [p for p in csaf_problems(advisory) if "6.1.11" in p] == [str(failure)]
+    with pytest.raises(InputError, match=r"vulnerabilities\[\d\]\.cwe.*CSAF test 6\.1\.11"):
+        check_csaf(advisory, lenient=False)
+    assert import_csaf(copy.deepcopy(advisory)) and import_vex(advisory)
+
+
+def test_cwe_ids(advisory: dict[str, Any]) -> None:
+    cwe = advisory["vulnerabilities"][0]["cwe"]
+    cwe.update(id="CWE-9999", name="Some weakness from a later CWE release")
+    [strict] = reg.t_6_1_11(advisory)
+    assert "not a weakness in any CWE release up to 4.17" in strict.message
+    assert reg.t_6_1_11_any_release(advisory) == []  # above the highest id the catalogue knows
+    cwe.update(id="CWE-1", name="Location")  # a view, never a weakness: fails both ways
+    assert len(reg.t_6_1_11(advisory)) == len(reg.t_6_1_11_any_release(advisory)) == 1
+    with pytest.raises(InputError, match="CWE-1 is not a weakness"):
+        import_csaf(advisory)
+    cwe.update(id="CWE-100", name="Technology-Specific Input Validation Problems")
+    [gone] = reg.t_6_1_11(advisory)  # a weakness until CWE 1.5 only
+    assert "until CWE 1.5" in gone.message
+    assert reg.t_6_1_11_any_release(advisory) == []
+
+
+def test_names_compare_without_surrounding_blanks(advisory: dict[str, Any]) -> None:
+    # as in MITRE's own XML for CWE 4.14 and three real CISA advisories
+    name = "Improper Handling of Insufficient Permissions or Privileges "
+    advisory["vulnerabilities"][0]["cwe"] = {"id": "CWE-280", "name": name}
+    assert reg.t_6_1_11(advisory) == []
+
+
+def test_missing_catalogue_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reg, "CWE_DATA", "data/cwe/absent.json.xz")
+    with pytest.raises(InputError, match="CWE catalogue .* is missing or damaged"):
+        reg.cwe_catalogue.__wrapped__()
+
+
+def test_every_cisa_advisory_passes_6_1_11_and_6_1_12_strictly(shared_data: Path) -> None:
+    docs = cwes = 0
+    blanks: list[str] = []
+    langs: Counter[str | None] = Counter()
+    with tarfile.open(shared_data / CISA / "cisagov-csaf-2024-10-24.tar.xz") as tar:
+        for member in tar:
+            if not member.name.endswith(".json") or "/white/" not in member.name:
+                continue
+            if member.name.endswith("-feed-tlp-white.json"):
+                continue
+            doc = json.load(tar.extractfile(member))  # type: ignore[arg-type]
+            docs += 1
+            assert reg.t_6_1_11(doc) == [] and reg.t_6_1_12(doc) == [], member.name
+            langs[doc["document"].get("lang")] += 1
+            for vuln in doc.get("vulnerabilities", []):
+                if "cwe" in vuln:
+                    cwes += 1
+                    if vuln["cwe"]["name"] != vuln["cwe"]["name"].strip():
+                        blanks.append(doc["document"]["tracking"]["id"])
+    assert docs == 2383 and cwes == 7916
+    assert blanks == ["ICSA-19-099-04", "ICSA-21-068-10", "ICSA-21-259-01"]
+    assert langs == {"en-US": 2177, "en": 202, None: 4}
