@@ -141,9 +141,12 @@ def test_fixed_in_a_later_firmware_and_escaping(world: World) -> None:
     app = _app(world)
     assert app.state.poller.step().ran
     with world.registry.engine.begin() as conn:
+        other = conn.scalar(
+            text("SELECT vuln_id FROM audit_finding WHERE component NOT LIKE '%dropbear%'")
+        )
         conn.execute(
-            text("UPDATE audit_finding SET detail = :d WHERE vuln_id = 'CVE-2012-0920'"),
-            {"d": "<script>alert(1)</script> not in firmware OpenWrt 12.09 r40000"},
+            text("UPDATE audit_finding SET detail = :d WHERE vuln_id = :v"),
+            {"d": "<script>alert(1)</script> found by the scan", "v": other},
         )
     with TestClient(app) as client:
         found = client.get(f"/api/v1/products/{SLUG}/findings").json()["findings"]
@@ -156,7 +159,8 @@ def test_fixed_in_a_later_firmware_and_escaping(world: World) -> None:
         assert entry["fixed_in"] == "OpenWrt 12.09 r40000" and not entry["open"]
         page = client.get(f"/products/{SLUG}").text
         assert "<script>alert(1)" not in page
-        assert "&lt;script&gt;alert(1)&lt;/script&gt; not in firmware OpenWrt 12.09 r40000" in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; found by the scan" in page
+        assert "not in firmware OpenWrt 12.09 r40000" in page
         assert '<td class="life-fixed">fixed</td>' in page
 
 
@@ -172,14 +176,14 @@ def test_failing_reaudit_is_logged_and_retried(world: World, feeds: tuple[Path, 
     poller = _app(world).state.poller
     assert poller.step().ran  # creates the audit tables
     with world.registry.engine.begin() as conn:  # a damaged registry: writes fail for real
-        conn.execute(text("ALTER TABLE audit_firmware RENAME TO audit_firmware_saved"))
-        conn.execute(text("CREATE VIEW audit_firmware AS SELECT * FROM audit_firmware_saved"))
+        conn.execute(text("ALTER TABLE audit_inventory RENAME TO audit_inventory_saved"))
+        conn.execute(text("CREATE VIEW audit_inventory AS SELECT * FROM audit_inventory_saved"))
     world.store.import_paths([feeds[1]])
     failed = poller.step()
-    assert not failed.ran and "audit_firmware" in failed.error
+    assert not failed.ran and "audit_inventory" in failed.error
     with world.registry.engine.begin() as conn:
-        conn.execute(text("DROP VIEW audit_firmware"))
-        conn.execute(text("ALTER TABLE audit_firmware_saved RENAME TO audit_firmware"))
+        conn.execute(text("DROP VIEW audit_inventory"))
+        conn.execute(text("ALTER TABLE audit_inventory_saved RENAME TO audit_inventory"))
     again = poller.step()  # same revision as the failed step, but that one did not finish
     assert again.ran and again.report is not None and again.report["firmware_rematched"] == 1
 

@@ -3,10 +3,17 @@
 Created on first use with ``create_all`` (a no-op afterwards). Nothing here is ever deleted:
 a finding's state changes and every change is appended to its history; events stay in the
 outbox with their delivery state.
+
+Findings are kept per distinct inventory, not per firmware: firmware with identical contents
+carry the same vulnerabilities, so a feed change that touches 100,000 firmware built from
+5,000 inventories writes 5,000 sets of findings. What is particular to one firmware (a VEX
+statement that suppresses a finding in it) is a ``FirmwareFinding`` row; "fixed in a later
+firmware" is derived when read (``states.py``), from the order of the product's firmware.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -39,6 +46,8 @@ class Inventory(AuditBase):
     signature: Mapped[str] = mapped_column(String(64), unique=True)
     components: Mapped[list[Any]] = mapped_column(JSON)
     identity: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the store revision its findings are reconciled with (-1: match in full once)
+    store_revision: Mapped[int] = mapped_column(Integer, default=-1, index=True)
 
 
 class InventoryName(AuditBase):
@@ -61,22 +70,22 @@ class AuditedFirmware(AuditBase):
     assessment_id: Mapped[int] = mapped_column(Integer)
     inventory_id: Mapped[int] = mapped_column(ForeignKey("audit_inventory.id"), index=True)
     product_id: Mapped[int] = mapped_column(Integer, index=True)
-    store_revision: Mapped[int] = mapped_column(Integer)
     enrolled: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Finding(AuditBase):
-    """One vulnerability in one component of one firmware version, with its lifecycle."""
+    """One vulnerability in one component of one inventory (so of every firmware that has
+    that inventory), with its lifecycle as the feeds decide it."""
 
     __tablename__ = "audit_finding"
-    __table_args__ = (UniqueConstraint("firmware_id", "vuln_id", "component"),)
+    __table_args__ = (UniqueConstraint("inventory_id", "vuln_id", "component"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    firmware_id: Mapped[int] = mapped_column(Integer, index=True)
+    inventory_id: Mapped[int] = mapped_column(Integer, index=True)
     vuln_id: Mapped[str] = mapped_column(String(100), index=True)
     component: Mapped[str] = mapped_column(Text)  # component ref (PURL or name@version)
     component_name: Mapped[str] = mapped_column(String(300), default="")
-    state: Mapped[str] = mapped_column(String(20))  # open | fixed | withdrawn | suppressed
+    state: Mapped[str] = mapped_column(String(20))  # open | withdrawn
     kev: Mapped[bool] = mapped_column(Boolean, default=False)
     severity: Mapped[str] = mapped_column(String(20), default="")
     origin: Mapped[str] = mapped_column(String(40))  # "scan" or "reaudit"
@@ -86,11 +95,28 @@ class Finding(AuditBase):
     detail: Mapped[str] = mapped_column(Text, default="")  # why the last change happened
 
 
+class FirmwareFinding(AuditBase):
+    """What holds for a finding in one firmware only: a VEX statement suppressed it there."""
+
+    __tablename__ = "audit_firmware_finding"
+    __table_args__ = (UniqueConstraint("firmware_id", "finding_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    firmware_id: Mapped[int] = mapped_column(Integer, index=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("audit_finding.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20))  # suppressed
+    changed: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
 class FindingHistory(AuditBase):
+    """A change of a finding after its creation (``firmware_id`` set: in that firmware only)."""
+
     __tablename__ = "audit_finding_history"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("audit_finding.id"), index=True)
+    firmware_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text, default="")
@@ -130,9 +156,25 @@ class Delivery(AuditBase):
     delivered: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+_LOCK = threading.Lock()
+
+
 def ensure_tables(engine: Engine) -> None:
-    """Create the re-audit tables when they are missing."""
-    AuditBase.metadata.create_all(engine)
+    """Create the re-audit tables when they are missing (see ``layout.py`` for the tables of
+    the first layout, which are kept aside rather than dropped).
+
+    Under a lock (the web app's re-audit thread and its request handlers both call it); when
+    another process creates them at the same moment, the second attempt finds them."""
+    from sqlalchemy.exc import DatabaseError
+
+    from assay.accountability.layout import set_aside_first_layout
+
+    with _LOCK:
+        set_aside_first_layout(engine)
+        try:
+            AuditBase.metadata.create_all(engine)
+        except DatabaseError:
+            AuditBase.metadata.create_all(engine)  # raced with another process: check again
 
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -70,8 +69,13 @@ def _signature(components: list[dict[str, Any]], identity: dict[str, Any]) -> st
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def inventory_for(session: Session, document: dict[str, Any]) -> int:
-    """The id of the inventory of this assessment (created with its name index if new)."""
+def inventory_for(session: Session, document: dict[str, Any], revision: int = -1) -> int:
+    """The id of the inventory of this assessment (created with its name index if new).
+
+    ``revision`` is the store revision the assessment's matches are current with (-1:
+    unknown). An inventory is only as current as the oldest assessment it holds, so an
+    existing one goes back to the lower revision and the re-audit reconciles it from there.
+    """
     comps = sorted(
         (
             {k: c.get(k) or ("" if k != "found_by" else []) for k in COMPONENT_FIELDS}
@@ -83,10 +87,12 @@ def inventory_for(session: Session, document: dict[str, Any]) -> int:
     raw_identity = document.get("identity") or {}
     identity = {k: raw_identity.get(k, "") for k in IDENTITY_FIELDS if k != "evidence"}
     sig = _signature(comps, identity)
-    found = session.scalar(select(a.Inventory.id).where(a.Inventory.signature == sig))
+    found = session.scalar(select(a.Inventory).where(a.Inventory.signature == sig))
     if found is not None:
-        return int(found)
-    inv = a.Inventory(signature=sig, components=comps, identity=identity)
+        if revision < found.store_revision:
+            found.store_revision = revision
+        return int(found.id)
+    inv = a.Inventory(signature=sig, components=comps, identity=identity, store_revision=revision)
     session.add(inv)
     session.flush()
     names = set().union(*(names_of(component_of(c)) for c in comps)) if comps else set()
@@ -119,14 +125,12 @@ def latest_assessments(session: Session) -> list[tuple[int, int, int]]:
     return [(int(f), int(p), int(x)) for f, p, x in rows]
 
 
-def enroll(
-    session: Session, now: datetime, current_revision: int, location: str = ""
-) -> tuple[list[int], set[int]]:
+def enroll(session: Session, now: datetime, location: str = "") -> tuple[list[int], set[int]]:
     """Enroll firmware not yet under re-audit (or re-assessed since).
 
-    Returns the firmware ids enrolled and the product ids they belong to. Findings of the scan
-    start as ``open``; a firmware whose scan did not record its store revision is marked
-    ``-1`` (to be matched once in full against the store).
+    Returns the firmware ids enrolled and the product ids they belong to. The scan's matches
+    become ``open`` findings of the firmware's inventory; an assessment that did not record
+    its store revision sets the inventory to ``-1`` (matched in full once).
     """
     known = {f.firmware_id: f for f in session.scalars(select(a.AuditedFirmware))}
     enrolled, products = [], set()
@@ -138,21 +142,19 @@ def enroll(
         assert document is not None
         doc: dict[str, Any] = document.document
         revision = store_revision_of(doc, location)
-        inv = inventory_for(session, doc)
+        inv = inventory_for(session, doc, -1 if revision is None else revision)
         if current is None:
             current = a.AuditedFirmware(
                 firmware_id=firmware_id,
                 assessment_id=assessment_id,
                 inventory_id=inv,
                 product_id=product_id,
-                store_revision=-1 if revision is None else revision,
                 enrolled=now,
             )
             session.add(current)
         else:
             current.assessment_id, current.inventory_id = assessment_id, inv
-            current.store_revision = -1 if revision is None else revision
-        record_scan_findings(session, firmware_id, doc, now)
+        record_scan_findings(session, inv, doc, now)
         enrolled.append(firmware_id)
         products.add(product_id)
     session.flush()
@@ -160,12 +162,14 @@ def enroll(
 
 
 def record_scan_findings(
-    session: Session, firmware_id: int, doc: dict[str, Any], now: datetime
+    session: Session, inventory_id: int, doc: dict[str, Any], now: datetime
 ) -> None:
-    """The scan's matches become open findings (a re-assessment adds what is new)."""
+    """The scan's matches become open findings of the inventory (those it already holds are
+    left to the re-audit, which reconciles the inventory from its revision)."""
+    session.flush()
     existing = {
         (f.vuln_id, f.component): f
-        for f in session.scalars(select(a.Finding).where(a.Finding.firmware_id == firmware_id))
+        for f in session.scalars(select(a.Finding).where(a.Finding.inventory_id == inventory_id))
     }
     names = {
         str(c.get("purl") or f"{c.get('name')}@{c.get('version')}"): str(c.get("name", ""))
@@ -176,10 +180,11 @@ def record_scan_findings(
     for match in doc.get("vulnerabilities") or []:
         key = (str(match.get("id", "")), str(match.get("component", "")))
         if key in existing:
-            existing[key].last_seen = now
+            if existing[key].state == "open":
+                existing[key].last_seen = now
             continue
         rows[key] = {
-            "firmware_id": firmware_id,
+            "inventory_id": inventory_id,
             "vuln_id": key[0],
             "component": key[1],
             "component_name": names.get(key[1], key[1].rsplit("@", 1)[0]),
@@ -194,17 +199,3 @@ def record_scan_findings(
         }
     if rows:
         session.execute(insert(a.Finding), list(rows.values()))
-
-
-def firmware_order(session: Session, product_ids: Iterable[int]) -> dict[int, list[t.Firmware]]:
-    """Each product's audited firmware, oldest first (registration order)."""
-    out: dict[int, list[t.Firmware]] = {}
-    rows = session.scalars(
-        select(t.Firmware)
-        .join(a.AuditedFirmware, a.AuditedFirmware.firmware_id == t.Firmware.id)
-        .where(t.Firmware.product_id.in_(list(product_ids)))
-        .order_by(t.Firmware.created, t.Firmware.id)
-    )
-    for fw in rows:
-        out.setdefault(fw.product_id, []).append(fw)
-    return out

@@ -3,7 +3,8 @@
 Rules (see docs/accountability.md): a firmware's release date is its registration date (the
 registry knows no other); the vulnerabilities of a release are its findings that are not
 withdrawn or suppressed (for firmware not yet under re-audit, its assessment's matches);
-support end, fix time and "on sale" come from the product's latest declaration.
+support end, fix time and "on sale" come from the product's latest declaration. A fixed
+finding still counts in the release that carries it (that release is still vulnerable).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from assay.accountability import audit_tables as a
 from assay.accountability.ledger import manufacturer_ledger
 from assay.accountability.records import Product, Release, Vulnerability
+from assay.accountability.states import product_states
 from assay.present.label.declaration import support_until
 from assay.registry import Registry
 from assay.registry import tables as t
@@ -75,11 +77,17 @@ def registry_products(registry: Registry, manufacturer: str | None = None) -> li
 
 
 def _vulns(session: Any, firmware_id: int) -> frozenset[str]:
-    if session.get(a.AuditedFirmware, firmware_id) is not None:
+    audited = session.get(a.AuditedFirmware, firmware_id)
+    if audited is not None:
+        suppressed = select(a.FirmwareFinding.finding_id).where(
+            a.FirmwareFinding.firmware_id == firmware_id, a.FirmwareFinding.state == "suppressed"
+        )
         return frozenset(
             session.scalars(
                 select(a.Finding.vuln_id).where(
-                    a.Finding.firmware_id == firmware_id, a.Finding.state.in_(("open", "fixed"))
+                    a.Finding.inventory_id == audited.inventory_id,
+                    a.Finding.state == "open",
+                    a.Finding.id.not_in(suppressed),
                 )
             )
         )
@@ -125,25 +133,23 @@ def product_findings(registry: Registry, slug: str) -> list[dict[str, Any]]:
     """Every re-audit finding of a product's firmware, newest change first (for its page)."""
     a.ensure_tables(registry.engine)
     with registry.sessions() as session:
-        rows = session.execute(
-            select(a.Finding, t.Firmware.version)
-            .join(t.Firmware, t.Firmware.id == a.Finding.firmware_id)
-            .join(t.Product, t.Product.id == t.Firmware.product_id)
-            .where(t.Product.slug == slug)
-            .order_by(a.Finding.changed.desc(), a.Finding.vuln_id)
-        )
-        return [
+        product = session.scalar(select(t.Product.id).where(t.Product.slug == slug))
+        states = product_states(session, [product]) if product is not None else []
+        out = [
             {
-                "firmware": version,
-                "vulnerability": f.vuln_id,
-                "component": f.component,
-                "state": f.state,
-                "kev": f.kev,
-                "severity": f.severity,
-                "origin": f.origin,
-                "first_seen": f.first_seen.isoformat(),
-                "changed": f.changed.isoformat(),
-                "detail": f.detail,
+                "firmware": s.firmware.version,
+                "vulnerability": s.finding.vuln_id,
+                "component": s.finding.component,
+                "state": s.state,
+                "kev": bool(s.finding.kev),
+                "severity": s.finding.severity,
+                "origin": s.origin,
+                "first_seen": s.first_seen.isoformat(),
+                "changed": s.changed.isoformat(),
+                "detail": s.detail,
             }
-            for f, version in rows
+            for s in states
         ]
+    out.sort(key=lambda f: f["vulnerability"])
+    out.sort(key=lambda f: f["changed"], reverse=True)
+    return out

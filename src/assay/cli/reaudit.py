@@ -26,6 +26,9 @@ registry_option = click.option(
 )
 
 
+SHOWN = 3  # firmware named per change in the text output (--json lists them all)
+
+
 @click.command("reaudit")
 @registry_option
 @click.option(
@@ -64,7 +67,7 @@ def reaudit_command(
         data["delivery"] = sent
         click.echo(json.dumps(data, indent=2))
         return
-    counts = report.to_dict()["counts"]
+    counts = report.counts()
     click.echo(
         f"store revision {report.store_revision}: {report.changed_records} changed records; "
         f"{report.firmware_rematched} of {report.firmware_audited} firmware re-matched "
@@ -72,9 +75,12 @@ def reaudit_command(
     )
     for change in report.changes:
         kev = " [known exploited]" if change.kev else ""
+        shown = ", ".join(f"{w.product} {w.firmware}" for w in change.where[:SHOWN])
+        more = len(change.where) - SHOWN
+        if more > 0:
+            shown += f" and {more} more firmware"
         click.echo(
-            f"  {change.change:<10} {change.vulnerability:<18} {change.product} "
-            f"{change.firmware} ({change.component}){kev}"
+            f"  {change.change:<10} {change.vulnerability:<18} {shown} ({change.component}){kev}"
         )
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no changes"
     click.echo(f"{summary}; {report.still_open} findings open")

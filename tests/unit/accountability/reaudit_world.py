@@ -37,10 +37,10 @@ def _feed(records: list[dict[str, Any]], path: Path) -> Path:
 
 
 class World:
-    def __init__(self, tmp: Path, rootfs: RootFS, early: Path) -> None:
+    def __init__(self, tmp: Path, rootfs: RootFS, early: Path, url: str = "") -> None:
         self.store = Store.open(tmp / "vulns.sqlite", create=True)
         self.store.import_paths([early])
-        self.registry = Registry.open(f"sqlite:///{tmp / 'registry.sqlite'}")
+        self.registry = Registry.open(url or f"sqlite:///{tmp / 'registry.sqlite'}")
         self.components = opkg_components(rootfs.root)
         self.identity = identity(rootfs.root, "TP-Link", "TL-WR703N")
 

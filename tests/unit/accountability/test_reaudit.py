@@ -56,18 +56,25 @@ def test_reaudit_reports_exactly_the_new_matches(world: World, feeds: tuple[Path
     assert report.inventories_rematched <= len(touched) + 5
     assert report.changed_records == 2598
     assert not report.of("withdrawn")
-    # events in the outbox, one per change, and a summary
+    # events in the outbox: one per distinct inventory (the WR703N image and its re-signed
+    # copy share one) listing its firmware and findings, and a summary
     kinds = [e["kind"] for e in pending_events(world.registry.engine)]
-    assert kinds.count("finding.new") == 3  # one event per firmware, listing its findings
-    event = next(e for e in pending_events(world.registry.engine) if e["kind"] == "finding.new")
-    listed = {(f["vulnerability"], f["component"]) for f in event["payload"]["findings"]}
-    assert listed == new_pairs
+    assert kinds.count("finding.new") == 2
+    events = [e for e in pending_events(world.registry.engine) if e["kind"] == "finding.new"]
+    listed = {
+        frozenset(w["firmware_id"] for w in e["payload"]["firmware"]): {
+            (f["vulnerability"], f["component"]) for f in e["payload"]["findings"]
+        }
+        for e in events
+    }
+    assert set(listed) == {frozenset({1, 3}), frozenset({2})}
+    assert listed[frozenset({1, 3})] == new_pairs
     assert kinds.count("reaudit.completed") == 2
     # a second run finds nothing more, and nothing was deleted
     again = reaudit(world.registry, world.store, now=T0.replace(hour=12))
     assert again.changes == () and again.firmware_rematched == 0
     with world.registry.sessions() as session:
-        assert session.query(Finding).count() == 3 * len(pairs)
+        assert session.query(Finding).count() == 2 * len(pairs)  # per distinct inventory
         # creation is the finding row itself; history holds the later changes
         assert session.query(FindingHistory).count() == 0
 
@@ -81,7 +88,7 @@ def test_untouched_firmware_is_not_rematched(world: World, feeds: tuple[Path, Pa
     world.store.import_paths([feeds[1]])
     report = reaudit(world.registry, world.store, now=T0.replace(hour=11))
     assert report.firmware_audited == 2 and report.firmware_rematched == 1
-    assert {c.product for c in report.changes} == {"tp-link-tl-wr703n-v1"}
+    assert {c.product for c in report.each()} == {"tp-link-tl-wr703n-v1"}
 
 
 def test_fixed_in_later_firmware_and_vex_suppression(world: World) -> None:
