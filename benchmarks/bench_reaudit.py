@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from assay.accountability import audit_tables as a
 from assay.accountability.enroll import component_of, identity_of, inventory_for
@@ -201,7 +201,7 @@ def build_registry(
     now = datetime.now(UTC)
     products = firmware // 5
     with registry.sessions.begin() as session:
-        inv_ids = [inventory_for(session, inv) for inv in invs]
+        inv_ids = [inventory_for(session, inv, revision) for inv in invs]
         session.execute(
             insert(t.Manufacturer),
             [
@@ -240,7 +240,6 @@ def build_registry(
                     "assessment_id": 0,
                     "inventory_id": rng.choice(inv_ids),
                     "product_id": f // 5 + 1,
-                    "store_revision": revision,
                     "enrolled": now,
                 }
                 for f in range(firmware)
@@ -297,15 +296,18 @@ def main() -> None:
     import_s = time.perf_counter() - started
     registry = Registry.open(url)
     report = reaudit(registry, store)
-    counts = report.to_dict()["counts"]
+    counts = report.counts()
     print(
         f"feed change: {len(imported.changed)} records imported in {import_s:.1f} s "
         f"(store revision {store.revision()})"
     )
+    with registry.sessions() as session:
+        rows = session.scalar(select(func.count()).select_from(a.Finding))
     print(
         f"re-audit: {report.seconds:.2f} s (matching {report.match_seconds:.2f} s); "
         f"{report.firmware_rematched} of {report.firmware_audited} firmware re-matched "
-        f"({report.inventories_rematched} match computations); changes {counts}"
+        f"({report.inventories_rematched} match computations); changes {counts} in "
+        f"{len(report.changes)} inventory findings ({rows} rows written)"
     )
 
     sample = rng.sample(invs, min(args.sample, len(invs)))
