@@ -232,7 +232,7 @@ def export_csaf(
         "vulnerabilities": vulns,
     }
     if validate:
-        check_csaf(doc, "the exported CSAF document")
+        check_csaf(doc, "the exported CSAF document", lenient=False)  # our own: strict
     return doc
 
 
