@@ -13,7 +13,7 @@ from assay.accountability.enroll import names_of
 from assay.model.component import Component
 from assay.model.identity import Identity
 from assay.vulns.cpe import Cpe, parse_cpe
-from assay.vulns.nvdmatch import _identity_hw, _norm  # the matcher's own hardware rule
+from assay.vulns.nvdmatch import identity_hardware, normalize_name  # the matcher's rule
 from assay.vulns.store import Store
 
 CHUNK = 500
@@ -94,7 +94,7 @@ class ChangedOnly(Store):
                             record.add(f"cpe:{cpe.vendor}:{cpe.product}")
                             if cpe.part == "h":
                                 has_hw = True
-                                hardware[(_norm(cpe.product), str(item["criteria"]))] = cpe
+                                hardware[(normalize_name(cpe.product), str(item["criteria"]))] = cpe
                     stack.extend(v for v in item.values() if isinstance(v, list | dict))
             mentioned |= record
             for name in record:
@@ -124,13 +124,13 @@ class ChangedOnly(Store):
             return ()
         if not identity.model:
             return "unknown"
-        model = _norm(identity.model)
+        model = normalize_name(identity.model)
         start = bisect_left(self.hardware, (model,), key=lambda h: (h[0],))
         true = []
         for product, cpe in self.hardware[start:]:
             if not product.startswith(model):
                 break
-            if _identity_hw(cpe, identity)[0]:
+            if identity_hardware(cpe, identity)[0]:
                 true.append(str(cpe))
         return tuple(sorted(true))
 

@@ -57,7 +57,8 @@ class Context:
     inventory: dict[Name, tuple[str, ...]]  # other components: name -> compared versions
 
 
-def _norm(text: str) -> str:
+def normalize_name(text: str) -> str:
+    """A name reduced to lower-case letters and digits (``TL-WR703N`` -> ``tlwr703n``)."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
@@ -79,7 +80,7 @@ def _describe(match: dict[str, Any]) -> dict[str, Any]:
 
 @lru_cache(maxsize=4096)
 def _identity_os(cpe: Cpe, identity: Identity) -> tuple[Tri, str]:
-    os_names = {_norm(identity.os_name), _norm(identity.os_id)} - {""}
+    os_names = {normalize_name(identity.os_name), normalize_name(identity.os_id)} - {""}
     os_label = identity.os_name or identity.os_id
     if cpe.product == "linux_kernel":
         if identity.kernel_version:
@@ -91,7 +92,7 @@ def _identity_os(cpe: Cpe, identity: Identity) -> tuple[Tri, str]:
             return T, f"identity OS {os_label} runs Linux"
         return U, "identity does not give the kernel version"
     if os_names:
-        if _norm(cpe.product) in os_names or _norm(cpe.vendor) in os_names:
+        if normalize_name(cpe.product) in os_names or normalize_name(cpe.vendor) in os_names:
             if cpe.version in (ANY, NA) or not identity.os_version:
                 return T, f"identity OS {os_label}"
             ok = compare(identity.os_version, cpe.version) == 0
@@ -101,11 +102,13 @@ def _identity_os(cpe: Cpe, identity: Identity) -> tuple[Tri, str]:
 
 
 @lru_cache(maxsize=4096)
-def _identity_hw(cpe: Cpe, identity: Identity) -> tuple[Tri, str]:
+def identity_hardware(cpe: Cpe, identity: Identity) -> tuple[Tri, str]:
+    """Whether a hardware CPE names the identified device, and why (also used by the
+    re-audit to tell which inventories a hardware criterion can decide)."""
     if not identity.model:
         return U, "identity does not name the hardware model"
-    model = _norm(identity.model)
-    product = _norm(cpe.product)
+    model = normalize_name(identity.model)
+    product = normalize_name(cpe.product)
     same_model = (
         product == model
         or product.startswith(model)
@@ -117,7 +120,7 @@ def _identity_hw(cpe: Cpe, identity: Identity) -> tuple[Tri, str]:
             "v3",
         )
     )
-    vendor_ok = not identity.vendor or _norm(cpe.vendor) == _norm(identity.vendor)
+    vendor_ok = not identity.vendor or normalize_name(cpe.vendor) == normalize_name(identity.vendor)
     return same_model and vendor_ok, f"identity hardware {identity.vendor} {identity.model}"
 
 
@@ -147,7 +150,7 @@ class Evaluator:
         if cpe.part == "o":
             result, by = _identity_os(cpe, self.ctx.identity)
         else:
-            result, by = _identity_hw(cpe, self.ctx.identity)
+            result, by = identity_hardware(cpe, self.ctx.identity)
         if not match.get("vulnerable", False) or result is not F:
             label = "unknown" if result is None else str(result).lower()
             out.platforms.append({**_describe(match), "result": label, "by": by})
