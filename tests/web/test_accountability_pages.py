@@ -277,8 +277,11 @@ def test_assay_serve_reaudits_after_feeds_import(
 
     import httpx
 
-    from conftest import DECLARATION as SAMPLE
-    from conftest import assay_command
+    # (not ``from conftest import``: which conftest that names depends on the test order)
+    sample = HERE.parent.parent / "data" / "declarations" / "openwrt-wr703n.sample.yaml"
+
+    def assay_command() -> list[str]:
+        return [sys.executable, "-m", "assay"]
 
     env = {**os.environ, "ASSAY_HOME": str(tmp_path / "home")}
     env.pop("ASSAY_REGISTRY_URL", None)
@@ -291,7 +294,7 @@ def test_assay_serve_reaudits_after_feeds_import(
         return done.stdout
 
     run("feeds", "import", str(feeds[0]), str(shared_data / KEV))
-    added = run("registry", "add", str(wr703n_image), "--declaration", str(SAMPLE), "--json")
+    added = run("registry", "add", str(wr703n_image), "--declaration", str(sample), "--json")
     slug = json.loads(added)["product_slug"]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -41,13 +41,18 @@ def _date(text: Any) -> date | None:
         return None
 
 
-def registry_products(registry: Registry, manufacturer: str | None = None) -> list[Product]:
+def registry_products(
+    registry: Registry, manufacturer: str | None = None, slug: str | None = None
+) -> list[Product]:
+    """The registry's products (of one manufacturer, or the one with ``slug``) as records."""
     a.ensure_tables(registry.engine)
     out = []
     with registry.sessions() as session:
         query = select(t.Product, t.Manufacturer.name).join(t.Manufacturer)
         if manufacturer:
             query = query.where(t.Manufacturer.name == manufacturer)
+        if slug:
+            query = query.where(t.Product.slug == slug)
         for product, maker in session.execute(query):
             decl = session.scalar(
                 select(t.Declaration.content)
@@ -121,10 +126,15 @@ def vulnerability_dates(store: Store, ids: set[str]) -> dict[str, Vulnerability]
 
 
 def registry_ledger(
-    registry: Registry, store: Store, today: date, manufacturer: str | None = None
+    registry: Registry,
+    store: Store,
+    today: date,
+    manufacturer: str | None = None,
+    slug: str | None = None,
 ) -> dict[str, Any]:
-    """The ledger per manufacturer (JSON-ready), from what the registry and the store hold."""
-    products = registry_products(registry, manufacturer)
+    """The ledger per manufacturer (JSON-ready), from what the registry and the store hold
+    (``slug``: of that product alone, the totals then count it alone)."""
+    products = registry_products(registry, manufacturer, slug)
     ids = {v for p in products for r in p.releases for v in r.vulnerabilities}
     return manufacturer_ledger(products, vulnerability_dates(store, ids), today)
 

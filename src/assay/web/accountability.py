@@ -122,8 +122,8 @@ def component_counts(found: list[dict[str, Any]], life: str) -> list[tuple[str, 
 def product_ledger(
     registry: Registry, store: Any, slug: str, manufacturer: str, today: date
 ) -> Any:
-    """The product's ledger entry (``registry_ledger`` of its manufacturer), or None."""
-    ledger = registry_ledger(registry, store, today, manufacturer)
+    """The product's ledger entry (computed for that product alone), or None."""
+    ledger = registry_ledger(registry, store, today, manufacturer, slug)
     for item in (ledger.get(manufacturer) or {}).get("products") or []:
         if item.get("product") == slug:
             return item
