@@ -1,5 +1,6 @@
 """CSAF 2.0 mandatory tests that look values up in outside registries: 6.1.11 (the CWE
-catalogue) and 6.1.12 (BCP 47 language tags, checked with ``langcodes``).
+catalogue) and 6.1.12 (BCP 47 language tags, checked against the IANA Language Subtag
+Registry that the ``language-tags`` package ships).
 
 The CWE catalogue is bundled as data (``data/cwe/cwe_names.json.xz``: the id and name of every
 weakness in every CWE release, see the SOURCES.md beside it). A CSAF 2.0 document does not say
@@ -14,20 +15,25 @@ which CWE release it follows, so two readings are offered:
 
 Names are compared without surrounding blanks: MITRE's own XML has carried a trailing blank in
 at least one name (CWE-280 in 4.14), which real advisories copied.
+
+Language tags follow RFC 5646 validity (section 2.2.9) over the registry, implemented here:
+``language-tags``' own ``check`` refuses private-use (``qaa``, ``en-QM``) and deprecated
+subtags, which the RFC counts as valid, and ``langcodes.tag_is_valid`` normalises first
+(``root`` and ``en-999`` pass) against CLDR data and a 2021 registry.
 """
 
 from __future__ import annotations
 
 import json
 import lzma
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from langcodes import Language, tag_is_valid
-from langcodes.tag_parser import LanguageTagError
+from language_tags import data as language_tags_data  # type: ignore[import-untyped]
 
 from assay.errors import InputError
 from assay.present.vex.csaf_rules import Doc, RuleFailure, Test, vulnerabilities
@@ -143,34 +149,166 @@ def t_6_1_11_any_release(doc: Doc) -> list[RuleFailure]:
     return _cwe_failures(doc, any_release=True)
 
 
-def _unregistered(lang: Language) -> str | None:
-    """The first subtag of a parsed tag that the registry does not hold."""
-    parts: list[tuple[str, Language]] = [(lang.language or "", Language.make(lang.language))]
-    if lang.script:
-        parts.append((lang.script, Language.make("und", script=lang.script)))
-    if lang.territory:
-        parts.append((lang.territory, Language.make("und", territory=lang.territory)))
-    parts += [(v, Language.make("und", variants=[v])) for v in lang.variants or []]
-    return next((sub for sub, alone in parts if sub and not alone.is_valid()), None)
+@dataclass(frozen=True)
+class SubtagRegistry:
+    """What of the IANA Language Subtag Registry validity needs, in lower case."""
+
+    date: str  # the registry's File-Date
+    subtags: Mapping[str, frozenset[str]]  # type (language, script, ...) -> subtags
+    ranges: Mapping[str, tuple[tuple[str, str], ...]]  # private-use ranges such as qaa..qtz
+    extlang_prefix: Mapping[str, str]  # extended language -> the language it must follow
+    whole_tags: frozenset[str]  # grandfathered and redundant tags
+
+
+@cache
+def subtag_registry() -> SubtagRegistry:
+    """The IANA registry as shipped by the ``language-tags`` package (read once)."""
+    records: list[dict[str, Any]] = language_tags_data.get("registry")
+    subtags: dict[str, set[str]] = {}
+    ranges: dict[str, list[tuple[str, str]]] = {}
+    prefix: dict[str, str] = {}
+    whole: set[str] = set()
+    for rec in records:
+        kind = str(rec["Type"])
+        if "Tag" in rec:
+            whole.add(str(rec["Tag"]).lower())
+            continue
+        sub = str(rec["Subtag"]).lower()
+        if ".." in sub:
+            low, high = sub.split("..")
+            ranges.setdefault(kind, []).append((low, high))
+        else:
+            subtags.setdefault(kind, set()).add(sub)
+        if kind == "extlang":
+            prefix[sub] = str(rec["Prefix"][0]).lower()
+    return SubtagRegistry(
+        date=str(language_tags_data.get("meta")["File-Date"]),
+        subtags={kind: frozenset(subs) for kind, subs in subtags.items()},
+        ranges={kind: tuple(pairs) for kind, pairs in ranges.items()},
+        extlang_prefix=prefix,
+        whole_tags=frozenset(whole),
+    )
+
+
+def _registered(reg: SubtagRegistry, kind: str, subtag: str) -> bool:
+    sub = subtag.lower()
+    if sub in reg.subtags.get(kind, ()):
+        return True
+    return any(len(sub) == len(lo) and lo <= sub <= hi for lo, hi in reg.ranges.get(kind, ()))
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The subtags of a well-formed language tag (RFC 5646 section 2.1), as written."""
+
+    language: str
+    extlangs: tuple[str, ...]
+    script: str
+    region: str
+    variants: tuple[str, ...]
+    singletons: tuple[str, ...]
+
+
+_SUBTAG = re.compile(r"[A-Za-z0-9]{1,8}\Z")
+
+
+def _region(sub: str) -> bool:
+    return (len(sub) == 2 and sub.isalpha()) or (len(sub) == 3 and sub.isdigit())
+
+
+def _variant(sub: str) -> bool:
+    return 5 <= len(sub) <= 8 or (len(sub) == 4 and sub[0].isdigit())
+
+
+def _parse(subs: list[str]) -> _Parts | str:
+    """The parts of a tag split at '-', or why it is not well-formed."""
+    language, rest, i = subs[0], subs[1:], 0
+    if not (language.isalpha() and len(language) >= 2):
+        return f"it must start with a language subtag of 2 to 8 letters, not {language!r}"
+    extlangs: list[str] = []
+    while len(language) <= 3 and i < len(rest) and len(extlangs) < 3 and len(rest[i]) == 3:
+        if not rest[i].isalpha():
+            break
+        extlangs.append(rest[i])
+        i += 1
+    script = region = ""
+    if i < len(rest) and len(rest[i]) == 4 and rest[i].isalpha():
+        script, i = rest[i], i + 1
+    if i < len(rest) and _region(rest[i]):
+        region, i = rest[i], i + 1
+    variants: list[str] = []
+    while i < len(rest) and _variant(rest[i]):
+        variants.append(rest[i])
+        i += 1
+    singletons: list[str] = []
+    while i < len(rest) and len(rest[i]) == 1 and rest[i].lower() != "x":
+        start, i = i, i + 1
+        while i < len(rest) and len(rest[i]) >= 2:
+            i += 1
+        if i == start + 1:
+            return f"the extension {rest[start]!r} has no subtags after it"
+        singletons.append(rest[start])
+    if i < len(rest) and rest[i].lower() == "x":
+        if i + 1 == len(rest):
+            return "the private-use 'x' has no subtags after it"
+        i = len(rest)
+    if i < len(rest):
+        return f"the subtag {rest[i]!r} is out of place"
+    return _Parts(language, tuple(extlangs), script, region, tuple(variants), tuple(singletons))
+
+
+def _duplicate(subtags: tuple[str, ...]) -> str | None:
+    seen: set[str] = set()
+    for sub in subtags:
+        if sub.lower() in seen:
+            return sub
+        seen.add(sub.lower())
+    return None
+
+
+def _invalid(parts: _Parts, reg: SubtagRegistry) -> str | None:
+    """Why a well-formed tag is not valid (RFC 5646 section 2.2.9), or None."""
+    if len(parts.extlangs) > 1:
+        return "it has more than one extended language subtag"
+    for ext in parts.extlangs:
+        if not _registered(reg, "extlang", ext):
+            return f"{ext!r} is not a registered extended language subtag"
+        want = reg.extlang_prefix.get(ext.lower(), "")
+        if want != parts.language.lower():
+            return f"the extended language {ext!r} may only follow {want!r}"
+    named = [("language", parts.language), ("script", parts.script), ("region", parts.region)]
+    for kind, sub in [*named, *(("variant", v) for v in parts.variants)]:
+        if sub and not _registered(reg, kind, sub):
+            return f"{sub!r} is not a registered {kind} subtag"
+    if dup := _duplicate(parts.variants):
+        return f"the variant {dup!r} appears twice"
+    if dup := _duplicate(parts.singletons):
+        return f"the extension {dup!r} appears twice"
+    return None
 
 
 def language_tag_problem(tag: str) -> str | None:
-    """Why ``tag`` is not a valid BCP 47 language tag, or None when it is one."""
+    """Why ``tag`` is not a valid BCP 47 language tag, or None when it is one.
+
+    Valid means RFC 5646 section 2.2.9: well-formed, every language, extended language,
+    script, region and variant subtag in the IANA registry (deprecated ones included), no
+    variant or extension twice; grandfathered tags and private-use tags (``x-...``) are valid.
+    """
+    reg = subtag_registry()
     if "_" in tag:
         return f"{tag!r} is not a BCP 47 language tag: subtags are separated by '-', not '_'"
-    if tag_is_valid(tag):
+    subs = tag.split("-")
+    bad = next((s for s in subs if not _SUBTAG.match(s)), None)
+    if bad is not None:
+        what = "an empty subtag" if not bad else f"the subtag {bad!r} is not 1-8 letters or digits"
+        return f"{tag!r} is not a well-formed BCP 47 language tag: {what}"
+    if tag.lower() in reg.whole_tags or (subs[0].lower() == "x" and len(subs) > 1):
         return None
-    try:
-        parsed = Language.get(tag, normalize=False)
-    except LanguageTagError as exc:
-        detail = str(exc).rstrip(".")
-        return f"{tag!r} is not a well-formed BCP 47 language tag ({detail})"
-    if len(parsed.extlangs or []) > 1:
-        return f"{tag!r} is not a valid language tag: it has more than one extended language"
-    sub = _unregistered(parsed)
-    if sub:
-        return f"{tag!r} is not a valid language tag: {sub!r} is not a registered subtag"
-    return f"{tag!r} is not a valid language tag: it repeats a variant or an extension"
+    parts = _parse(subs)
+    if isinstance(parts, str):
+        return f"{tag!r} is not a well-formed BCP 47 language tag: {parts}"
+    why = _invalid(parts, reg)
+    return f"{tag!r} is not a valid BCP 47 language tag: {why}" if why else None
 
 
 def t_6_1_12(doc: Doc) -> list[RuleFailure]:
