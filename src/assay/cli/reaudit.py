@@ -12,19 +12,10 @@ import click
 
 from assay.accountability.outbox import add_webhook, deliver
 from assay.accountability.reaudit import reaudit
+from assay.cli.options import registry_option
 from assay.present.vex import VexStatement, load_vex
 from assay.registry import Registry
 from assay.vulns.store import open_store
-
-registry_option = click.option(
-    "--registry",
-    "url",
-    envvar="ASSAY_REGISTRY_URL",
-    default=None,
-    metavar="URL",
-    help="Registry database URL (default: SQLite in $ASSAY_HOME).",
-)
-
 
 SHOWN = 3  # firmware named per change in the text output (--json lists them all)
 

@@ -8,20 +8,12 @@ from typing import Any
 
 import click
 
+from assay.cli.options import registry_option
 from assay.cli.reaudit import reaudit_command, webhook_group
 from assay.registry import NotFound, ProductDetail, Registry
 from assay.registry.inputs import load_declaration
 from assay.registry.intake import assessment_of
 
-registry_option = click.option(
-    "--registry",
-    "url",
-    envvar="ASSAY_REGISTRY_URL",
-    default=None,
-    metavar="URL",
-    help="Database URL (sqlite:///PATH or postgresql://...); default: a SQLite file "
-    "in Assay's data directory ($ASSAY_HOME).",
-)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 

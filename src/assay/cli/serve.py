@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import click
 
+from assay.cli.options import registry_option
 from assay.errors import UsageError
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--registry",
-    "url",
-    envvar="ASSAY_REGISTRY_URL",
-    default=None,
-    metavar="URL",
-    help="Database URL; default: the SQLite registry in Assay's data directory.",
-)
+@registry_option
 @click.option(
     "--public-url",
     default="",
