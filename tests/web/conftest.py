@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -108,9 +109,17 @@ def served_registry(
     )
     assert added.returncode == 0, added.stderr
     slug = json.loads(added.stdout)["product_slug"]
+    with serving(env) as base:
+        yield base, slug
+
+
+@contextmanager
+def serving(env: dict[str, str], *args: str) -> Iterator[str]:
+    """``assay serve`` (with ``args``) on a free port of 127.0.0.1 until the block ends;
+    yields its base URL once it answers."""
     port = free_port()
     server = subprocess.Popen(
-        [*assay_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [*assay_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -128,7 +137,47 @@ def served_registry(
                 _out, err = server.communicate(timeout=5)
                 pytest.fail(f"assay serve did not start: {err.decode()[-2000:]}")
             time.sleep(0.2)
-        yield base, slug
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def serve() -> Any:
+    """``serving`` for test modules (importing it from ``conftest`` depends on the order)."""
+    return serving
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (make test-system-deps installs it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()

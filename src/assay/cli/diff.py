@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from assay.cli.options import registry_option
 from assay.diff import diff_assessments, render_text
 from assay.errors import InputError
 
@@ -60,16 +61,37 @@ def _scan(image: Path) -> dict[str, Any]:
         return data
 
 
+def _side(text: str, url: str | None) -> dict[str, Any]:
+    """A file or directory when it exists, else a registered firmware ``SLUG@VERSION``."""
+    path = Path(text)
+    if path.exists():
+        return load_assessment(path)
+    from assay.accountability.registered import current_assessment, is_reference, resolve
+
+    if not is_reference(text):
+        return load_assessment(path)  # says that the file does not exist
+    from assay.registry import Registry
+
+    registry = Registry.open(url)
+    try:
+        return current_assessment(registry, resolve(registry, text))
+    finally:
+        registry.close()
+
+
 @click.command("diff")
-@click.argument("old", type=click.Path(path_type=Path))
-@click.argument("new", type=click.Path(path_type=Path))
+@click.argument("old")
+@click.argument("new")
 @click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
-def command(old: Path, new: Path, as_json: bool) -> None:
+@registry_option
+def command(old: str, new: str, as_json: bool, url: str | None) -> None:
     """Compare two firmware versions: components added, removed, up- or downgraded;
     vulnerabilities fixed and introduced; checks and verdicts that changed.
 
-    OLD and NEW are assessment.json files (or `assay scan` output directories)."""
-    result = diff_assessments(load_assessment(old), load_assessment(new))
+    OLD and NEW are assessment.json files, `assay scan` output directories, images (scanned
+    first), or registered firmware named SLUG@VERSION or SLUG@sha256:HEX (their latest
+    assessment, with the vulnerabilities the re-audit finds in them now)."""
+    result = diff_assessments(_side(old, url), _side(new, url))
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
         return

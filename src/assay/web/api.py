@@ -102,6 +102,31 @@ def get_findings(request: Request, slug: str) -> dict[str, Any]:
     return {k: data[k] for k in ("product", "as_of", "last_reaudit", "findings")}
 
 
+FirmwareName = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="a registered firmware version of the product, or sha256:HEX (a prefix "
+        "of its image hash)",
+    ),
+]
+
+
+@router.get(
+    "/products/{slug}/diff",
+    responses=ERRORS,
+    summary="What changed between two registered firmware of a product",
+    description="`assay diff` of two registered firmware: components added, removed, up- or "
+    "downgraded; vulnerabilities fixed and introduced (as the re-audit sees them now); checks "
+    "and norm verdicts that changed.",
+)
+def get_diff(request: Request, slug: str, old: FirmwareName, new: FirmwareName) -> dict[str, Any]:
+    from assay.accountability.registered import diff_registered
+
+    return diff_registered(registry(request), f"{slug}@{old}", f"{slug}@{new}").to_dict()
+
+
 @router.get(
     "/products/{slug}/ledger",
     responses=ERRORS,

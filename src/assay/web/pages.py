@@ -85,6 +85,21 @@ def _accountability(request: Request, detail: Any) -> dict[str, Any]:
     }
 
 
+@router.get("/products/{slug}/diff", response_class=HTMLResponse)
+def diff(
+    request: Request,
+    slug: str,
+    old: Annotated[str, Query(min_length=1, max_length=200)],
+    new: Annotated[str, Query(min_length=1, max_length=200)],
+) -> Response:
+    """What changed between two registered firmware of the product (``assay diff``)."""
+    from assay.accountability.registered import diff_registered
+
+    found = diff_registered(registry(request), f"{slug}@{old}", f"{slug}@{new}")
+    context = {"slug": slug, "old": old, "new": new, "d": found.to_dict()}
+    return _page(request, "diff.html", context)
+
+
 @router.get("/products/{slug}/label.svg")
 def label_svg(request: Request, slug: str) -> Response:
     svg = rendered(request, need_label(request, slug), "svg")
