@@ -239,6 +239,15 @@ def test_missing_catalogue_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
         reg.cwe_catalogue.__wrapped__()
 
 
+def test_unreadable_subtag_registry_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def absent(name: str) -> Any:
+        raise FileNotFoundError(f"no {name}.json")
+
+    monkeypatch.setattr(reg.language_tags_data, "get", absent)
+    with pytest.raises(InputError, match="language subtag registry .* unreadable"):
+        reg.subtag_registry.__wrapped__()
+
+
 def test_every_cisa_advisory_passes_6_1_11_and_6_1_12_strictly(shared_data: Path) -> None:
     docs = cwes = 0
     blanks: list[str] = []

@@ -163,7 +163,14 @@ class SubtagRegistry:
 @cache
 def subtag_registry() -> SubtagRegistry:
     """The IANA registry as shipped by the ``language-tags`` package (read once)."""
-    records: list[dict[str, Any]] = language_tags_data.get("registry")
+    try:
+        records: list[dict[str, Any]] = language_tags_data.get("registry")
+        date = str(language_tags_data.get("meta")["File-Date"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise InputError(
+            f"the IANA language subtag registry of the language-tags package is unreadable ({exc})",
+            hint="reinstall Assay's dependencies (pip install --force-reinstall language-tags)",
+        ) from exc
     subtags: dict[str, set[str]] = {}
     ranges: dict[str, list[tuple[str, str]]] = {}
     prefix: dict[str, str] = {}
@@ -182,7 +189,7 @@ def subtag_registry() -> SubtagRegistry:
         if kind == "extlang":
             prefix[sub] = str(rec["Prefix"][0]).lower()
     return SubtagRegistry(
-        date=str(language_tags_data.get("meta")["File-Date"]),
+        date=date,
         subtags={kind: frozenset(subs) for kind, subs in subtags.items()},
         ranges={kind: tuple(pairs) for kind, pairs in ranges.items()},
         extlang_prefix=prefix,
