@@ -211,13 +211,13 @@ def _wait(condition: Any, limit: float = 20.0) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_page_in_a_browser(world: World, feeds: tuple[Path, Path]) -> None:
+def test_page_in_a_browser(world: World, feeds: tuple[Path, Path], page: Any) -> None:
     """Chromium renders the accountability section (screenshot in tests/artifacts)."""
     import threading
 
     import uvicorn
-    from playwright.sync_api import sync_playwright
-    from test_browser import ARGS, ARTIFACTS, CHROMIUM
+
+    artifacts = HERE.parent / "artifacts"
 
     doc = world.scan()
     world.registry.add(doc, DECLARATION)
@@ -235,20 +235,16 @@ def test_page_in_a_browser(world: World, feeds: tuple[Path, Path]) -> None:
     thread.start()
     try:
         _wait(lambda: server.started)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"http://127.0.0.1:{port}/products/{SLUG}")
-            section = page.locator("#accountability")
-            assert section.is_visible()
-            assert not page.locator("#new-findings").is_visible()  # a long list starts folded
-            ARTIFACTS.mkdir(exist_ok=True)
-            section.screenshot(path=str(ARTIFACTS / "product-accountability.png"))
-            page.locator("#accountability summary", has_text="new vulnerabilities").click()
-            assert page.locator("#new-findings").is_visible()
-            assert page.locator("#new-findings tbody tr").count() == len(expected)
-            assert "CVE-2016-5195" in page.locator("#cra-cases").inner_text()
-            browser.close()
+        page.goto(f"http://127.0.0.1:{port}/products/{SLUG}")
+        section = page.locator("#accountability")
+        assert section.is_visible()
+        assert not page.locator("#new-findings").is_visible()  # a long list starts folded
+        artifacts.mkdir(exist_ok=True)
+        section.screenshot(path=str(artifacts / "product-accountability.png"))
+        page.locator("#accountability summary", has_text="new vulnerabilities").click()
+        assert page.locator("#new-findings").is_visible()
+        assert page.locator("#new-findings tbody tr").count() == len(expected)
+        assert "CVE-2016-5195" in page.locator("#cra-cases").inner_text()
     finally:
         server.should_exit = True
         thread.join(10)
