@@ -262,6 +262,7 @@ def main() -> None:
         help="fresh: the first CVE-2023/2024 records (all new); modified: the first records of "
         "the modified feed as published (new and updated records, some identical)",
     )
+    parser.add_argument("--profile", action="store_true", help="print the re-audit's profile")
     args = parser.parse_args()
     rng = random.Random(20261127)
     work = args.work or Path(tempfile.mkdtemp(prefix="assay-bench-reaudit-"))
@@ -295,7 +296,15 @@ def main() -> None:
     imported = store.import_paths([feed])
     import_s = time.perf_counter() - started
     registry = Registry.open(url)
-    report = reaudit(registry, store)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        report = profiler.runcall(reaudit, registry, store)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    else:
+        report = reaudit(registry, store)
     counts = report.counts()
     print(
         f"feed change: {len(imported.changed)} records imported in {import_s:.1f} s "

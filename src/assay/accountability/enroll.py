@@ -132,12 +132,18 @@ def enroll(session: Session, now: datetime, location: str = "") -> tuple[list[in
     become ``open`` findings of the firmware's inventory; an assessment that did not record
     its store revision sets the inventory to ``-1`` (matched in full once).
     """
-    known = {f.firmware_id: f for f in session.scalars(select(a.AuditedFirmware))}
+    known = {
+        int(fid): int(assessment)
+        for fid, assessment in session.execute(
+            select(a.AuditedFirmware.firmware_id, a.AuditedFirmware.assessment_id)
+        )
+    }
     enrolled, products = [], set()
     for firmware_id, product_id, assessment_id in latest_assessments(session):
-        current = known.get(firmware_id)
-        if current is not None and current.assessment_id >= assessment_id:
+        seen = known.get(firmware_id)
+        if seen is not None and seen >= assessment_id:
             continue
+        current = session.get(a.AuditedFirmware, firmware_id) if seen is not None else None
         document = session.get(t.AssessmentRow, assessment_id)
         assert document is not None
         doc: dict[str, Any] = document.document

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -102,20 +102,37 @@ class _Run:
         else:
             existing = self._existing(a.Finding.inventory_id, sorted(wanted), wanted)
         cache: dict[Any, list[VulnerabilityMatch]] = {}
-        for inventory_id in sorted(wanted):
-            inventory = self.session.get(a.Inventory, inventory_id)
-            assert inventory is not None
-            identity = identity_of(inventory.identity)
+        mentioned: dict[Component, bool] = {}  # does a changed record mention it?
+        for inventory_id, comps, identity in self._inventories(sorted(wanted)):
             if isinstance(view, ChangedOnly):
-                comps = [
-                    c for c in map(component_of, inventory.components) if names(c) & view.mentioned
-                ]
-                matches = self._by_component(view, comps, identity, cache)
+                for c in comps:
+                    if c not in mentioned:
+                        mentioned[c] = bool(names(c) & view.mentioned)
+                relevant = [c for c in comps if mentioned[c]]
+                matches = self._by_component(view, relevant, identity, cache)
             else:
-                comps = [component_of(c) for c in inventory.components]
                 matches = self._match(inventory_id, comps, view, identity, cache)
             self.rematched.add(inventory_id)
             self._reconcile(inventory_id, matches, ids, existing.get(inventory_id, {}))
+
+    def _inventories(self, wanted: list[int]) -> Iterator[tuple[int, list[Component], Identity]]:
+        """Each inventory's components and identity, read in chunks; the many inventories
+        that share a component share one ``Component``."""
+        made: dict[tuple[Any, ...], Component] = {}
+        for i in range(0, len(wanted), CHUNK):
+            rows = self.session.execute(
+                select(a.Inventory.id, a.Inventory.components, a.Inventory.identity).where(
+                    a.Inventory.id.in_(wanted[i : i + CHUNK])
+                )
+            )
+            for inventory_id, components, identity in rows:
+                comps = []
+                for data in components:
+                    key = tuple((k, str(v)) for k, v in data.items())
+                    if key not in made:
+                        made[key] = component_of(data)
+                    comps.append(made[key])
+                yield int(inventory_id), comps, identity_of(identity)
 
     def _match(
         self,
@@ -326,6 +343,6 @@ def reaudit(
             session,
             moment,
             "reaudit.completed",
-            {k: v for k, v in report.to_dict().items() if k != "changes"},
+            report.summary(),
         )
     return replace(report, seconds=time.perf_counter() - started)

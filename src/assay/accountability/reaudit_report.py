@@ -96,6 +96,10 @@ class ReauditReport:
         return dict(counts)
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self.summary(), "changes": [c.to_dict() for c in self.changes]}
+
+    def summary(self) -> dict[str, Any]:
+        """The run's figures without the list of changes."""
         return {
             "store_revision": self.store_revision,
             "changed_records": self.changed_records,
@@ -107,5 +111,4 @@ class ReauditReport:
             "still_open": self.still_open,
             "seconds": round(self.seconds, 3),
             "match_seconds": round(self.match_seconds, 3),
-            "changes": [c.to_dict() for c in self.changes],
         }

@@ -86,7 +86,7 @@ class ReauditPoller:
         finally:
             store.close()
         self.last_revision = revision
-        summary = {k: v for k, v in report.to_dict().items() if k != "changes"}
+        summary = report.summary()
         log.info("re-audit at store revision %s: %s", revision, summary)
         try:
             delivered = deliver(self.registry.engine, self._clock()).to_dict()
