@@ -94,3 +94,24 @@ def test_product_page_links_to_what_changed(
         assert json_link is not None and json_link.startswith(f"/api/v1/products/{SLUG}/diff?")
         data = httpx.get(base + json_link, timeout=10).json()  # the page's own diff, as JSON
         assert (data["old"], data["new"], data["summary"]["fixed"]) == (OLD, NEW, fixed)
+
+
+def test_product_csaf_from_the_api(world: World) -> None:
+    from assay.present.vex import csaf_problems, import_vex
+    from assay.present.vex.schemas import csaf_validator, schema_errors
+
+    settings = Settings(vuln_store=Path(str(world.store.location)), reaudit_interval=0)
+    with TestClient(create_app(settings, world.registry)) as client:
+        got = client.get(f"/api/v1/products/{SLUG}/csaf")
+        assert got.status_code == 200, got.text
+        doc = got.json()
+        assert schema_errors(csaf_validator(), doc) == [] and csaf_problems(doc) == []
+        assert doc["document"]["publisher"]["namespace"] == "http://testserver"
+        fixed = {s.vulnerability for s in import_vex(doc) if s.status == "fixed"}
+        assert fixed == _dropbear(world)
+        advisory = client.get(
+            f"/api/v1/products/{SLUG}/csaf", params={"profile": "csaf_security_advisory"}
+        )
+        assert advisory.json()["document"]["category"] == "csaf_security_advisory"
+        assert client.get(f"/api/v1/products/{SLUG}/csaf?profile=x").status_code == 422
+        assert client.get("/api/v1/products/nope/csaf").status_code == 404

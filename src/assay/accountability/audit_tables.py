@@ -107,6 +107,11 @@ class FirmwareFinding(AuditBase):
     state: Mapped[str] = mapped_column(String(20))  # suppressed
     changed: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # the VEX statement that suppressed it, kept so exports can state it again
+    status: Mapped[str] = mapped_column(String(30), default="")  # not_affected | fixed
+    justification: Mapped[str] = mapped_column(String(80), default="")
+    impact: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
 
 
 class FindingHistory(AuditBase):

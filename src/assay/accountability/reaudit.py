@@ -58,10 +58,16 @@ class _Run:
         self.match_seconds = 0.0
 
     def record(
-        self, finding: a.Finding, change: str, state: str, detail: str, firmware_id: int = 0
+        self,
+        finding: a.Finding,
+        change: str,
+        state: str,
+        detail: str,
+        firmware_id: int = 0,
+        statement: dict[str, str] | None = None,
     ) -> None:
         """A change of a finding's state (in one firmware only when ``firmware_id`` is
-        given), with its history row."""
+        given, with the VEX ``statement`` fields that caused it), with its history row."""
         if firmware_id:
             self.session.add(
                 a.FirmwareFinding(
@@ -70,6 +76,7 @@ class _Run:
                     state=state,
                     changed=self.now,
                     detail=detail,
+                    **(statement or {}),
                 )
             )
         else:

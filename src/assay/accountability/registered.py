@@ -12,13 +12,14 @@ component of a given name that the older firmware carries and the newer does not
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 
 from assay.accountability import audit_tables as a
-from assay.accountability.states import product_states
+from assay.accountability.states import FirmwareState, product_states
 from assay.diff import Diff, diff_assessments
 from assay.errors import UsageError
 from assay.registry import Registry
@@ -101,15 +102,28 @@ def current_assessment(registry: Registry, firmware: Registered) -> dict[str, An
         states = [
             s
             for s in product_states(session, [int(product_id)])
-            if s.firmware.id == firmware.firmware_id and s.state in ("open", "fixed")
+            if s.firmware.id == firmware.firmware_id
         ]
+    return with_states(document, states)
+
+
+def with_states(
+    document: dict[str, Any],
+    states: Iterable[FirmwareState],
+    keep: Iterable[str] = ("open", "fixed"),
+) -> dict[str, Any]:
+    """The assessment with its vulnerabilities replaced by the findings in these states (the
+    scan's own match where it has one, else what the re-audit recorded)."""
     scanned = {
         (str(v.get("id")), str(v.get("component"))): v
         for v in document.get("vulnerabilities") or []
         if isinstance(v, dict)
     }
+    wanted = set(keep)
     vulnerabilities = []
     for s in states:
+        if s.state not in wanted:
+            continue
         key = (s.finding.vuln_id, s.finding.component)
         vulnerabilities.append(
             scanned.get(key)

@@ -80,4 +80,11 @@ def suppress(run: _Run, statements: Sequence[VexStatement]) -> None:
                     best = (score, order, stmt)
             if best is None or best[2].status not in (Status.NOT_AFFECTED, Status.FIXED):
                 continue
-            run.record(finding, "suppressed", "suppressed", _reason(best[2]), firmware_id=fid)
+            stmt = best[2]
+            kept = {
+                "status": str(stmt.status),
+                "justification": stmt.justification,
+                "impact": stmt.impact or stmt.action,
+                "source": stmt.source,
+            }
+            run.record(finding, "suppressed", "suppressed", _reason(stmt), fid, kept)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from assay.cli.diff import load_assessment
-from assay.errors import InputError
+from assay.cli.options import registry_option
+from assay.errors import InputError, UsageError
 from assay.present.vex import (
     Publisher,
     VexStatement,
@@ -42,7 +44,7 @@ def _statements(files: tuple[Path, ...]) -> list[VexStatement]:
 
 
 @command.command("export")
-@click.argument("assessment", type=click.Path(path_type=Path))
+@click.argument("assessment")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csaf-vex", show_default=True)
 @click.option(
     "--vex",
@@ -54,30 +56,61 @@ def _statements(files: tuple[Path, ...]) -> list[VexStatement]:
 @click.option("--publisher-name", default="", help="CSAF publisher (default: the vendor).")
 @click.option("--publisher-namespace", default="", help="CSAF publisher namespace URI.")
 @click.option("--out", "out", type=click.Path(path_type=Path), help="Write here, not stdout.")
+@registry_option
 def export_command(
-    assessment: Path,
+    assessment: str,
     fmt: str,
     vex_files: tuple[Path, ...],
     publisher_name: str,
     publisher_namespace: str,
     out: Path | None,
+    url: str | None,
 ) -> None:
-    """Export the vulnerability statuses of an assessment.json as a validated VEX document."""
-    data = load_assessment(assessment)
+    """Export the vulnerability statuses of an assessment.json as a validated VEX document.
+
+    ASSESSMENT may also be a registered product's slug: a CSAF document of all its firmware
+    under re-audit, in one product tree, with the statuses the re-audit holds now."""
+    publisher = None
+    if publisher_name or publisher_namespace:
+        publisher = Publisher(
+            name=publisher_name or "Unknown publisher",
+            namespace=publisher_namespace or "urn:assay:publisher-not-configured",
+        )
+    profile = "csaf_vex" if fmt == "csaf-vex" else "csaf_security_advisory"
+    if not Path(assessment).exists() and "/" not in assessment and "." not in assessment:
+        if not fmt.startswith("csaf") or vex_files:
+            raise UsageError(
+                "a registered product is exported as CSAF only, with the statuses it holds",
+                hint="use --format csaf-vex or csaf-advisory, without --vex",
+            )
+        doc = _product_csaf(assessment, url, profile, publisher)
+        _write(doc, out)
+        return
+    data = load_assessment(Path(assessment))
     statements = _statements(vex_files)
     if fmt.startswith("csaf"):
-        publisher = None
-        if publisher_name or publisher_namespace:
-            publisher = Publisher(
-                name=publisher_name or "Unknown publisher",
-                namespace=publisher_namespace or "urn:assay:publisher-not-configured",
-            )
-        profile = "csaf_vex" if fmt == "csaf-vex" else "csaf_security_advisory"
         doc = export_csaf(data, profile=profile, statements=statements, publisher=publisher)
     elif fmt == "openvex":
         doc = export_openvex(data, statements=statements, author=publisher_name)
     else:
         doc = export_cyclonedx_vex(data, statements=statements)
+    _write(doc, out)
+
+
+def _product_csaf(
+    slug: str, url: str | None, profile: str, publisher: Publisher | None
+) -> dict[str, Any]:
+    from assay.accountability.advisory import product_csaf
+    from assay.registry import Registry
+
+    registry = Registry.open(url)
+    try:
+        return product_csaf(registry, slug, profile=profile, publisher=publisher)
+    finally:
+        registry.close()
+
+
+def _write(doc: dict[str, Any], out: Path | None) -> None:
     text = json.dumps(doc, indent=2, ensure_ascii=False)
     if out is None:
         click.echo(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -125,6 +125,32 @@ def get_diff(request: Request, slug: str, old: FirmwareName, new: FirmwareName) 
     from assay.accountability.registered import diff_registered
 
     return diff_registered(registry(request), f"{slug}@{old}", f"{slug}@{new}").to_dict()
+
+
+@router.get(
+    "/products/{slug}/csaf",
+    responses=ERRORS,
+    summary="CSAF 2.0 VEX or security advisory of a product",
+    description="Every firmware of the product under re-audit in one product tree, with the "
+    "statuses the re-audit holds now: known_affected (with the firmware to update to when a "
+    "later one fixed it), known_not_affected as a VEX statement said, fixed for a later "
+    "firmware that no longer carries the vulnerability. Validated against the CSAF 2.0 schema "
+    "and its mandatory tests before it is sent.",
+)
+def get_csaf(
+    request: Request,
+    slug: str,
+    profile: Annotated[
+        Literal["csaf_vex", "csaf_security_advisory"], Query(description="CSAF profile")
+    ] = "csaf_vex",
+) -> dict[str, Any]:
+    from assay.accountability.advisory import product_csaf
+    from assay.present.vex import Publisher
+    from assay.web.common import base_url
+
+    detail = registry(request).product(slug)
+    publisher = Publisher(detail.summary.manufacturer, base_url(request))
+    return product_csaf(registry(request), slug, profile=profile, publisher=publisher)
 
 
 @router.get(

@@ -3,6 +3,7 @@ the WR703N's real package list, assessments made by the real matcher."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import lzma
 from dataclasses import replace
@@ -55,7 +56,7 @@ class World:
             target=Target(
                 path=f"{model}-{build}.bin",
                 kind="image",
-                sha256=(model + build).encode().hex()[:64],
+                sha256=hashlib.sha256((model + build).encode()).hexdigest(),
             ),
             tool_version="test",
             created=T0.isoformat(),

@@ -57,7 +57,7 @@ def test_diff_of_registered_versions_follows_the_reaudit(
     data = json.loads(res.output)
     assert data["summary"]["upgraded"] == 1 and data["summary"]["fixed"] == len(later.fixed())
     assert data["still_open"] == list(later.still_open)
-    newest = world.registry.product(SLUG).firmware[0].sha256  # (test hashes share prefixes)
+    newest = world.registry.product(SLUG).firmware[0].sha256
     res = runner.invoke(cli, ["diff", OLD, f"{SLUG}@sha256:{newest}", "--registry", url])
     assert res.exit_code == 0 and "dropbear" in res.output, res.output
 
