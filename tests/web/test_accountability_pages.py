@@ -12,7 +12,6 @@ import re
 import socket
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -131,12 +130,7 @@ def test_fixed_in_a_later_firmware_and_escaping(world: World) -> None:
     """A later firmware without the vulnerable dropbear fixes CVE-2012-0920; text from the
     database is escaped on the page."""
     world.registry.add(world.scan(), DECLARATION)
-    newer = [
-        c
-        if c.name != "dropbear"
-        else replace(c, version="2012.55-1", purl=c.purl.replace("2011.54-2", "2012.55-1"))
-        for c in world.components
-    ]
+    newer = world.with_dropbear("2012.55-1")
     world.registry.add(world.scan(build="r40000", comps=newer), DECLARATION)
     app = _app(world)
     assert app.state.poller.step().ran

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +31,7 @@ def world(tmp_path: Path, wr703n_rootfs: RootFS, shared_data: Path) -> World:
     w = World(tmp_path, wr703n_rootfs, early)
     doc = w.scan()
     w.registry.add(doc)
-    newer = [
-        c
-        if c.name != "dropbear"
-        else replace(c, version="2020.80-1", purl=c.purl.replace("2011.54-2", "2020.80-1"))
-        for c in w.components
-    ]
+    newer = w.with_dropbear("2020.80-1")
     w.registry.add(w.scan(build="r40000", comps=newer))
     reaudit(w.registry, w.store, now=T0)
     return w

@@ -15,6 +15,8 @@ from realdata import identity, opkg_components
 
 from assay.extract.rootfs import RootFS
 from assay.model.assessment import Assessment, Target
+from assay.model.component import Component
+from assay.present.vex import ProductRef, Status, VexStatement
 from assay.registry import Registry
 from assay.vulns.matching import match_components
 from assay.vulns.store import Store
@@ -44,6 +46,27 @@ class World:
         self.registry = Registry.open(url or f"sqlite:///{tmp / 'registry.sqlite'}")
         self.components = opkg_components(rootfs.root)
         self.identity = identity(rootfs.root, "TP-Link", "TL-WR703N")
+
+    def with_dropbear(self, version: str) -> list[Component]:
+        """The WR703N's components with dropbear (2011.54-2 in the image) at ``version``."""
+        return [
+            c
+            if c.name != "dropbear"
+            else replace(c, version=version, purl=c.purl.replace("2011.54-2", version))
+            for c in self.components
+        ]
+
+    def kernel_statement(self, vulnerability: str, impact: str) -> VexStatement:
+        """A manufacturer's VEX statement: the kernel is not affected by ``vulnerability``."""
+        kernel = next(c for c in self.components if c.name == "linux")
+        return VexStatement(
+            vulnerability,
+            ProductRef(kernel.cpe, "linux", cpe=kernel.cpe),
+            Status.NOT_AFFECTED,
+            justification="vulnerable_code_not_present",
+            impact=impact,
+            source="openvex:test",
+        )
 
     def scan(
         self, model: str = "TL-WR703N", build: str = "r36088", comps: Any = None

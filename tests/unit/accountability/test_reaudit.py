@@ -7,7 +7,6 @@ imported and the re-audit must report exactly the CVEs a full re-match would add
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from assay.accountability.audit_tables import Finding, FindingHistory
 from assay.accountability.outbox import pending_events
 from assay.accountability.reaudit import reaudit
 from assay.extract.rootfs import RootFS
-from assay.present.vex import ProductRef, Status, VexStatement
 from assay.vulns.matching import match_components
 
 
@@ -98,12 +96,7 @@ def test_fixed_in_later_firmware_and_vex_suppression(world: World) -> None:
     dropbear_cves = {v["id"] for v in doc["vulnerabilities"] if "dropbear" in v["component"]}
     assert "CVE-2012-0920" in dropbear_cves
     # the next firmware ships dropbear 2012.55, which the ≤2012 records no longer match
-    newer = [
-        c
-        if c.name != "dropbear"
-        else replace(c, version="2012.55-1", purl=c.purl.replace("2011.54-2", "2012.55-1"))
-        for c in world.components
-    ]
+    newer = world.with_dropbear("2012.55-1")
     world.registry.add(world.scan(build="r40000", comps=newer))
     report = reaudit(world.registry, world.store, now=T0.replace(hour=11))
     fixed = {c.vulnerability for c in report.of("fixed")}
@@ -113,14 +106,7 @@ def test_fixed_in_later_firmware_and_vex_suppression(world: World) -> None:
     kernel = next(c for c in world.components if c.name == "linux")
     open_kernel = {c["id"] for c in doc["vulnerabilities"] if c["component"] == kernel.ref}
     target = sorted(open_kernel)[0]
-    statement = VexStatement(
-        target,
-        ProductRef(kernel.cpe, "linux", cpe=kernel.cpe),
-        Status.NOT_AFFECTED,
-        justification="vulnerable_code_not_present",
-        impact="feature not built",
-        source="openvex:test",
-    )
+    statement = world.kernel_statement(target, "feature not built")
     report = reaudit(world.registry, world.store, now=T0.replace(hour=12), statements=[statement])
     suppressed = report.of("suppressed")
     assert {c.vulnerability for c in suppressed} == {target}

@@ -4,7 +4,6 @@ the re-audit sees them now (real WR703N package list, real NVD records)."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,7 @@ OLD, NEW = f"{SLUG}@OpenWrt 12.09 r36088", f"{SLUG}@OpenWrt 12.09 r40000"
 def _two_versions(world: World) -> dict[str, Any]:
     doc = world.scan()
     world.registry.add(doc)
-    newer = [
-        c
-        if c.name != "dropbear"
-        else replace(c, version="2020.80-1", purl=c.purl.replace("2011.54-2", "2020.80-1"))
-        for c in world.components
-    ]
+    newer = world.with_dropbear("2020.80-1")
     world.registry.add(world.scan(build="r40000", comps=newer))
     return doc
 

@@ -5,7 +5,6 @@ re-imports to the same statuses (real WR703N package list, real NVD records)."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from assay.accountability.reaudit import reaudit
 from assay.accountability.registered import with_states
 from assay.accountability.states import product_states
 from assay.cli import main
-from assay.present.vex import ProductRef, Status, VexStatement, csaf_problems, import_vex
+from assay.present.vex import Status, csaf_problems, import_vex
 from assay.present.vex import resolve as resolve_vex
 from assay.present.vex.schemas import csaf_validator, schema_errors
 from assay.registry.records import NotFound
@@ -29,23 +28,11 @@ def _registered(world: World) -> str:
     returns the suppressed CVE."""
     doc = world.scan()
     world.registry.add(doc)
-    newer = [
-        c
-        if c.name != "dropbear"
-        else replace(c, version="2020.80-1", purl=c.purl.replace("2011.54-2", "2020.80-1"))
-        for c in world.components
-    ]
+    newer = world.with_dropbear("2020.80-1")
     world.registry.add(world.scan(build="r40000", comps=newer))
     kernel = next(c for c in world.components if c.name == "linux")
     target = sorted(v["id"] for v in doc["vulnerabilities"] if v["component"] == kernel.ref)[0]
-    statement = VexStatement(
-        target,
-        ProductRef(kernel.cpe, "linux", cpe=kernel.cpe),
-        Status.NOT_AFFECTED,
-        justification="vulnerable_code_not_present",
-        impact="the vulnerable code is not built into this kernel",
-        source="openvex:test",
-    )
+    statement = world.kernel_statement(target, "the vulnerable code is not built into this kernel")
     reaudit(world.registry, world.store, now=T0, statements=[statement])
     return target
 

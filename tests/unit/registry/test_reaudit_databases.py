@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -66,12 +65,7 @@ def test_reaudit_on_each_database(
             assert got == expected, firmware_id
         assert report.inventories_rematched >= 1 and report.firmware_rematched == 2
         # a later firmware without the vulnerable dropbear fixes its CVEs in both copies
-        newer = [
-            c
-            if c.name != "dropbear"
-            else replace(c, version="2020.80-1", purl=c.purl.replace("2011.54-2", "2020.80-1"))
-            for c in world.components
-        ]
+        newer = world.with_dropbear("2020.80-1")
         world.registry.add(world.scan(build="r50000", comps=newer))
         fixed = reaudit(world.registry, world.store, now=T0.replace(hour=12)).of("fixed")
         assert {c.firmware_id for c in fixed} == {1, 2}
