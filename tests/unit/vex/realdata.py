@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import lzma
 import subprocess
+import tarfile
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -173,3 +175,19 @@ def assessment(
         vulnerabilities=[match(shared, cve, by_name[comp]) for cve, comp in REAL_MATCHES],
     )
     return result.to_dict()
+
+
+CISA_ARCHIVE = "csaf/cisa-csaf/cisagov-csaf-2024-10-24.tar.xz"
+
+
+def cisa_advisories(shared: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path in the archive, document) of every CISA CSAF advisory (not the ROLIE feeds)."""
+    with tarfile.open(shared / CISA_ARCHIVE) as tar:
+        for member in tar:
+            if not member.name.endswith(".json") or "/white/" not in member.name:
+                continue
+            if member.name.endswith("-feed-tlp-white.json"):
+                continue
+            handle = tar.extractfile(member)
+            assert handle is not None
+            yield member.name, json.load(handle)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from realdata import cisa_advisories
 
 from assay.present.vex import Status, csaf_problems, import_vex, load_vex
 from assay.present.vex.csaf_validate import MANDATORY_TESTS, mandatory_failures
@@ -35,15 +36,9 @@ def test_cisa_sample_imports(shared_data: Path) -> None:
 @pytest.mark.slow
 def test_every_cisa_advisory_imports(shared_data: Path) -> None:
     count = statements = 0
-    with tarfile.open(shared_data / CISA / "cisagov-csaf-2024-10-24.tar.xz") as tar:
-        for member in tar:
-            if not member.name.endswith(".json") or "/white/" not in member.name:
-                continue
-            if member.name.endswith("-feed-tlp-white.json"):
-                continue
-            doc = json.load(tar.extractfile(member))  # type: ignore[arg-type]
-            statements += len(import_vex(doc))
-            count += 1
+    for _name, doc in cisa_advisories(shared_data):
+        statements += len(import_vex(doc))
+        count += 1
     assert count == 2383
     assert statements > 10_000
 
