@@ -101,6 +101,21 @@ def test_kernel_from_the_image_is_merged_with_the_kernel_package(doc: dict[str, 
     assert any(loc.startswith("image:") for loc in kernel["locations"])
 
 
+def test_kernel_build_date_agrees_with_the_squashfs_creation_time(
+    doc: dict[str, Any], wr703n_image: Path
+) -> None:
+    """The build date read from the kernel banner is the day the image's SquashFS was made
+    (its superblock's mkfs_time, read here independently)."""
+    import struct
+    from datetime import UTC, datetime
+
+    data = wr703n_image.read_bytes()
+    superblock = data.find(b"hsqs")
+    made = datetime.fromtimestamp(struct.unpack_from("<I", data, superblock + 8)[0], UTC)
+    kernel = _by_name(doc)["kernel"]
+    assert kernel["properties"]["build_date"] == made.date().isoformat() == "2013-03-23"
+
+
 def test_identity_from_header_and_rootfs(doc: dict[str, Any]) -> None:
     ident = doc["identity"]
     assert (ident["vendor"], ident["model"], ident["hardware_version"]) == (

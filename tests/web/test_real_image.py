@@ -52,6 +52,13 @@ def test_cli_scans_and_stores_the_image(
     failed = {f["check"] for f in document["findings"] if f["verdict"] == "FAIL"}
     assert "credentials.empty-password" in failed and "services.telnet" in failed
     assert registry.verdict_counts(detail.latest.id)["en303645"]["FAIL"] >= 1
+    # the ledger dates the release by the kernel's build (2013), not by its registration
+    from datetime import date
+
+    from assay.accountability.from_registry import registry_products
+
+    (product,) = registry_products(registry, slug=slug)
+    assert [r.released for r in product.releases] == [date(2013, 3, 23)]
     registry.close()
 
 

@@ -14,13 +14,14 @@ firmware" is derived when read (``states.py``), from the order of the product's 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Engine,
     ForeignKey,
@@ -70,6 +71,8 @@ class AuditedFirmware(AuditBase):
     assessment_id: Mapped[int] = mapped_column(Integer)
     inventory_id: Mapped[int] = mapped_column(ForeignKey("audit_inventory.id"), index=True)
     product_id: Mapped[int] = mapped_column(Integer, index=True)
+    # the build date the image shows (its kernel's banner); None: unknown
+    released: Mapped[date | None] = mapped_column(Date, nullable=True)
     enrolled: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

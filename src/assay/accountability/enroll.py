@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -115,6 +115,20 @@ def store_revision_of(document: dict[str, Any], location: str = "") -> int | Non
     return None
 
 
+def release_date(document: dict[str, Any]) -> date | None:
+    """When the firmware was built, as the image shows it: the build date in its kernel's
+    banner (``catalog.kernel``); None when the image shows none."""
+    dates = []
+    for component in document.get("components") or []:
+        props = component.get("properties") if isinstance(component, dict) else None
+        value = props.get("build_date") if isinstance(props, dict) else None
+        try:
+            dates.append(date.fromisoformat(str(value)))
+        except ValueError:
+            continue
+    return max(dates) if dates else None
+
+
 def latest_assessments(session: Session) -> list[tuple[int, int, int]]:
     """(firmware id, product id, latest assessment id) of every registered firmware."""
     rows = session.execute(
@@ -155,11 +169,13 @@ def enroll(session: Session, now: datetime, location: str = "") -> tuple[list[in
                 assessment_id=assessment_id,
                 inventory_id=inv,
                 product_id=product_id,
+                released=release_date(doc),
                 enrolled=now,
             )
             session.add(current)
         else:
             current.assessment_id, current.inventory_id = assessment_id, inv
+            current.released = release_date(doc)
         record_scan_findings(session, inv, doc, now)
         enrolled.append(firmware_id)
         products.add(product_id)

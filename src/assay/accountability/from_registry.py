@@ -1,8 +1,9 @@
 """Build the ledger's records from the registry, the re-audit findings and the store.
 
-Rules (see docs/accountability.md): a firmware's release date is its registration date (the
-registry knows no other); the vulnerabilities of a release are its findings that are not
-withdrawn or suppressed (for firmware not yet under re-audit, its assessment's matches);
+Rules (see docs/accountability.md): a firmware's release date is the build date its image
+shows (the kernel banner's build time, ``enroll.release_date``), else its registration date;
+the vulnerabilities of a release are its findings that are not withdrawn or suppressed (for
+firmware not yet under re-audit, its assessment's matches);
 support end, fix time and "on sale" come from the product's latest declaration. A fixed
 finding still counts in the release that carries it (that release is still vulnerable).
 """
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from assay.accountability import audit_tables as a
+from assay.accountability.enroll import release_date
 from assay.accountability.ledger import manufacturer_ledger
 from assay.accountability.records import Product, Release, Vulnerability
 from assay.accountability.states import product_states
@@ -65,7 +67,8 @@ def registry_products(
                 select(t.Firmware).where(t.Firmware.product_id == product.id)
             )
             releases = [
-                Release(fw.version, fw.created.date(), _vulns(session, fw.id)) for fw in firmware
+                Release(fw.version, _released(session, fw), _vulns(session, fw.id))
+                for fw in firmware
             ]
             out.append(
                 Product(
@@ -79,6 +82,21 @@ def registry_products(
                 )
             )
     return out
+
+
+def _released(session: Any, firmware: t.Firmware) -> date:
+    """The build date the image shows (kept at enrolment, else read from its latest
+    assessment), or the day it was registered."""
+    audited = session.get(a.AuditedFirmware, firmware.id)
+    if audited is not None:
+        return audited.released or firmware.created.date()
+    document = session.scalar(
+        select(t.AssessmentRow.document)
+        .where(t.AssessmentRow.firmware_id == firmware.id)
+        .order_by(t.AssessmentRow.id.desc())
+    )
+    built = release_date(document) if isinstance(document, dict) else None
+    return built or firmware.created.date()
 
 
 def _vulns(session: Any, firmware_id: int) -> frozenset[str]:

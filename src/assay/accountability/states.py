@@ -2,11 +2,12 @@
 
 A firmware carries the findings of its inventory. Its state of one finding is, in order:
 *withdrawn* when the feed withdrew it from the inventory; *suppressed* when a VEX statement
-suppressed it in this firmware; *fixed* when a firmware of the same product registered later
-(by registration time, then id) does not carry the vulnerability in a component of the same
-name — fixed by the first such firmware, at the moment it came under re-audit; else *open*.
-A firmware that came under re-audit after the finding was first seen sees it from its own
-enrolment, and as found by its scan.
+suppressed it in this firmware; *fixed* when a later firmware of the same product (by
+release: the build date the image shows, else the registration date; then registration time)
+does not carry the vulnerability in a component of the same name — fixed by the first
+such firmware, at the moment it came under re-audit; else *open*. A firmware that came
+under re-audit after the finding was first seen sees it from its own enrolment, and as found
+by its scan.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -34,6 +35,7 @@ class Audited:
     version: str
     inventory_id: int
     enrolled: datetime
+    released: date  # its build date when the image shows one, else its registration date
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,9 @@ class FirmwareState:
 
 
 def product_firmware(session: Session, product_ids: Iterable[int]) -> dict[int, list[Audited]]:
-    """Each product's audited firmware, oldest first (registration time, then id)."""
-    out: dict[int, list[Audited]] = defaultdict(list)
+    """Each product's audited firmware, oldest first: by release (the build date the image
+    shows, else the registration date), then registration time, then id."""
+    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     wanted = sorted(set(product_ids))
     for i in range(0, len(wanted), CHUNK):
         rows = session.execute(
@@ -60,14 +63,18 @@ def product_firmware(session: Session, product_ids: Iterable[int]) -> dict[int, 
                 t.Firmware.version,
                 a.AuditedFirmware.inventory_id,
                 a.AuditedFirmware.enrolled,
+                a.AuditedFirmware.released,
+                t.Firmware.created,
             )
             .join(a.AuditedFirmware, a.AuditedFirmware.firmware_id == t.Firmware.id)
             .where(t.Firmware.product_id.in_(wanted[i : i + CHUNK]))
-            .order_by(t.Firmware.created, t.Firmware.id)
         )
-        for fid, pid, version, inv, enrolled in rows:
-            out[int(pid)].append(Audited(int(fid), int(pid), str(version), int(inv), enrolled))
-    return out
+        for fid, pid, version, inv, enrolled, released, created in rows:
+            fw = Audited(
+                int(fid), int(pid), str(version), int(inv), enrolled, released or created.date()
+            )
+            out[int(pid)].append((fw.released, created, fw.id, fw))
+    return {pid: [row[-1] for row in sorted(rows)] for pid, rows in out.items()}
 
 
 def inventory_findings(session: Session, inventory_ids: Iterable[int]) -> dict[int, list[Any]]:
