@@ -9,7 +9,7 @@ verdicts), then copies of its rows for the other products (bulk SQL, so filling 
 seconds). Each copy carries the real assessment summary, which is all a product page reads
 (it re-checks the 600+ matches against KEV and renders the label and verdicts), but a stub in
 place of the full 1.4 MB document (not requested here): 2 GB of SQLite instead of 14 GB.
-Then starts the app with uvicorn on 127.0.0.1 and fetches random product pages with
+Then starts ``assay serve`` on 127.0.0.1 (re-audit off unless --reaudit-interval) and fetches random product pages with
 ``--clients`` concurrent keep-alive clients, ``--requests`` in all. Also times the search page
 and label.png.
 """
@@ -196,6 +196,13 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--reaudit-interval",
+        type=int,
+        default=0,
+        help="assay serve's re-audit poll (default 0: off, so only the pages are measured; "
+        "60 = as served by default, the first wake-up enrolls every product meanwhile)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="assay-bench-web-") as tmp:
         work = Path(tmp)
@@ -213,18 +220,17 @@ def main() -> int:
             [
                 sys.executable,
                 "-m",
-                "uvicorn",
-                "assay.web:create_app",
-                "--factory",
+                "assay",
+                "serve",
                 "--host",
                 "127.0.0.1",
                 "--port",
                 str(port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
+                "--reaudit-interval",
+                str(args.reaudit_interval),
             ],
             env=env,
+            stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{port}"
         try:

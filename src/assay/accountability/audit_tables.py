@@ -14,6 +14,7 @@ firmware" is derived when read (``states.py``), from the order of the product's 
 from __future__ import annotations
 
 import threading
+import weakref
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
@@ -165,24 +166,29 @@ class Delivery(AuditBase):
 
 
 _LOCK = threading.Lock()
+_READY: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose tables were made sure of
 
 
 def ensure_tables(engine: Engine) -> None:
     """Create the re-audit tables when they are missing (see ``layout.py`` for the tables of
     the first layout, which are kept aside rather than dropped).
 
-    Under a lock (the web app's re-audit thread and its request handlers both call it); when
-    another process creates them at the same moment, the second attempt finds them."""
+    Once per engine (a page view would otherwise pay a dozen catalogue queries), under a lock
+    (the web app's re-audit thread and its request handlers both call it); when another
+    process creates them at the same moment, the second attempt finds them."""
     from sqlalchemy.exc import DatabaseError
 
     from assay.accountability.layout import set_aside_first_layout
 
+    if engine in _READY:
+        return
     with _LOCK:
         set_aside_first_layout(engine)
         try:
             AuditBase.metadata.create_all(engine)
         except DatabaseError:
             AuditBase.metadata.create_all(engine)  # raced with another process: check again
+        _READY.add(engine)
 
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite

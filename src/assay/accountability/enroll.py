@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -16,6 +16,7 @@ from assay.accountability import audit_tables as a
 from assay.model.component import Component
 from assay.model.identity import Identity
 from assay.registry import tables as t
+from assay.registry.summary import release_date
 from assay.vulns.keys import lookup
 from assay.vulns.matching import OSV_ECOSYSTEMS
 
@@ -113,20 +114,6 @@ def store_revision_of(document: dict[str, Any], location: str = "") -> int | Non
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     return None
-
-
-def release_date(document: dict[str, Any]) -> date | None:
-    """When the firmware was built, as the image shows it: the build date in its kernel's
-    banner (``catalog.kernel``); None when the image shows none."""
-    dates = []
-    for component in document.get("components") or []:
-        props = component.get("properties") if isinstance(component, dict) else None
-        value = props.get("build_date") if isinstance(props, dict) else None
-        try:
-            dates.append(date.fromisoformat(str(value)))
-        except ValueError:
-            continue
-    return max(dates) if dates else None
 
 
 def latest_assessments(session: Session) -> list[tuple[int, int, int]]:

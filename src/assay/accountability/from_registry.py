@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from assay.accountability import audit_tables as a
-from assay.accountability.enroll import release_date
 from assay.accountability.ledger import manufacturer_ledger
 from assay.accountability.records import Product, Release, Vulnerability
 from assay.accountability.states import product_states
@@ -85,17 +84,17 @@ def registry_products(
 
 
 def _released(session: Any, firmware: t.Firmware) -> date:
-    """The build date the image shows (kept at enrolment, else read from its latest
-    assessment), or the day it was registered."""
+    """The build date the image shows (kept at enrolment, else in its latest assessment's
+    summary), or the day it was registered."""
     audited = session.get(a.AuditedFirmware, firmware.id)
     if audited is not None:
         return audited.released or firmware.created.date()
-    document = session.scalar(
-        select(t.AssessmentRow.document)
+    summary = session.scalar(
+        select(t.AssessmentRow.summary)
         .where(t.AssessmentRow.firmware_id == firmware.id)
         .order_by(t.AssessmentRow.id.desc())
     )
-    built = release_date(document) if isinstance(document, dict) else None
+    built = _date((summary or {}).get("build_date")) if isinstance(summary, dict) else None
     return built or firmware.created.date()
 
 

@@ -3,9 +3,10 @@ document so a page does not parse megabytes (642 matches with their reasons are 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-VULN_KEYS = ("id", "component", "severity", "cvss_score", "kev", "priority")
+VULN_KEYS = ("id", "aliases", "component", "severity", "cvss_score", "kev", "priority")
 
 
 def summarize(document: dict[str, Any]) -> dict[str, Any]:
@@ -28,4 +29,20 @@ def summarize(document: dict[str, Any]) -> dict[str, Any]:
         if isinstance(f, dict)
     ]
     summary["problems"] = []
+    built = release_date(document)
+    summary["build_date"] = built.isoformat() if built else ""
     return summary
+
+
+def release_date(document: dict[str, Any]) -> date | None:
+    """When the firmware was built, as the image shows it: the build date in its kernel's
+    banner (``catalog.kernel``); None when the image shows none."""
+    dates = []
+    for component in document.get("components") or []:
+        props = component.get("properties") if isinstance(component, dict) else None
+        value = props.get("build_date") if isinstance(props, dict) else None
+        try:
+            dates.append(date.fromisoformat(str(value)))
+        except ValueError:
+            continue
+    return max(dates) if dates else None

@@ -321,15 +321,21 @@ class Store:
         return unpack_config(row[0]) if row else None
 
     def kev(self, cve_id: str) -> dict[str, str] | None:
-        row = self.conn.execute(
-            "SELECT vendor, product, name, date_added, due_date, ransomware, required_action "
-            "FROM kev WHERE cve=?",
-            (cve_id,),
-        ).fetchone()
-        if not row:
-            return None
+        return self.kev_many([cve_id]).get(cve_id)
+
+    def kev_many(self, cve_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        """The KEV entries of those ids that the catalogue lists (one query per 500 ids)."""
         keys = ("vendor", "product", "name", "date_added", "due_date", "ransomware", "action")
-        return dict(zip(keys, row, strict=True))
+        wanted, out = sorted(set(cve_ids)), {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            for cve, *row in self.conn.execute(
+                "SELECT cve, vendor, product, name, date_added, due_date, ransomware, "
+                f"required_action FROM kev WHERE cve IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                out[str(cve)] = dict(zip(keys, row, strict=True))
+        return out
 
     def epss(self, cve_id: str) -> tuple[float, float, str] | None:
         row = self.conn.execute(

@@ -10,6 +10,7 @@ firmware of the product; *withdrawn* = the feed record changed and no longer mat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -141,14 +142,18 @@ def _kev_entry(vid: str, kev: dict[str, str]) -> dict[str, Any]:
 
 
 def report_cases(
-    document: dict[str, Any],
+    summary: dict[str, Any],
+    load: Callable[[], dict[str, Any]],
     product_findings_: list[dict[str, Any]],
     store: Any,
     now: datetime,
 ) -> list[ReportCase]:
     """One CRA case per known exploited vulnerability still open in the product: from the
     re-audit findings when there are any, else from the latest assessment's matches. The clock
-    starts when Assay first saw it (the finding's first sighting, or the assessment's date)."""
+    starts when Assay first saw it (the finding's first sighting, or the assessment's date).
+
+    ``summary`` is the latest assessment's summary; ``load`` reads the whole document (a
+    megabyte or more), which the report texts need, only when there is a case to write."""
     open_ = [f for f in product_findings_ if f["state"] == "open"]
     if open_:
         vulns = [
@@ -156,15 +161,14 @@ def report_cases(
             for f in open_
         ]
     else:
-        vulns = [v for v in document.get("vulnerabilities") or [] if isinstance(v, dict)]
-    kev: dict[str, dict[str, Any]] = {}
-    for v in vulns:
-        for vid in (str(v.get("id", "")), *(str(x) for x in v.get("aliases") or [])):
-            entry = store.kev(vid) if vid and vid not in kev else None
-            if entry is not None:
-                kev[vid] = _kev_entry(vid, entry)
+        vulns = [v for v in summary.get("vulnerabilities") or [] if isinstance(v, dict)]
+    ids = {i for v in vulns for i in (str(v.get("id", "")), *map(str, v.get("aliases") or []))}
+    kev = {vid: _kev_entry(vid, entry) for vid, entry in store.kev_many(ids - {""}).items()}
     if not kev:
         return []
+    document = load()
+    if not open_:
+        vulns = [v for v in document.get("vulnerabilities") or [] if isinstance(v, dict)]
     created = str(document.get("created") or "")
     try:
         scanned = _aware(datetime.fromisoformat(created))
@@ -194,7 +198,12 @@ def cases_view(cases: list[ReportCase], now: datetime) -> list[dict[str, Any]]:
 
 
 def for_product(
-    registry: Registry, kev_lookup: Any, slug: str, manufacturer: str, document: dict[str, Any]
+    registry: Registry,
+    kev_lookup: Any,
+    slug: str,
+    manufacturer: str,
+    summary: dict[str, Any],
+    load: Callable[[], dict[str, Any]],
 ) -> dict[str, Any]:
     """Findings, ledger and CRA cases of one product (the page's and the API's data). The
     ledger and the cases need the vulnerability store; without one they are None and
@@ -204,7 +213,7 @@ def for_product(
 
     def read(store: Any) -> tuple[Any, list[dict[str, Any]]]:
         ledger = product_ledger(registry, store, slug, manufacturer, now.date())
-        return ledger, cases_view(report_cases(document, found, store, now), now)
+        return ledger, cases_view(report_cases(summary, load, found, store, now), now)
 
     got = kev_lookup.use(read)
     ledger, cases = got if got is not None else (None, None)

@@ -66,6 +66,11 @@ def accountability_of(request: Request, detail: ProductDetail) -> dict[str, Any]
     from assay.web.accountability import for_product
 
     reg = registry(request)
-    document = reg.assessment(detail.latest.id).document if detail.latest else {}
+    latest = detail.latest
+    summary = latest.summary if latest else {}
+
+    def load() -> dict[str, Any]:
+        return reg.assessment(latest.id).document if latest else {}
+
     s = detail.summary
-    return for_product(reg, request.app.state.kev, s.slug, s.manufacturer, document)
+    return for_product(reg, request.app.state.kev, s.slug, s.manufacturer, summary, load)

@@ -56,7 +56,7 @@ class KevLookup:
             if store is None:
                 return None
             try:
-                found = {i for i in ids if store.kev(i) is not None}
+                found = set(store.kev_many(ids))
             except Exception:  # a damaged store must not break the page
                 return None
             if len(self._cache) >= 256:
