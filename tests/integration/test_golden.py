@@ -86,3 +86,52 @@ def test_golden(outputs: Path, name: str) -> None:
         golden.write_text(rendered)
     assert golden.exists(), "run with ASSAY_UPDATE_GOLDEN=1 once to create it"
     assert rendered == golden.read_text()
+
+
+# what changes on every run in the VEX documents: their dates and serial number (document
+# ids that are URNs are masked too; product ids, which are PURLs, are compared)
+VEX_VOLATILE = {"initial_release_date", "current_release_date", "date", "timestamp", "serialNumber"}
+
+
+def _mask_vex(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _mask_vex(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_vex(v) for v in value]
+    urn = key == "@id" and isinstance(value, str) and value.startswith("urn:uuid:")
+    if isinstance(value, str) and (key in VEX_VOLATILE or value.startswith("0.") or urn):
+        return "<masked>"
+    return value
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [
+        ("csaf-vex", "csaf-vex.json"),
+        ("csaf-advisory", "csaf-advisory.json"),
+        ("openvex", "openvex.json"),
+        ("cyclonedx", "vex.cdx.json"),
+    ],
+)
+def test_golden_vex(outputs: Path, tmp_path: Path, fmt: str, name: str) -> None:
+    from assay.present.vex import csaf_problems
+    from assay.present.vex.cyclonedx import cyclonedx_errors
+    from assay.present.vex.schemas import csaf_validator, openvex_errors, schema_errors
+
+    path = tmp_path / name
+    args = ["vex", "export", str(outputs / "assessment.json"), "--format", fmt]
+    assert main([*args, "--out", str(path)]) == 0
+    document = json.loads(path.read_text())
+    if fmt.startswith("csaf"):
+        assert schema_errors(csaf_validator(), document) == [] and csaf_problems(document) == []
+    elif fmt == "openvex":
+        assert openvex_errors(document) == []
+    else:
+        assert cyclonedx_errors(document, str(document["specVersion"])) == []
+    assert document != {} and json.dumps(document).count("CVE-") > 0
+    golden = GOLDEN / f"debian-tree.{name}"
+    rendered = json.dumps(_mask_vex(document), indent=2, sort_keys=True) + "\n"
+    if os.environ.get("ASSAY_UPDATE_GOLDEN"):
+        golden.write_text(rendered)
+    assert golden.exists(), "run with ASSAY_UPDATE_GOLDEN=1 once to create it"
+    assert rendered == golden.read_text()
