@@ -124,12 +124,15 @@ def _vulns(session: Any, firmware_id: int) -> frozenset[str]:
 
 
 def vulnerability_dates(store: Store, ids: set[str]) -> dict[str, Vulnerability]:
-    """Publication dates (NVD, else CVE record, else OSV) and KEV dates from the store."""
+    """Publication dates (NVD, else CVE record, else OSV, else any other source that gives
+    one) and KEV dates from the store."""
     out = {}
+    kevs = store.kev_many(ids)
     for vid in sorted(ids):
         records = store.records(vid)
         published = None
-        for source in ("nvd", "cve5", "osv"):
+        preferred = ("nvd", "cve5", "osv")  # then any other source (e.g. the bundled overrides)
+        for source in (*preferred, *sorted(set(records) - set(preferred))):
             rec = records.get(source)
             payload = rec.payload if rec else {}
             meta = payload.get("cveMetadata") or {}
@@ -137,7 +140,7 @@ def vulnerability_dates(store: Store, ids: set[str]) -> dict[str, Vulnerability]
             published = _date(value) if value else None
             if published:
                 break
-        kev = store.kev(vid)
+        kev = kevs.get(vid)
         out[vid] = Vulnerability(vid, published, _date(kev["date_added"]) if kev else None)
     return out
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from reaudit_world import T0, World
@@ -24,12 +23,7 @@ DECLARATION = {
 
 def test_ledger_from_the_registry(world: World) -> None:
     world.registry.add(world.scan(), DECLARATION)
-    newer = [
-        c
-        if c.name != "dropbear"
-        else replace(c, version="2012.55-1", purl=c.purl.replace("2011.54-2", "2012.55-1"))
-        for c in world.components
-    ]
+    newer = world.with_dropbear("2012.55-1")
     world.registry.add(world.scan(build="r40000", comps=newer), DECLARATION)
     reaudit(world.registry, world.store, now=T0)
     today = date(2026, 11, 27)
@@ -53,3 +47,18 @@ def test_dates_come_from_the_store(world: World) -> None:
     dates = vulnerability_dates(world.store, {"CVE-2012-0920"})
     assert dates["CVE-2012-0920"].published == date(2012, 6, 5)
     assert dates["CVE-2012-0920"].kev_added is None
+
+
+def test_dates_from_a_source_other_than_nvd() -> None:
+    """Records of the bundled snapshot that only its reviewed overrides carry (no NVD record)
+    still give their publication date: without it the ledger would count a 2025 CVE as
+    exposed since the firmware's release."""
+    from assay.vulns.bundled import snapshot_store
+
+    store = snapshot_store(persist=False)
+    try:
+        assert set(store.records("CVE-2025-46394")) == {"override"}
+        dates = vulnerability_dates(store, {"CVE-2025-46394"})
+        assert dates["CVE-2025-46394"].published == date(2025, 4, 23)
+    finally:
+        store.close()
