@@ -35,8 +35,9 @@ class VulnerabilityEntry:
     fixed_on: date | None
     days_to_fix: int  # so far, when open
     declared_fix_days: int | None
-    late: bool | None  # None when nothing was declared
+    late: bool | None  # None when nothing was declared, or no promise covered it
     kev_exposure_days: int
+    after_support_end: bool = False  # exposed only after the declared support end
 
     @property
     def open(self) -> bool:
@@ -55,6 +56,7 @@ class VulnerabilityEntry:
             "days_to_fix": self.days_to_fix,
             "declared_fix_days": self.declared_fix_days,
             "late": self.late,
+            "after_support_end": self.after_support_end,
             "kev_exposure_days": self.kev_exposure_days,
         }
 
@@ -150,6 +152,8 @@ def _entry(
     end = fixed.released if fixed else today
     days = max(0, (end - exposed).days)
     declared = product.fix_time_days
+    # the promised fix time covers what became exposed while the product was supported
+    after_end = product.support_end is not None and exposed > product.support_end
     kev_days = 0
     if vuln.kev_added is not None:
         kev_start = max(vuln.kev_added, first.released)
@@ -164,8 +168,9 @@ def _entry(
         fixed_on=fixed.released if fixed else None,
         days_to_fix=days,
         declared_fix_days=declared,
-        late=None if declared is None else days > declared,
+        late=None if declared is None or after_end else days > declared,
         kev_exposure_days=kev_days,
+        after_support_end=after_end,
     )
 
 

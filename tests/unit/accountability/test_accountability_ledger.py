@@ -135,3 +135,21 @@ def test_manufacturer_totals_and_json(vulns: dict[str, Vulnerability]) -> None:
     first = out["TP-Link"]["products"][0]
     assert first["support"] == {"end": "2023-12-31", "state": "ended", "days_left": -1062}
     assert first["releases_after_support_end"] == [{"version": "24.10", "released": "2024-03-01"}]
+
+
+def test_no_fix_promised_after_the_support_end(vulns: dict[str, Vulnerability]) -> None:
+    """The bundled sample declares support until 2016-04-30 and fixes within 90 days: Dirty
+    COW (published 2016-11-10) came after the support end, so no promise was broken by it;
+    CVE-2014-3153 (published 2014-06-07) was exposed while supported and is late."""
+    product = Product(
+        "x/wr703n/1",
+        "X",
+        "TL-WR703N",
+        support_end=date(2016, 4, 30),
+        fix_time_days=90,
+        releases=(Release("12.09", date(2013, 3, 23), frozenset(vulns) - {"CVE-2012-0920"}),),
+    )
+    entries = {e.id: e for e in product_ledger(product, vulns, TODAY).entries}
+    assert entries["CVE-2016-5195"].after_support_end and entries["CVE-2016-5195"].late is None
+    assert entries["CVE-2016-5195"].days_to_fix == (TODAY - date(2016, 11, 10)).days  # counted
+    assert not entries["CVE-2014-3153"].after_support_end and entries["CVE-2014-3153"].late
