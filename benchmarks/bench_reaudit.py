@@ -26,6 +26,7 @@ import argparse
 import csv
 import json
 import lzma
+import os
 import random
 import shutil
 import subprocess
@@ -248,6 +249,29 @@ def build_registry(
     registry.close()
 
 
+def postgres_database(server: str) -> str:
+    """A new, empty database on the server; its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"assay_bench_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server: str, url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--firmware", type=int, default=100_000)
@@ -263,6 +287,13 @@ def main() -> None:
         "the modified feed as published (new and updated records, some identical)",
     )
     parser.add_argument("--profile", action="store_true", help="print the re-audit's profile")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default="",
+        help="keep the registry in a new database on this PostgreSQL server (dropped at the "
+        "end), e.g. the one scripts/pg-ensure.sh prints; default: SQLite",
+    )
     args = parser.parse_args()
     rng = random.Random(20261127)
     work = args.work or Path(tempfile.mkdtemp(prefix="assay-bench-reaudit-"))
@@ -285,6 +316,8 @@ def main() -> None:
     started = time.perf_counter()
     invs = inventories(bases, args.inventories, rng)
     url = f"sqlite:///{run / 'registry.sqlite'}"
+    if args.postgres:
+        url = postgres_database(args.postgres)
     build_registry(url, invs, args.firmware, store.revision(), rng)
     print(
         f"setup: registry of {args.firmware} firmware, {len(invs)} distinct inventories "
@@ -337,6 +370,8 @@ def main() -> None:
     registry.close()
     store.close()
     shutil.rmtree(run, ignore_errors=True)
+    if args.postgres:
+        drop_database(args.postgres, url)
 
 
 if __name__ == "__main__":
