@@ -84,6 +84,9 @@ def test_product_page_links_to_what_changed(
         assert any("CVE-2012-0920" in r and "fixed" in r for r in rows)
         components = page.locator("#diff-components tbody tr").all_inner_texts()
         assert len(components) == 1 and "dropbear" in components[0] and "upgraded" in components[0]
+        artifacts = HERE.parent / "artifacts"
+        artifacts.mkdir(exist_ok=True)
+        page.screenshot(path=str(artifacts / "firmware-diff.png"), full_page=True)
         json_link = page.locator("a", has_text="This diff as JSON").get_attribute("href")
         assert json_link is not None and json_link.startswith(f"/api/v1/products/{SLUG}/diff?")
         data = httpx.get(base + json_link, timeout=10).json()  # the page's own diff, as JSON
