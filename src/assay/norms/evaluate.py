@@ -227,30 +227,27 @@ class _Context:
 
 
 def _all_of(outs: list[Outcome]) -> Outcome:
-    fails = [o for o in outs if o.verdict == Verdict.FAIL]
-    if fails:
-        return _merge(Verdict.FAIL, fails)
-    live = [o for o in outs if o.verdict != Verdict.NOT_APPLICABLE]
-    if not live:
-        return _merge(Verdict.NOT_APPLICABLE, outs)
-    pending = [o for o in live if o.verdict in PENDING]
-    if pending:
-        # report every missing input, under the first undecided child's verdict
-        return _merge(pending[0].verdict, pending)
-    return _merge(Verdict.PASS, live)
+    return _combine(outs, decisive=Verdict.FAIL, otherwise=Verdict.PASS)
 
 
 def _any_of(outs: list[Outcome]) -> Outcome:
-    passes = [o for o in outs if o.verdict == Verdict.PASS]
-    if passes:
-        return _merge(Verdict.PASS, passes)
+    return _combine(outs, decisive=Verdict.PASS, otherwise=Verdict.FAIL)
+
+
+def _combine(outs: list[Outcome], decisive: Verdict, otherwise: Verdict) -> Outcome:
+    """One child with the ``decisive`` verdict decides (all-of: a FAIL; any-of: a PASS);
+    children that do not apply are left out; an undecided child (missing input) leaves the
+    whole undecided, reporting every missing input under the first one's verdict."""
+    hits = [o for o in outs if o.verdict == decisive]
+    if hits:
+        return _merge(decisive, hits)
     live = [o for o in outs if o.verdict != Verdict.NOT_APPLICABLE]
     if not live:
         return _merge(Verdict.NOT_APPLICABLE, outs)
     pending = [o for o in live if o.verdict in PENDING]
     if pending:
         return _merge(pending[0].verdict, pending)
-    return _merge(Verdict.FAIL, live)
+    return _merge(otherwise, live)
 
 
 def _merge(verdict: Verdict, outs: list[Outcome]) -> Outcome:
