@@ -1,22 +1,23 @@
 """Try well-known default passwords against crypt hashes (DES, MD5, SHA-256/512, bcrypt).
 
-Uses the C library's crypt(3) through Python's ``crypt`` module (deprecated in 3.11, still
-present; libxcrypt on Debian 12 supports all the schemes above). Slow schemes are tried
-under a time budget per hash; the result says how many candidates were tried.
+Uses the C library's ``crypt_rn`` (libxcrypt, which Debian 12 ships as libcrypt1 and which
+computes all the schemes above) through ctypes, with a buffer of its own per call: Python's
+``crypt`` module is deprecated and gone in 3.13. Slow schemes are tried under a time budget
+per hash; the result says how many candidates were tried.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hmac
 import time
-import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import crypt
+CRYPT_DATA_SIZE = 32768  # sizeof(struct crypt_data) in libxcrypt
 
 VERIFIABLE = ("des", "md5", "sha256", "sha512", "bcrypt", "yescrypt")
 
@@ -27,6 +28,37 @@ class Guess:
     tried: int  # candidates tried
     total: int  # candidates there were
     supported: bool = True  # False when crypt(3) here cannot compute this scheme
+
+
+@cache
+def _crypt_rn() -> Callable[[bytes, bytes, ctypes.Array[ctypes.c_char]], bytes | None] | None:
+    """libxcrypt's reentrant ``crypt_rn``, or None when this system has no libcrypt."""
+    name = ctypes.util.find_library("crypt")
+    if not name:
+        return None
+    try:
+        function = ctypes.CDLL(name).crypt_rn
+    except (OSError, AttributeError):
+        return None
+    function.restype = ctypes.c_char_p
+    function.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int]
+
+    def run(phrase: bytes, setting: bytes, data: ctypes.Array[ctypes.c_char]) -> bytes | None:
+        result: bytes | None = function(phrase, setting, data, CRYPT_DATA_SIZE)
+        return result
+
+    return run
+
+
+def crypt_hash(phrase: str, setting: str) -> str | None:
+    """crypt(3) of ``phrase`` with the salt and scheme of ``setting``; None when the scheme
+    cannot be computed here (or the text cannot be passed to C)."""
+    function = _crypt_rn()
+    if function is None or "\0" in phrase or "\0" in setting:
+        return None
+    data = ctypes.create_string_buffer(CRYPT_DATA_SIZE)
+    result = function(phrase.encode(), setting.encode(), data)
+    return None if result is None else result.decode("ascii", "replace")
 
 
 @cache
@@ -45,10 +77,7 @@ def guess(hashed: str, username: str = "", budget: float = 0.5) -> Guess:
     candidates += [p for p in default_passwords() if p != username]
     deadline = time.monotonic() + budget
     for i, candidate in enumerate(candidates):
-        try:
-            result = crypt.crypt(candidate, hashed)
-        except OSError:
-            return Guess(None, i, len(candidates), supported=False)
+        result = crypt_hash(candidate, hashed)
         if result is None or result.startswith("*"):
             return Guess(None, i, len(candidates), supported=False)
         if hmac.compare_digest(result, hashed):
