@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from assay.present.vex.io import read_json
 from assay.present.vex.schemas import openvex_errors
 
 FORMATS = ("csaf-vex", "csaf-advisory", "openvex", "cyclonedx")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a registry product slug (registry.identify)
 
 
 @click.group("vex")
@@ -77,7 +79,7 @@ def export_command(
             namespace=publisher_namespace or "urn:assay:publisher-not-configured",
         )
     profile = "csaf_vex" if fmt == "csaf-vex" else "csaf_security_advisory"
-    if not Path(assessment).exists() and "/" not in assessment and "." not in assessment:
+    if not Path(assessment).exists() and SLUG.fullmatch(assessment):
         if not fmt.startswith("csaf") or vex_files:
             raise UsageError(
                 "a registered product is exported as CSAF only, with the statuses it holds",
