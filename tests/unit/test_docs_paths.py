@@ -14,9 +14,13 @@ def _resolves(ref: str) -> bool:
     if any((base / ref).exists() for base in (ROOT, ROOT / "src" / "assay", ROOT / "src")):
         return True
     # a bare module name (``states.py``) or a path inside a package (``vex/statements.py``)
-    return any(ROOT.joinpath("src", "assay").glob(f"**/{ref}")) or any(
-        ROOT.joinpath(top).glob(f"**/{ref}") for top in ("benchmarks", "scripts", "tests")
-    )
+    tops = ("src/assay", "benchmarks", "scripts", "tests")
+    return any(any(ROOT.joinpath(top).glob(f"**/{ref}")) for top in tops)
+
+
+def test_a_missing_file_is_noticed() -> None:
+    assert _resolves("accountability/states.py") and _resolves("bench_reaudit.py")
+    assert not _resolves("accountability/no_such_module.py") and not _resolves("nothing.py")
 
 
 def test_every_python_file_the_docs_name_exists() -> None:
