@@ -239,6 +239,14 @@ def test_page_in_a_browser(world: World, feeds: tuple[Path, Path], page: Any) ->
         assert page.locator("#new-findings").is_visible()
         assert page.locator("#new-findings tbody tr").count() == len(expected)
         assert "CVE-2016-5195" in page.locator("#cra-cases").inner_text()
+        # the manufacturer's page: every product's promises and deeds
+        page.click("#manufacturer-link")
+        page.wait_for_url("**/manufacturers/TP-Link")
+        rows = page.locator("#manufacturer-products tbody tr").all_inner_texts()
+        assert len(rows) == 1 and "until 2027-06-30 (supported)" in rows[0]
+        unfixed = page.locator("#unfixed-kev").inner_text()
+        assert "Still sold or supported with a known exploited vulnerability" in unfixed
+        page.screenshot(path=str(artifacts / "manufacturer.png"), full_page=True)
     finally:
         server.should_exit = True
         thread.join(10)
@@ -319,3 +327,18 @@ def test_assay_serve_reaudits_after_feeds_import(
     finally:
         server.terminate()
         assert server.wait(timeout=30) is not None
+
+
+def test_manufacturer_page_and_its_errors(world: World) -> None:
+    world.registry.add(world.scan(), DECLARATION)
+    app = _app(world)
+    assert app.state.poller.step().ran
+    with TestClient(app) as client:
+        page = client.get("/manufacturers/TP-Link")
+        assert page.status_code == 200
+        assert f'href="/products/{SLUG}"' in page.text and "30 days" in page.text
+        data = client.get("/api/v1/manufacturers/TP-Link/ledger").json()
+        open_ = sum(1 for v in data["products"][0]["vulnerabilities"] if v["open"])
+        assert f"{open_} of {data['totals']['vulnerabilities']}" in page.text
+        missing = client.get("/manufacturers/No%20Such%20Maker")
+        assert missing.status_code == 404 and "no manufacturer" in missing.text

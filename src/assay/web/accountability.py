@@ -226,3 +226,16 @@ def for_product(
         "report_cases": cases,
         "store_missing": got is None,
     }
+
+
+def manufacturer_view(registry: Registry, kev_lookup: Any, name: str) -> dict[str, Any]:
+    """The ledger of all of a manufacturer's products (the page's and the API's data)."""
+    from assay.web.errors import ApiError
+
+    today = datetime.now(UTC).date()
+    got = kev_lookup.use(lambda store: registry_ledger(registry, store, today, name))
+    if got is None:
+        raise ApiError(503, "no vulnerability store to read", "run assay feeds update")
+    if name not in got:
+        raise ApiError(404, f"no manufacturer {name!r} in the registry", "check the spelling")
+    return {"manufacturer": name, "today": today.isoformat(), **got[name]}

@@ -175,18 +175,9 @@ def get_ledger(request: Request, slug: str) -> dict[str, Any]:
     summary="Accountability ledger of all of a manufacturer's products",
 )
 def get_manufacturer_ledger(request: Request, name: str) -> dict[str, Any]:
-    from datetime import UTC, datetime
+    from assay.web.accountability import manufacturer_view
 
-    from assay.accountability.from_registry import registry_ledger
-
-    reg = registry(request)
-    today = datetime.now(UTC).date()
-    got = request.app.state.kev.use(lambda store: registry_ledger(reg, store, today, name))
-    if got is None:
-        raise ApiError(503, "no vulnerability store to read", "run assay feeds update")
-    if name not in got:
-        raise ApiError(404, f"no manufacturer {name!r} in the registry", "check the spelling")
-    return {"manufacturer": name, "today": today.isoformat(), **got[name]}
+    return manufacturer_view(registry(request), request.app.state.kev, name)
 
 
 @router.get("/assessments/{assessment_id}", responses=ERRORS, summary="One full assessment")

@@ -100,6 +100,15 @@ def diff(
     return _page(request, "diff.html", context)
 
 
+@router.get("/manufacturers/{name:path}", response_class=HTMLResponse)
+def manufacturer(request: Request, name: str) -> Response:
+    """Promises and deeds of every product of one manufacturer (its ledger)."""
+    from assay.web.accountability import manufacturer_view
+
+    data = manufacturer_view(registry(request), request.app.state.kev, name)
+    return _page(request, "manufacturer.html", {"m": data})
+
+
 @router.get("/products/{slug}/label.svg")
 def label_svg(request: Request, slug: str) -> Response:
     svg = rendered(request, need_label(request, slug), "svg")
