@@ -342,3 +342,58 @@ def test_manufacturer_page_and_its_errors(world: World) -> None:
         assert f"{open_} of {data['totals']['vulnerabilities']}" in page.text
         missing = client.get("/manufacturers/No%20Such%20Maker")
         assert missing.status_code == 404 and "no manufacturer" in missing.text
+
+
+def test_cra_reports_recorded_and_the_fix_starts_the_final_clock(
+    world: World, feeds: tuple[Path, Path]
+) -> None:
+    """The manufacturer records the early warning on Dirty COW (a real KEV entry in kernel
+    3.3.8): its clock moves to the notification. A later firmware with kernel 4.9.0, which
+    the 2013-2016 records do not match for it, makes a fix available: the final report gets
+    its due date, 14 days on."""
+    world.registry.add(world.scan(), DECLARATION)
+    app = _app(world)
+    assert app.state.poller.step().ran
+    world.store.import_paths([feeds[1]])
+    assert app.state.poller.step().ran
+    token = world.registry.create_token("TP-Link")
+    other = world.registry.create_token("Another Maker")
+    url = f"/api/v1/products/{SLUG}/reports/CVE-2016-5195/early_warning"
+
+    def case(client: TestClient) -> dict[str, Any]:
+        cases = client.get(f"/api/v1/products/{SLUG}/ledger").json()["report_cases"]
+        return next(c for c in cases if c["vulnerability"] == "CVE-2016-5195")
+
+    with TestClient(app) as client:
+        assert case(client)["next_due"]["stage"] == "early_warning"
+        assert client.post(url).status_code == 401
+        bad = client.post(url, headers={"Authorization": f"Bearer {other}"})
+        assert bad.status_code == 403 and "Another Maker" in bad.json()["error"]["message"]
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.post(url.replace("early_warning", "teaser"), headers=auth).status_code == 422
+        unknown = client.post(url.replace("CVE-2016-5195", "CVE-1999-9999"), headers=auth)
+        assert unknown.status_code == 400 and "no re-audit finding" in unknown.text
+        future = client.post(url, headers=auth, params={"submitted_at": "2999-01-01T00:00:00Z"})
+        assert future.status_code == 400 and "in the future" in future.text
+        sent = client.post(url, headers=auth, params={"reference": "ENISA-123"})
+        assert sent.status_code == 201 and sent.json()["reference"] == "ENISA-123"
+        again = client.post(url, headers=auth)
+        assert again.status_code == 400 and "already recorded" in again.text
+        after = case(client)
+        assert after["next_due"]["stage"] == "notification"
+        early = next(d for d in after["deadlines"] if d["stage"] == "early_warning")
+        assert early["state"] in ("submitted", "submitted_late")
+        final = next(d for d in after["deadlines"] if d["stage"] == "final_report")
+        assert final["due"] is None and final["state"] == "waiting_for_fix"
+    # the next firmware ships a kernel the records no longer match for Dirty COW
+    world.registry.add(world.scan(build="r50000", comps=world.with_kernel("4.9.0")), DECLARATION)
+    assert app.state.poller.step().ran
+    with TestClient(app) as client:
+        fixed = case(client)
+        assert fixed["versions_affected"] == ["OpenWrt 12.09 r36088"]
+        final = next(d for d in fixed["deadlines"] if d["stage"] == "final_report")
+        assert final["due"] is not None and final["state"] == "open"
+        found = client.get(f"/api/v1/products/{SLUG}/findings").json()["findings"]
+        dirty = {f["firmware"]: f for f in found if f["vulnerability"] == "CVE-2016-5195"}
+        assert set(dirty) == {"OpenWrt 12.09 r36088"}
+        assert dirty["OpenWrt 12.09 r36088"]["fixed_in"] == "OpenWrt 12.09 r50000"

@@ -131,6 +131,22 @@ class FindingHistory(AuditBase):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class ReportSubmission(AuditBase):
+    """A CRA report the manufacturer says it sent (early warning, notification, final)."""
+
+    __tablename__ = "audit_report_submission"
+    __table_args__ = (UniqueConstraint("product_id", "vulnerability", "stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, index=True)
+    vulnerability: Mapped[str] = mapped_column(String(100))
+    stage: Mapped[str] = mapped_column(String(30))  # early_warning | notification | final_report
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reference: Mapped[str] = mapped_column(Text, default="")  # e.g. the authority's case id
+    recorded: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(200), default="")
+
+
 class OutboxEvent(AuditBase):
     __tablename__ = "audit_outbox"
 

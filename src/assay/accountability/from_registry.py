@@ -177,6 +177,7 @@ def product_findings(registry: Registry, slug: str) -> list[dict[str, Any]]:
                 "first_seen": s.first_seen.isoformat(),
                 "changed": s.changed.isoformat(),
                 "detail": s.detail,
+                "fixed_in": s.fixed_by.version if s.fixed_by else "",
             }
             for s in states
         ]

@@ -110,3 +110,39 @@ def webhook_deliver(url: str | None) -> None:
         click.echo(json.dumps(_deliver(registry)))
     finally:
         registry.close()
+
+
+@click.command("report")
+@click.argument("product")
+@click.argument("vulnerability")
+@click.argument("stage", type=click.Choice(["early_warning", "notification", "final_report"]))
+@click.option(
+    "--at",
+    "sent_at",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+    default=None,
+    help="When it was sent (ISO 8601, UTC unless it says otherwise; default: now).",
+)
+@click.option("--reference", default="", help="E.g. the case id the authority gave.")
+@registry_option
+def report_command(
+    product: str,
+    vulnerability: str,
+    stage: str,
+    sent_at: datetime | None,
+    reference: str,
+    url: str | None,
+) -> None:
+    """Record that the CRA report STAGE on VULNERABILITY in PRODUCT (its slug) was sent."""
+    from assay.accountability.submissions import record_submission
+
+    now = datetime.now(UTC)
+    when = sent_at or now
+    registry = Registry.open(url)
+    try:
+        done = record_submission(
+            registry, product, vulnerability, stage, submitted_at=when, reference=reference, now=now
+        )
+    finally:
+        registry.close()
+    click.echo(f"recorded: {done['stage']} on {done['vulnerability']} sent {done['submitted_at']}")

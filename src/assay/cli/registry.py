@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from assay.cli.options import registry_option
-from assay.cli.reaudit import reaudit_command, webhook_group
+from assay.cli.reaudit import reaudit_command, report_command, webhook_group
 from assay.registry import NotFound, ProductDetail, Registry
 from assay.registry.inputs import load_declaration
 from assay.registry.intake import assessment_of
@@ -138,6 +138,7 @@ def token(manufacturer: str, note: str, url: str | None) -> None:
     click.echo(secret)
 
 
-# the incremental re-audit and its webhooks live in assay.cli.reaudit
+# the incremental re-audit, its webhooks and the CRA report records live in assay.cli.reaudit
 command.add_command(reaudit_command)
+command.add_command(report_command)
 command.add_command(webhook_group)

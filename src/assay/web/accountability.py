@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from assay.accountability import audit_tables as a
-from assay.accountability.clocks import ReportCase, cases_from_assessment
+from assay.accountability.clocks import ReportCase, cases_from_assessment, with_submission
 from assay.accountability.from_registry import product_findings, registry_ledger
 from assay.accountability.reports import case_summary, report_text
 from assay.registry import Registry
@@ -147,18 +147,22 @@ def report_cases(
     product_findings_: list[dict[str, Any]],
     store: Any,
     now: datetime,
+    submitted: dict[str, list[tuple[str, datetime]]] | None = None,
 ) -> list[ReportCase]:
-    """One CRA case per known exploited vulnerability still open in the product: from the
-    re-audit findings when there are any, else from the latest assessment's matches. The clock
-    starts when Assay first saw it (the finding's first sighting, or the assessment's date).
+    """One CRA case per known exploited vulnerability the product's firmware carry (open, or
+    fixed only by a later firmware): from the re-audit findings when there are any, else from
+    the latest assessment's matches. The clock starts when Assay first saw it (the finding's
+    first sighting, or the assessment's date); a fix is available once no firmware has it
+    open (from when the fixing firmware came under re-audit); ``submitted`` holds the reports
+    the manufacturer recorded as sent, by vulnerability.
 
     ``summary`` is the latest assessment's summary; ``load`` reads the whole document (a
     megabyte or more), which the report texts need, only when there is a case to write."""
-    open_ = [f for f in product_findings_ if f["state"] == "open"]
-    if open_:
+    carried = [f for f in product_findings_ if f["state"] in ("open", "fixed")]
+    if carried:
         vulns = [
             {"id": f["vulnerability"], "component": f["component"], "severity": f["severity"]}
-            for f in open_
+            for f in carried
         ]
     else:
         vulns = [v for v in summary.get("vulnerabilities") or [] if isinstance(v, dict)]
@@ -167,7 +171,7 @@ def report_cases(
     if not kev:
         return []
     document = load()
-    if not open_:
+    if not carried:
         vulns = [v for v in document.get("vulnerabilities") or [] if isinstance(v, dict)]
     created = str(document.get("created") or "")
     try:
@@ -177,11 +181,20 @@ def report_cases(
     cases = cases_from_assessment({**document, "vulnerabilities": vulns}, kev, scanned)
     out = []
     for case in cases:
-        seen = [f for f in open_ if f["vulnerability"] == case.vulnerability]
+        seen = [f for f in carried if f["vulnerability"] == case.vulnerability]
         if seen:
             aware = min(_aware(datetime.fromisoformat(f["first_seen"])) for f in seen)
             versions = tuple(sorted({str(f["firmware"]) for f in seen}))
             case = replace(case, aware_at=aware, versions_affected=versions)
+            if all(f["state"] == "fixed" for f in seen):
+                first_fix = min(seen, key=lambda f: str(f["changed"]))
+                case = replace(
+                    case,
+                    fix_available_at=_aware(datetime.fromisoformat(first_fix["changed"])),
+                    fixed_in=str(first_fix.get("fixed_in") or ""),
+                )
+        for stage, when in (submitted or {}).get(case.vulnerability, []):
+            case = with_submission(case, stage, when)
         out.append(case)
     return out
 
@@ -208,12 +221,15 @@ def for_product(
     """Findings, ledger and CRA cases of one product (the page's and the API's data). The
     ledger and the cases need the vulnerability store; without one they are None and
     ``store_missing`` says so."""
+    from assay.accountability.submissions import submissions
+
     now = datetime.now(UTC)
     found = findings(registry, slug)
+    sent = submissions(registry, slug)
 
     def read(store: Any) -> tuple[Any, list[dict[str, Any]]]:
         ledger = product_ledger(registry, store, slug, manufacturer, now.date())
-        return ledger, cases_view(report_cases(summary, load, found, store, now), now)
+        return ledger, cases_view(report_cases(summary, load, found, store, now, sent), now)
 
     got = kev_lookup.use(read)
     ledger, cases = got if got is not None else (None, None)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -180,6 +181,53 @@ def get_manufacturer_ledger(request: Request, name: str) -> dict[str, Any]:
     return manufacturer_view(registry(request), request.app.state.kev, name)
 
 
+@router.post(
+    "/products/{slug}/reports/{vulnerability}/{stage}",
+    status_code=201,
+    summary="Record that a CRA report was sent",
+    description="The manufacturer (its API token) records that it sent the `early_warning`, "
+    "`notification` or `final_report` on a known exploited vulnerability of its product; the "
+    "product's reporting clock then shows the next report due. A record is kept as it was: "
+    "recording the same report again is refused.",
+    responses={
+        **ERRORS,
+        401: {"description": "No or bad token"},
+        403: {"description": "Not the product's manufacturer"},
+    },
+)
+def post_report(
+    request: Request,
+    slug: str,
+    vulnerability: Annotated[str, Path(max_length=100)],
+    stage: Literal["early_warning", "notification", "final_report"],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    submitted_at: Annotated[
+        datetime | None, Query(description="when it was sent (ISO 8601; default: now)")
+    ] = None,
+    reference: Annotated[str, Query(max_length=1000, description="e.g. the case id")] = "",
+) -> dict[str, Any]:
+    from assay.accountability.submissions import record_submission
+
+    maker = _manufacturer(request, credentials, "recording a report")
+    detail = registry(request).product(slug)
+    if detail.summary.manufacturer != maker:
+        raise Forbidden(
+            f"this token belongs to {maker!r}, not to {detail.summary.manufacturer!r}",
+            "record reports with a token of the product's manufacturer",
+        )
+    now = datetime.now(UTC)
+    return record_submission(
+        registry(request),
+        slug,
+        vulnerability,
+        stage,
+        submitted_at=submitted_at or now,
+        reference=reference,
+        now=now,
+        recorded_by=maker,
+    )
+
+
 @router.get("/assessments/{assessment_id}", responses=ERRORS, summary="One full assessment")
 def get_assessment(request: Request, assessment_id: int) -> dict[str, Any]:
     return registry(request).assessment(assessment_id).to_dict(with_document=True)
@@ -193,9 +241,11 @@ def get_job(request: Request, job_id: str) -> dict[str, Any]:
     return job.to_dict()  # type: ignore[no-any-return]
 
 
-def _manufacturer(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+def _manufacturer(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, what: str = "this upload"
+) -> str:
     if credentials is None or not credentials.credentials:
-        raise ApiError(401, "this upload needs an API token", "send Authorization: Bearer TOKEN")
+        raise ApiError(401, f"{what} needs an API token", "send Authorization: Bearer TOKEN")
     try:
         return registry(request).manufacturer_for_token(credentials.credentials)
     except NotFound as err:

@@ -1,7 +1,8 @@
 """The re-audit poller of ``assay serve``: after each feed update, re-audit and deliver events.
 
-A daemon thread wakes every ``interval`` seconds, reads the vulnerability store's revision and,
-when it differs from the one of its last successful run (or on its first run), calls
+A daemon thread wakes every ``interval`` seconds, reads the vulnerability store's revision and
+the newest stored assessment and, when either differs from its last successful run (or on its
+first run), calls
 ``assay.accountability.reaudit.reaudit`` and then ``outbox.deliver``. It runs beside the
 request handlers and shares nothing with them but the database; a failure is logged and the
 next wake-up tries again.
@@ -56,13 +57,15 @@ class ReauditPoller:
         self._open_store = open_store
         self._clock = clock
         self.last_revision: int | None = None
+        self.last_assessment: int | None = None
         self.last: StepResult | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one step at a time (thread and feed endpoint)
 
     def step(self, force: bool = False) -> StepResult:
-        """One wake-up: re-audit when the store's revision changed since the last success.
+        """One wake-up: re-audit when the store's revision changed since the last success, or
+        a firmware was registered (or re-assessed) since.
         Never raises; the error is logged and returned."""
         with self._lock:
             try:
@@ -80,12 +83,14 @@ class ReauditPoller:
         store = self._open_store(self.store_path)
         try:
             revision = int(store.revision())
-            if not force and revision == self.last_revision:
+            latest = self._latest_assessment()
+            unchanged = revision == self.last_revision and latest == self.last_assessment
+            if not force and unchanged:
                 return StepResult(False, revision)
             report = reaudit(self.registry, store, now=self._clock())
         finally:
             store.close()
-        self.last_revision = revision
+        self.last_revision, self.last_assessment = revision, latest
         summary = report.summary()
         log.info("re-audit at store revision %s: %s", revision, summary)
         try:
@@ -94,6 +99,16 @@ class ReauditPoller:
             log.exception("webhook delivery failed; events stay pending")
             delivered = {}
         return StepResult(True, revision, {**summary, "delivery": delivered})
+
+    def _latest_assessment(self) -> int:
+        """The newest stored assessment's id (a firmware registered since the last run is
+        enrolled, and may fix what an earlier one carries)."""
+        from sqlalchemy import func, select
+
+        from assay.registry import tables as t
+
+        with self.registry.sessions() as session:
+            return int(session.scalar(select(func.max(t.AssessmentRow.id))) or 0)
 
     def start(self) -> None:
         if self.interval <= 0 or self._thread is not None:

@@ -56,6 +56,21 @@ class World:
             for c in self.components
         ]
 
+    def with_kernel(self, version: str) -> list[Component]:
+        """The WR703N's components with its kernel (3.3.8, as the opkg package and as the
+        banner's Linux) at ``version``."""
+        out = []
+        for c in self.components:
+            if c.name in ("kernel", "linux"):
+                c = replace(
+                    c,
+                    version=c.version.replace("3.3.8", version),
+                    purl=c.purl.replace("3.3.8", version),
+                    cpe=c.cpe.replace("3.3.8", version),
+                )
+            out.append(c)
+        return out
+
     def kernel_statement(self, vulnerability: str, impact: str) -> VexStatement:
         """A manufacturer's VEX statement: the kernel is not affected by ``vulnerability``."""
         kernel = next(c for c in self.components if c.name == "linux")

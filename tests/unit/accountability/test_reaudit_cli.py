@@ -41,3 +41,27 @@ def test_reaudit_command_with_a_webhook(
         rx.close()
     res = runner.invoke(cli, ["registry", "webhook", "add", "ftp://x", "--registry", url])
     assert res.exit_code != 0
+
+
+def test_report_command_records_once(
+    world: World, feeds: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assay.accountability.submissions import submissions
+    from assay.cli import main
+
+    world.registry.add(world.scan())
+    world.store.import_paths([feeds[1]])
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    db = str(tmp_path / "vulns.sqlite")
+    assert main(["registry", "reaudit", "--registry", url, "--db", db, "--no-deliver"]) == 0
+    slug = "tp-link-tl-wr703n-v1"
+    args = ["registry", "report", slug, "cve-2016-5195", "early_warning", "--registry", url]
+    assert main([*args, "--at", "2026-11-27T09:30:00", "--reference", "CSIRT-7"]) == 0
+    assert "recorded: early_warning on CVE-2016-5195" in capsys.readouterr().out
+    assert main(args) == 2
+    assert "already recorded" in capsys.readouterr().err
+    assert main([*args[:4], "draft", "--registry", url]) == 2  # not a stage
+    recorded = submissions(world.registry, slug)
+    assert [(stage, when.isoformat()) for stage, when in recorded["CVE-2016-5195"]] == [
+        ("early_warning", "2026-11-27T09:30:00+00:00")
+    ]

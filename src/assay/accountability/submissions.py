@@ -1,0 +1,107 @@
+"""The CRA reports a manufacturer says it sent: recorded once per product, vulnerability and
+stage (a record is never changed or deleted), and applied to the reporting clocks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from assay.accountability import audit_tables as a
+from assay.accountability.clocks import STAGES
+from assay.accountability.from_registry import product_findings
+from assay.errors import InputError, UsageError
+from assay.registry import Registry
+from assay.registry import tables as t
+from assay.registry.records import NotFound
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def record_submission(
+    registry: Registry,
+    slug: str,
+    vulnerability: str,
+    stage: str,
+    *,
+    submitted_at: datetime,
+    reference: str = "",
+    now: datetime | None = None,
+    recorded_by: str = "",
+) -> dict[str, Any]:
+    """Record that the ``stage`` report on ``vulnerability`` in product ``slug`` was sent."""
+    if stage not in STAGES:
+        raise UsageError(f"unknown report stage {stage!r}", hint=f"use one of {', '.join(STAGES)}")
+    moment = _aware(now or datetime.now(UTC))
+    when = _aware(submitted_at)
+    if when > moment:
+        raise UsageError(
+            f"the submission time {when.isoformat()} is in the future",
+            "give the time the report was actually sent",
+        )
+    if len(reference) > 1000:
+        raise UsageError("the reference is longer than 1,000 characters", "shorten it")
+    vid = vulnerability.strip().upper()
+    a.ensure_tables(registry.engine)
+    with registry.sessions() as session:
+        if session.scalar(select(t.Product.id).where(t.Product.slug == slug)) is None:
+            raise NotFound(f"no product {slug!r} in the registry", "see `assay registry list`")
+    if vid not in {f["vulnerability"].upper() for f in product_findings(registry, slug)}:
+        raise InputError(
+            f"product {slug!r} has no re-audit finding of {vid}",
+            "record reports for the cases its page lists (after `assay registry reaudit`)",
+        )
+    with registry.sessions.begin() as session:
+        product_id = session.scalar(select(t.Product.id).where(t.Product.slug == slug))
+        earlier = session.scalar(
+            select(a.ReportSubmission).where(
+                a.ReportSubmission.product_id == product_id,
+                a.ReportSubmission.vulnerability == vid,
+                a.ReportSubmission.stage == stage,
+            )
+        )
+        if earlier is not None:
+            raise UsageError(
+                f"the {stage} report on {vid} was already recorded as sent at "
+                f"{_aware(earlier.submitted_at).isoformat()}",
+                "a record is kept as it was; nothing to do",
+            )
+        row = a.ReportSubmission(
+            product_id=product_id,
+            vulnerability=vid,
+            stage=stage,
+            submitted_at=when,
+            reference=reference,
+            recorded=moment,
+            recorded_by=recorded_by,
+        )
+        session.add(row)
+    return {
+        "product": slug,
+        "vulnerability": vid,
+        "stage": stage,
+        "submitted_at": when.isoformat(),
+        "reference": reference,
+        "recorded": moment.isoformat(),
+    }
+
+
+def submissions(registry: Registry, slug: str) -> dict[str, list[tuple[str, datetime]]]:
+    """The recorded reports of a product: vulnerability -> [(stage, sent at)]."""
+    a.ensure_tables(registry.engine)
+    out: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    with registry.sessions() as session:
+        rows = session.execute(
+            select(a.ReportSubmission.vulnerability, a.ReportSubmission.stage)
+            .add_columns(a.ReportSubmission.submitted_at)
+            .join(t.Product, t.Product.id == a.ReportSubmission.product_id)
+            .where(t.Product.slug == slug)
+            .order_by(a.ReportSubmission.submitted_at)
+        )
+        for vid, stage, when in rows:
+            out[str(vid)].append((str(stage), _aware(when)))
+    return dict(out)
