@@ -160,10 +160,14 @@ def enroll(session: Session, now: datetime, location: str = "") -> tuple[list[in
                 enrolled=now,
             )
             session.add(current)
+            record_scan_findings(session, inv, doc, now)
         else:
+            before = current.inventory_id
             current.assessment_id, current.inventory_id = assessment_id, inv
             current.released = release_date(doc)
-        record_scan_findings(session, inv, doc, now)
+            record_scan_findings(session, inv, doc, now)
+            if before != inv:
+                carry_suppressions(session, firmware_id, before, inv, now)
         enrolled.append(firmware_id)
         products.add(product_id)
     session.flush()
@@ -208,3 +212,51 @@ def record_scan_findings(
         }
     if rows:
         session.execute(insert(a.Finding), list(rows.values()))
+
+
+def carry_suppressions(
+    session: Session, firmware_id: int, old: int, new: int, now: datetime
+) -> None:
+    """A re-assessed firmware whose contents changed keeps its VEX suppressions: each one
+    moves to the finding of the new inventory on the same vulnerability and component (the
+    old row stays, tied to the old inventory's finding)."""
+    rows = session.execute(
+        select(a.FirmwareFinding, a.Finding.vuln_id, a.Finding.component)
+        .join(a.Finding, a.Finding.id == a.FirmwareFinding.finding_id)
+        .where(a.FirmwareFinding.firmware_id == firmware_id, a.Finding.inventory_id == old)
+    ).all()
+    if not rows:
+        return
+    targets = {
+        (f.vuln_id, f.component): f.id
+        for f in session.scalars(select(a.Finding).where(a.Finding.inventory_id == new))
+    }
+    taken = set(
+        session.scalars(
+            select(a.FirmwareFinding.finding_id).where(a.FirmwareFinding.firmware_id == firmware_id)
+        )
+    )
+    for kept, vuln, component in rows:
+        target = targets.get((vuln, component))
+        if target is None or target in taken:
+            continue
+        taken.add(target)
+        detail = f"{kept.detail} (kept from the firmware's earlier assessment)"
+        session.add(
+            a.FirmwareFinding(
+                firmware_id=firmware_id,
+                finding_id=target,
+                state=kept.state,
+                changed=now,
+                detail=detail,
+                status=kept.status,
+                justification=kept.justification,
+                impact=kept.impact,
+                source=kept.source,
+            )
+        )
+        session.add(
+            a.FindingHistory(
+                finding_id=target, firmware_id=firmware_id, at=now, state=kept.state, detail=detail
+            )
+        )

@@ -147,3 +147,28 @@ def test_baseline_only_from_the_same_store() -> None:
     assert store_revision_of({"facts": facts}, "/b/vulns.sqlite") is None  # match in full once
     assert store_revision_of({"facts": {"store_revision": 3}}) == 3
     assert store_revision_of({"facts": {}}) is None
+
+
+def test_reassessed_firmware_keeps_its_vex_suppressions(world: World) -> None:
+    from assay.accountability.from_registry import product_findings
+
+    doc = world.scan()
+    world.registry.add(doc)
+    kernel = next(c for c in world.components if c.name == "linux")
+    target = sorted(v["id"] for v in doc["vulnerabilities"] if v["component"] == kernel.ref)[0]
+    statement = world.kernel_statement(target, "feature not built")
+    reaudit(world.registry, world.store, now=T0, statements=[statement])
+    # the same image scanned again, now seen with another dropbear: a new inventory
+    again = world.scan(comps=world.with_dropbear("2012.55-1"))
+    assert again["target"]["sha256"] == doc["target"]["sha256"]
+    world.registry.add(again)
+    report = reaudit(world.registry, world.store, now=T0.replace(hour=11))
+    assert report.enrolled == 1
+    states = {
+        (f["vulnerability"], f["component"]): f
+        for f in product_findings(world.registry, "tp-link-tl-wr703n-v1")
+    }
+    kept = states[(target, kernel.ref)]
+    assert kept["state"] == "suppressed" and "vulnerable_code_not_present" in kept["detail"]
+    assert "kept from the firmware's earlier assessment" in kept["detail"]
+    assert not any("dropbear@2011.54" in c for _, c in states)  # the old inventory's are gone
