@@ -12,7 +12,8 @@ component of a given name that the older firmware carries and the newer does not
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -89,22 +90,34 @@ def resolve(registry: Registry, reference: str) -> Registered:
 def current_assessment(registry: Registry, firmware: Registered) -> dict[str, Any]:
     """The firmware's latest assessment, its vulnerabilities as the re-audit sees them now
     (``facts.vulnerabilities_from`` says which: ``reaudit`` or ``scan``)."""
-    document: dict[str, Any] = dict(registry.assessment(firmware.assessment_id).document)
+    return current_assessments(registry, [firmware])[0]
+
+
+def current_assessments(registry: Registry, firmware: Sequence[Registered]) -> list[dict[str, Any]]:
+    """``current_assessment`` of each, reading each product's findings once."""
     a.ensure_tables(registry.engine)
+    ids = [f.firmware_id for f in firmware]
     with registry.sessions() as session:
-        product_id = session.scalar(
-            select(t.Firmware.product_id).where(t.Firmware.id == firmware.firmware_id)
+        audited = set(
+            session.scalars(
+                select(a.AuditedFirmware.firmware_id).where(a.AuditedFirmware.firmware_id.in_(ids))
+            )
         )
-        audited = session.get(a.AuditedFirmware, firmware.firmware_id)
-        if audited is None or product_id is None:
+        products = set(
+            session.scalars(select(t.Firmware.product_id).where(t.Firmware.id.in_(sorted(audited))))
+        )
+        states: dict[int, list[FirmwareState]] = defaultdict(list)
+        for state in product_states(session, products) if products else []:
+            states[state.firmware.id].append(state)
+    out = []
+    for fw in firmware:
+        document: dict[str, Any] = dict(registry.assessment(fw.assessment_id).document)
+        if fw.firmware_id in audited:
+            out.append(with_states(document, states[fw.firmware_id]))
+        else:
             facts = {**(document.get("facts") or {}), "vulnerabilities_from": "scan"}
-            return {**document, "facts": facts}
-        states = [
-            s
-            for s in product_states(session, [int(product_id)])
-            if s.firmware.id == firmware.firmware_id
-        ]
-    return with_states(document, states)
+            out.append({**document, "facts": facts})
+    return out
 
 
 def with_states(
@@ -142,7 +155,5 @@ def with_states(
 def diff_registered(registry: Registry, old: str, new: str) -> Diff:
     """``assay diff`` of two registered firmware (each ``SLUG@VERSION``)."""
     first, second = resolve(registry, old), resolve(registry, new)
-    found = diff_assessments(
-        current_assessment(registry, first), current_assessment(registry, second)
-    )
+    found = diff_assessments(*current_assessments(registry, [first, second]))
     return replace(found, old_name=first.version, new_name=second.version)
