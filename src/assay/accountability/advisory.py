@@ -21,16 +21,10 @@ from sqlalchemy import select
 
 from assay.accountability import audit_tables as a
 from assay.accountability.registered import with_states
-from assay.accountability.states import (
-    FirmwareState,
-    firmware_states,
-    inventory_findings,
-    product_firmware,
-    suppressions,
-)
+from assay.accountability.states import FirmwareState, product_firmware, states_of
 from assay.present.vex.csaf_export import Publisher, Version, export_versions
 from assay.present.vex.model import ProductRef, Status, VexStatement
-from assay.present.vex.product import component_for, components_of, firmware_of
+from assay.present.vex.product import ComponentRef, component_for, components_of, firmware_of
 from assay.registry import Registry
 from assay.registry import tables as t
 from assay.registry.records import NotFound
@@ -68,9 +62,7 @@ def product_versions(registry: Registry, slug: str) -> list[Version]:
                 f"product {slug!r} has no firmware under re-audit yet",
                 "run `assay registry reaudit` (or let `assay serve` run it)",
             )
-        suppressed = suppressions(session, {fw.id for fw in firmware})
-        findings = inventory_findings(session, {fw.inventory_id for fw in firmware})
-        states = firmware_states(firmware, findings, suppressed)
+        states = states_of(session, {int(product_id): firmware})
         assessment_of = dict(
             session.execute(
                 select(a.AuditedFirmware.firmware_id, a.AuditedFirmware.assessment_id).where(
@@ -87,7 +79,8 @@ def product_versions(registry: Registry, slug: str) -> list[Version]:
             own,
             keep=("open", "fixed", "suppressed"),
         )
-        overrides = [_statement(document, s, suppressed) for s in own]
+        comps, fw_purl = components_of(document), firmware_of(document).purl
+        overrides = [_statement(s, comps, fw_purl) for s in own]
         carried = {s.finding.vuln_id for s in own if s.state in ("open", "fixed")}
         fixed = [
             VexStatement(
@@ -114,13 +107,13 @@ def _firmware_ref(document: dict[str, Any]) -> ProductRef:
 
 
 def _statement(
-    document: dict[str, Any], state: FirmwareState, suppressed: dict[tuple[int, int], Any]
+    state: FirmwareState, components: dict[str, ComponentRef], firmware_purl: str
 ) -> VexStatement | None:
     """What the export states for one finding of one firmware (None: the default, affected)."""
-    comp = component_for(state.finding.component, components_of(document))
-    product = ProductRef(comp.iri, comp.label, comp.purl, comp.cpe, firmware_of(document).purl)
+    comp = component_for(state.finding.component, components)
+    product = ProductRef(comp.iri, comp.label, comp.purl, comp.cpe, firmware_purl)
     if state.state == "suppressed":
-        row = suppressed[(state.firmware.id, state.finding.id)]
+        row = state.suppression
         return VexStatement(
             state.finding.vuln_id,
             product,

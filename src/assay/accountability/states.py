@@ -48,6 +48,7 @@ class FirmwareState:
     detail: str
     origin: str
     fixed_by: Audited | None = None
+    suppression: Any = None  # the audit_firmware_finding row, when suppressed
 
 
 def product_firmware(session: Session, product_ids: Iterable[int]) -> dict[int, list[Audited]]:
@@ -119,7 +120,7 @@ def firmware_states(
             first = fw.enrolled if late else row.first_seen
             origin = "scan" if late else row.origin
             changed, detail, state = max(row.changed, first), row.detail, row.state
-            fixed_by = None
+            fixed_by = override = None
             if state == "withdrawn":
                 pass
             elif (override := suppressed.get((fw.id, row.id))) is not None:
@@ -133,13 +134,20 @@ def firmware_states(
                         state, changed = "fixed", max(later.enrolled, first)
                         detail = f"not in firmware {later.version}"
                         break
-            out.append(FirmwareState(fw, row, state, first, changed, detail, origin, fixed_by))
+            out.append(
+                FirmwareState(fw, row, state, first, changed, detail, origin, fixed_by, override)
+            )
     return out
 
 
 def product_states(session: Session, product_ids: Iterable[int]) -> list[FirmwareState]:
     """The findings of every audited firmware of these products, with their states."""
-    by_product = product_firmware(session, product_ids)
+    return states_of(session, product_firmware(session, product_ids))
+
+
+def states_of(session: Session, by_product: dict[int, list[Audited]]) -> list[FirmwareState]:
+    """The findings of these firmware (each product's in its order), with their states; the
+    rows of all products are read together."""
     every = [fw for firmware in by_product.values() for fw in firmware]
     findings = inventory_findings(session, {fw.inventory_id for fw in every})
     suppressed = suppressions(session, {fw.id for fw in every})
