@@ -69,10 +69,9 @@ def component_label(ref: str) -> str:
     return f"{name.rsplit('/', 1)[-1]} {version}".strip()
 
 
-def findings(registry: Registry, slug: str) -> list[dict[str, Any]]:
-    """The product's re-audit findings, each with ``lifecycle``, its plain ``words`` and a
-    readable ``component_label``."""
-    latest = last_run(registry)
+def findings(registry: Registry, slug: str, latest: datetime | None) -> list[dict[str, Any]]:
+    """The product's re-audit findings, each with ``lifecycle`` (``latest``: when the latest
+    re-audit ran), its plain ``words`` and a readable ``component_label``."""
     out = []
     for f in product_findings(registry, slug):
         life = lifecycle(f, latest)
@@ -210,6 +209,18 @@ def cases_view(cases: list[ReportCase], now: datetime) -> list[dict[str, Any]]:
     return out
 
 
+def findings_view(registry: Registry, slug: str, now: datetime | None = None) -> dict[str, Any]:
+    """The product's re-audit findings alone (the findings API: no ledger, no store)."""
+    now = now or datetime.now(UTC)
+    latest = last_run(registry)
+    return {
+        "product": slug,
+        "as_of": now.isoformat(timespec="seconds"),
+        "last_reaudit": latest.isoformat() if latest else None,
+        "findings": findings(registry, slug, latest),
+    }
+
+
 def for_product(
     registry: Registry,
     kev_lookup: Any,
@@ -224,7 +235,8 @@ def for_product(
     from assay.accountability.submissions import submissions
 
     now = datetime.now(UTC)
-    found = findings(registry, slug)
+    base = findings_view(registry, slug, now)
+    found = base["findings"]
     sent = submissions(registry, slug)
 
     def read(store: Any) -> tuple[Any, list[dict[str, Any]]]:
@@ -234,10 +246,7 @@ def for_product(
     got = kev_lookup.use(read)
     ledger, cases = got if got is not None else (None, None)
     return {
-        "product": slug,
-        "as_of": now.isoformat(timespec="seconds"),
-        "last_reaudit": (lambda m: m.isoformat() if m else None)(last_run(registry)),
-        "findings": found,
+        **base,
         "ledger": ledger,
         "report_cases": cases,
         "store_missing": got is None,

@@ -99,8 +99,10 @@ def get_label(request: Request, slug: str) -> dict[str, Any]:
     "the firmware that fixed it, or the VEX justification) and ISO dates.",
 )
 def get_findings(request: Request, slug: str) -> dict[str, Any]:
-    data = accountability_of(request, registry(request).product(slug))
-    return {k: data[k] for k in ("product", "as_of", "last_reaudit", "findings")}
+    from assay.web.accountability import findings_view
+
+    registry(request).product(slug)  # an unknown product is a 404
+    return findings_view(registry(request), slug)
 
 
 FirmwareName = Annotated[
