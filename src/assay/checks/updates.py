@@ -159,6 +159,7 @@ _JUDGES = {"sysupgrade": _sysupgrade, "swupdate": _swupdate, "rauc": _rauc, "men
 def channel(ctx: CheckContext) -> Outcome:
     bad: list[Evidence] = []
     good: list[Evidence] = []
+    signed: bool | None = None  # updates.signature's answer, worked out once when needed
     for view in ctx:
         _opkg(view, bad, good)
         _apt(view, bad, good)
@@ -166,7 +167,9 @@ def channel(ctx: CheckContext) -> Outcome:
             if re.search(r'"ServerURL"\s*:\s*"http://', line):
                 bad.append(view.evidence("/etc/mender/mender.conf", n, line.strip(), "plain HTTP"))
         urls = _plain_update_urls(view)
-        if urls and signature(ctx).verdict == Verdict.PASS:
+        if urls and signed is None:
+            signed = signature(ctx).verdict == Verdict.PASS
+        if urls and signed:
             good += [replace(e, note=e.note + "; images are signature-checked") for e in urls]
         else:
             bad += urls

@@ -260,9 +260,7 @@ class Store:
         """Records, KEV entries and EPSS scores of many ids in a few queries."""
         wanted = sorted(set(ids))
         records: dict[str, dict[str, StoredRecord]] = {}
-        kev: dict[str, dict[str, str]] = {}
         epss: dict[str, tuple[float, float, str]] = {}
-        keys = ("vendor", "product", "name", "date_added", "due_date", "ransomware", "action")
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
@@ -280,17 +278,11 @@ class Store:
                     affected=orjson.loads(affected) if affected else None,
                     aliases=tuple(orjson.loads(aliases)) if aliases else (),
                 )
-            for row in self.conn.execute(
-                "SELECT cve, vendor, product, name, date_added, due_date, ransomware, "
-                f"required_action FROM kev WHERE cve IN ({marks})",
-                chunk,
-            ):
-                kev[row[0]] = dict(zip(keys, row[1:], strict=True))
             for cve, score, pct, date in self.conn.execute(
                 f"SELECT cve, epss, percentile, score_date FROM epss WHERE cve IN ({marks})", chunk
             ):
                 epss[cve] = (float(score), float(pct), str(date or ""))
-        return records, kev, epss
+        return records, self.kev_many(wanted), epss
 
     def configs(self, ids: Iterable[str]) -> dict[str, list[Any]]:
         """NVD configurations of many ids (ids without one are absent)."""
