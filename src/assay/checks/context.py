@@ -93,7 +93,3 @@ class CheckContext:
 
     def __iter__(self) -> Iterator[ImageView]:
         return iter(self.views)
-
-    def has_component(self, *names: str) -> bool:
-        wanted = {n.lower() for n in names}
-        return any(c.name.lower() in wanted for c in self.components)

@@ -75,9 +75,3 @@ def parse_cpe(text: str) -> Cpe | None:
         target_sw=fields[10].lower() or ANY,
         target_hw=fields[11].lower() or ANY,
     )
-
-
-def format_cpe(part: str, vendor: str, product: str, version: str = ANY) -> str:
-    """A CPE 2.3 formatted string with the remaining attributes as ANY."""
-    esc = version.replace(":", "\\:") if version else ANY
-    return f"cpe:2.3:{part}:{vendor}:{product}:{esc}:*:*:*:*:*:*:*"

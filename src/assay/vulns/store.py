@@ -21,7 +21,6 @@ import sqlite3
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -306,15 +305,6 @@ class Store:
                     out[rid] = unpack_config(config) or []
         return out
 
-    def config(self, cve_id: str) -> list[Any] | None:
-        row = self.conn.execute(
-            "SELECT config FROM record WHERE id=? AND source='nvd'", (cve_id,)
-        ).fetchone()
-        return unpack_config(row[0]) if row else None
-
-    def kev(self, cve_id: str) -> dict[str, str] | None:
-        return self.kev_many([cve_id]).get(cve_id)
-
     def kev_many(self, cve_ids: Iterable[str]) -> dict[str, dict[str, str]]:
         """The KEV entries of those ids that the catalogue lists (one query per 500 ids)."""
         keys = ("vendor", "product", "name", "date_added", "due_date", "ransomware", "action")
@@ -328,12 +318,6 @@ class Store:
             ):
                 out[str(cve)] = dict(zip(keys, row, strict=True))
         return out
-
-    def epss(self, cve_id: str) -> tuple[float, float, str] | None:
-        row = self.conn.execute(
-            "SELECT epss, percentile, score_date FROM epss WHERE cve=?", (cve_id,)
-        ).fetchone()
-        return (float(row[0]), float(row[1]), str(row[2] or "")) if row else None
 
     def count(self, table: str = "record", where: str = "") -> int:
         sql = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
@@ -380,7 +364,3 @@ def open_store(path: Path | None = None, create: bool = False) -> Store:
     from assay.vulns.bundled import snapshot_store
 
     return snapshot_store()
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

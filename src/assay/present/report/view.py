@@ -200,10 +200,3 @@ def _missing_text(m: str) -> str:
         "sbom": "SBOM",
     }
     return f"{names.get(kind, kind)}: {what}"
-
-
-def _norm_short(catalog: Catalog, key: str) -> str:
-    try:
-        return catalog.norm(key).name
-    except KeyError:
-        return key

@@ -186,18 +186,6 @@ def _json_items(parsed: Any, info: FeedInfo) -> Iterator[Item] | None:
     return None
 
 
-def read_bytes(name: str, data: bytes) -> Document:
-    """Recognise a document already in memory (used by ``feeds update``)."""
-    raw = data
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    elif raw[:6] == b"\xfd7zXZ\x00":
-        raw = lzma.decompress(raw)
-    doc = _document(name, raw, strict=True)
-    assert doc is not None
-    return doc
-
-
 def open_text(path: Path) -> IO[str]:
     """A text stream over a possibly compressed file."""
     return io.TextIOWrapper(_open(path), encoding="utf-8")
