@@ -79,7 +79,7 @@ def _merge_identity(*parts: Identity) -> Identity:
 def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> ScanResult:
     """Run every stage on ``target``; return the assessment and the unpacked trees."""
     from assay.catalog.binary import BinaryCataloger
-    from assay.catalog.engine import catalog
+    from assay.catalog.engine import catalog, kernel_version
     from assay.catalog.identity import identify_rootfs, os_component
     from assay.catalog.packages import ApkDbCataloger, ControlDbCataloger
     from assay.extract.headers import identify_image
@@ -138,8 +138,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     assessment.components = components
     assessment.problems.extend(problems)
     idents = [identify_rootfs(r) for r in unpacked.rootfs]
-    kernel = next((c for c in components if c.name == "linux-kernel"), None)
-    kernel_ident = Identity(kernel_version=kernel.version) if kernel else Identity()
+    kernel_ident = Identity(kernel_version=kernel_version(components))
     assessment.identity = _merge_identity(*idents, header or Identity(), kernel_ident)
     distribution = os_component(assessment.identity)
     if distribution is not None:

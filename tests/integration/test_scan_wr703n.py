@@ -202,3 +202,26 @@ def test_binary_evidence_replaces_the_package_name_guess(doc: dict[str, Any]) ->
     assert by_component["pkg:generic/hostapd"]
     # every match says why
     assert all(v["why"] for v in doc["vulnerabilities"])
+
+
+def test_kernel_version_when_only_the_kernel_image_says_it(
+    wr703n_image: Path, tmp_path: Path
+) -> None:
+    """A tree without /lib/modules but with the image's real kernel: the kernel is found by
+    its banner and by the binary signature, the merge keeps the signature's name, and the
+    identity still gets the kernel version (from the merged component's CPE)."""
+    import lzma
+
+    root = tmp_path / "root"
+    for sub in ("etc", "bin", "lib", "boot"):
+        (root / sub).mkdir(parents=True)
+    (root / "etc" / "os-release").write_text("ID=openwrt\n")
+    data = wr703n_image.read_bytes()
+    kernel = lzma.LZMADecompressor(format=lzma.FORMAT_ALONE).decompress(data[512:957610])
+    (root / "boot" / "vmlinux").write_bytes(kernel)
+    out = tmp_path / "out"
+    assert main(["scan", str(root), "--out", str(out), "-q", "--no-vulns"]) == 0
+    doc = json.loads((out / "assessment.json").read_text())
+    kernels = [c for c in doc["components"] if ":linux:linux_kernel:" in c["cpe"]]
+    assert len(kernels) == 1 and "kernel-banner" in kernels[0]["found_by"]
+    assert doc["identity"]["kernel_version"] == "3.3.8"

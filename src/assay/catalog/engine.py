@@ -73,6 +73,15 @@ def _cpe_version(c: Component) -> str:
     return parts[5] if len(parts) > 5 else ""
 
 
+def kernel_version(components: list[Component]) -> str:
+    """The Linux kernel's upstream version among merged components, whatever name the merge
+    kept (the kernel package's, the banner's or a binary signature's): its CPE's version."""
+    for c in components:
+        if _product(c) == "linux:linux_kernel" and _cpe_version(c) not in ("", "*", "-"):
+            return _cpe_version(c)
+    return ""
+
+
 def merge(components: list[Component]) -> list[Component]:
     """Apply the three merging rules; return components sorted for stable output."""
     packages: dict[str, Component] = {}
