@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from pathlib import Path
 
 from packageurl import PackageURL
 
@@ -50,14 +51,14 @@ def _distro(rootfs: RootFS) -> tuple[str, str]:
 
 
 def _component(
-    fields: dict[str, str], db: _Db, rootfs: RootFS, path: str, files: tuple[str, ...]
+    fields: dict[str, str], db: _Db, release: tuple[str, str], path: str, files: tuple[str, ...]
 ) -> Component | None:
     name = fields.get("Package", "").strip()
     version = fields.get("Version", "").strip()
     if not name or not version:
         return None
     arch = fields.get("Architecture", "").strip()
-    namespace, distro = _distro(rootfs)
+    namespace, distro = release  # (namespace, distro qualifier) from ``_distro``
     qualifiers = {k: v for k, v in (("arch", arch), ("distro", distro)) if v}
     purl = PackageURL(
         type=db.kind,
@@ -113,6 +114,14 @@ class ControlDbCataloger:
 
     name = "package-db"
 
+    def __init__(self) -> None:
+        self._releases: dict[Path, tuple[str, str]] = {}  # per root: read once, not per file
+
+    def _release(self, rootfs: RootFS) -> tuple[str, str]:
+        if rootfs.root not in self._releases:
+            self._releases[rootfs.root] = _distro(rootfs)
+        return self._releases[rootfs.root]
+
     def wants(self, entry: FileEntry) -> bool:
         p = entry.path
         return entry.is_file and (
@@ -131,11 +140,12 @@ class ControlDbCataloger:
             return result
         text = rootfs.read_text(entry.path) or ""
         per_file = entry.path.endswith(".control")
+        release = self._release(rootfs)
         for fields in parse_stanzas(text):
             if not per_file and not _installed(fields):
                 continue
             files = self._owned_files(rootfs, entry.path, fields)
-            component = _component(fields, db, rootfs, entry.path, files)
+            component = _component(fields, db, release, entry.path, files)
             if component is None:
                 result.problems.append(
                     Problem("catalog", entry.path, "stanza without Package or Version", "skipped")
@@ -176,6 +186,7 @@ class ApkDbCataloger:
     def parse(self, rootfs: RootFS, entry: FileEntry) -> CatalogResult:
         result = CatalogResult()
         text = rootfs.read_text(entry.path) or ""
+        release = _distro(rootfs)
         for block in text.split("\n\n"):
             fields: dict[str, str] = {}
             files: list[str] = []
@@ -202,7 +213,7 @@ class ApkDbCataloger:
                 "Description": fields.get("T", ""),
             }
             comp = _component(
-                mapped, _Db("apk", "apk-db"), rootfs, entry.path, tuple(sorted(files))
+                mapped, _Db("apk", "apk-db"), release, entry.path, tuple(sorted(files))
             )
             if comp:
                 result.components.append(comp)
