@@ -59,13 +59,7 @@ TECHNIQUE = {
     "binary-signature": (AnalysisTechnique.BINARY_ANALYSIS, "0.8"),
     "kernel-banner": (AnalysisTechnique.BINARY_ANALYSIS, "0.9"),
 }
-SEVERITY = {
-    "critical": VulnerabilitySeverity.CRITICAL,
-    "high": VulnerabilitySeverity.HIGH,
-    "medium": VulnerabilitySeverity.MEDIUM,
-    "low": VulnerabilitySeverity.LOW,
-    "none": VulnerabilitySeverity.NONE,
-}
+SEVERITIES = {s.value for s in VulnerabilitySeverity}
 MAX_OCCURRENCES = 50
 
 
@@ -138,27 +132,32 @@ def _component(comp: Component, ref: str) -> CdxComponent:
     )
 
 
+def cvss_rating(score: Any, vector: str, severity: str) -> VulnerabilityRating | None:
+    """A CycloneDX rating from a CVSS score and vector (None without a score); the method
+    follows the vector's version (a vector without one is CVSS v2)."""
+    if score is None:
+        return None
+    method = (
+        VulnerabilityScoreSource.CVSS_V4
+        if vector.startswith("CVSS:4")
+        else VulnerabilityScoreSource.CVSS_V3_1
+        if vector.startswith("CVSS:3.1")
+        else VulnerabilityScoreSource.CVSS_V3
+        if vector.startswith("CVSS:3")
+        else VulnerabilityScoreSource.CVSS_V2
+    )
+    level = (severity or "unknown").lower()
+    return VulnerabilityRating(
+        score=Decimal(str(score)),
+        severity=VulnerabilitySeverity(level if level in SEVERITIES else "unknown"),
+        method=method,
+        vector=vector or None,
+    )
+
+
 def _vulnerability(match: VulnerabilityMatch, ref: str) -> Vulnerability:
-    ratings = []
-    if match.cvss_score is not None:
-        vector = match.cvss_vector
-        method = (
-            VulnerabilityScoreSource.CVSS_V4
-            if vector.startswith("CVSS:4")
-            else VulnerabilityScoreSource.CVSS_V3_1
-            if vector.startswith("CVSS:3.1")
-            else VulnerabilityScoreSource.CVSS_V3
-            if vector.startswith("CVSS:3")
-            else VulnerabilityScoreSource.CVSS_V2
-        )
-        ratings.append(
-            VulnerabilityRating(
-                score=Decimal(str(match.cvss_score)),
-                severity=SEVERITY.get(match.severity, VulnerabilitySeverity.UNKNOWN),
-                method=method,
-                vector=vector or None,
-            )
-        )
+    rating = cvss_rating(match.cvss_score, match.cvss_vector, match.severity)
+    ratings = [rating] if rating is not None else []
     state = ImpactAnalysisState.EXPLOITABLE if match.kev else ImpactAnalysisState.IN_TRIAGE
     detail = str(match.why.get("summary", "")) or None
     props = [

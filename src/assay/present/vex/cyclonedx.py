@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,6 @@ from cyclonedx.model.vulnerability import (
     Vulnerability,
     VulnerabilityAnalysis,
     VulnerabilityRating,
-    VulnerabilityScoreSource,
-    VulnerabilitySeverity,
     VulnerabilitySource,
 )
 from cyclonedx.output.json import JsonV1Dot6
@@ -40,6 +37,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
 from assay.errors import InputError
+from assay.present.cyclonedx import cvss_rating
 from assay.present.vex.justifications import from_format, to_format
 from assay.present.vex.model import ProductRef, Status, VexStatement
 from assay.present.vex.product import component_for, components_of, firmware_of
@@ -60,7 +58,6 @@ STATUS_OF = {
     "resolved_with_pedigree": Status.FIXED,
     "in_triage": Status.UNDER_INVESTIGATION,
 }
-SEVERITIES = {s.value for s in VulnerabilitySeverity}
 
 
 def _purl(text: str) -> PackageURL | None:
@@ -72,21 +69,7 @@ def _purl(text: str) -> PackageURL | None:
 
 def _rating(match: dict[str, Any]) -> VulnerabilityRating | None:
     vector = str(match.get("cvss_vector") or "")
-    score = match.get("cvss_score")
-    if score is None:
-        return None
-    method = VulnerabilityScoreSource.CVSS_V2
-    if vector.startswith("CVSS:3.1"):
-        method = VulnerabilityScoreSource.CVSS_V3_1
-    elif vector.startswith("CVSS:3.0"):
-        method = VulnerabilityScoreSource.CVSS_V3
-    severity = str(match.get("severity") or "unknown").lower()
-    return VulnerabilityRating(
-        score=Decimal(str(score)),
-        severity=VulnerabilitySeverity(severity if severity in SEVERITIES else "unknown"),
-        method=method,
-        vector=vector or None,
-    )
+    return cvss_rating(match.get("cvss_score"), vector, str(match.get("severity") or ""))
 
 
 def export_cyclonedx_vex(
