@@ -8,7 +8,6 @@ source and an analysis state (``exploitable`` for known-exploited, else ``in_tri
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,6 @@ from cyclonedx.model.vulnerability import (
     VulnerabilitySource,
 )
 from cyclonedx.output.json import JsonV1Dot6
-from cyclonedx.schema import SchemaVersion
 from packageurl import PackageURL
 
 from assay import __version__
@@ -186,31 +184,8 @@ def _vulnerability(match: VulnerabilityMatch, ref: str) -> Vulnerability:
     )
 
 
-def render(assessment: Assessment, check: bool = False) -> str:
-    """The SBOM as CycloneDX 1.6 JSON text; ``check`` validates it against the schema
-    (the test suite always does; at run time it costs about a second)."""
-    text = JsonV1Dot6(build_bom(assessment)).output_as_string(indent=2)
-    if check:
-        validate(text)
-    return text
-
-
-def validate(text: str) -> None:
-    """Raise ValueError if ``text`` is not valid CycloneDX 1.6 JSON."""
-    # imported here: jsonschema's format checkers take most of a second to import
-    from cyclonedx.validation.json import JsonStrictValidator
-
-    error: Any = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
-    if error is not None:
-        raise ValueError(f"CycloneDX output fails the 1.6 schema: {error}")
-
-
 def write(assessment: Assessment, out_dir: Path) -> Path:
+    """Write the SBOM as CycloneDX 1.6 JSON (the tests validate it against the schema)."""
     path = out_dir / "sbom.cdx.json"
-    path.write_text(render(assessment))
+    path.write_text(JsonV1Dot6(build_bom(assessment)).output_as_string(indent=2))
     return path
-
-
-def load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
