@@ -40,25 +40,9 @@ def load_assessment(path: Path) -> dict[str, Any]:
                 hint="give the assessment.json that `assay scan` wrote",
             )
         return data
-    return _scan(path)
+    from assay.registry.intake import scan
 
-
-def _scan(image: Path) -> dict[str, Any]:
-    """Scan an image with the pipeline (when the pipeline offers ``assess``)."""
-    import tempfile
-
-    from assay import pipeline
-
-    assess = getattr(pipeline, "assess", None)
-    if assess is None:
-        raise InputError(
-            f"{image} is not an assessment.json and this build cannot scan images here",
-            hint=f"run `assay scan {image} --out DIR` and diff DIR/assessment.json",
-        )
-    with tempfile.TemporaryDirectory(prefix="assay-diff-") as work:
-        result = assess(image, pipeline.ScanOptions(work_dir=Path(work)))
-        data: dict[str, Any] = result.assessment.to_dict()
-        return data
+    return scan(path, None)
 
 
 def _side(text: str, url: str | None) -> dict[str, Any]:

@@ -3,12 +3,11 @@ by ``assay.pipeline.assess``."""
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from assay.errors import InputError, UsageError
+from assay.errors import InputError
 from assay.registry.inputs import looks_like_json, parse_assessment
 
 
@@ -28,16 +27,9 @@ def assessment_of(target: Path, declaration_file: Path | None = None) -> dict[st
 
 def scan(target: Path, declaration_file: Path | None) -> dict[str, Any]:
     """Scan ``target`` with the pipeline (in a temporary work directory)."""
-    pipeline = importlib.import_module("assay.pipeline")
-    assess = getattr(pipeline, "assess", None)
-    if assess is None:
-        raise UsageError(
-            f"{target.name}: this build of Assay cannot scan images yet",
-            "run `assay scan IMAGE --out DIR` and add DIR/assessment.json",
-        )
-    with tempfile.TemporaryDirectory(prefix="assay-registry-") as work:
-        options = pipeline.ScanOptions(work_dir=Path(work), declaration=declaration_file)
-        result = assess(target, options)
-        assessment = getattr(result, "assessment", result)
-        document: dict[str, Any] = assessment.to_dict()
+    from assay.pipeline import ScanOptions, assess
+
+    with tempfile.TemporaryDirectory(prefix="assay-scan-") as work:
+        options = ScanOptions(work_dir=Path(work), declaration=declaration_file)
+        document: dict[str, Any] = assess(target, options).assessment.to_dict()
     return document
