@@ -56,11 +56,8 @@ def _side(text: str, url: str | None) -> dict[str, Any]:
         return load_assessment(path)  # says that the file does not exist
     from assay.registry import Registry
 
-    registry = Registry.open(url)
-    try:
+    with Registry.open(url) as registry:
         return current_assessment(registry, resolve(registry, text))
-    finally:
-        registry.close()
 
 
 @click.command("diff")

@@ -5,6 +5,7 @@ These commands join the ``registry`` group (``assay.cli.registry`` adds them).""
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,14 +46,9 @@ def reaudit_command(
     statements: list[VexStatement] = []
     for path in vex_files:
         statements.extend(load_vex(path))
-    registry = Registry.open(url)
-    store = open_store(db)
-    try:
+    with Registry.open(url) as registry, closing(open_store(db)) as store:
         report = reaudit(registry, store, statements=statements)
         sent = _deliver(registry) if deliver else None
-    finally:
-        store.close()
-        registry.close()
     if as_json:
         data = report.to_dict()
         data["delivery"] = sent
@@ -93,11 +89,8 @@ def webhook_group() -> None:
 @registry_option
 def webhook_add(hook_url: str, url: str | None) -> None:
     """Send every future re-audit event to URL."""
-    registry = Registry.open(url)
-    try:
+    with Registry.open(url) as registry:
         hook = add_webhook(registry.engine, hook_url, datetime.now(UTC))
-    finally:
-        registry.close()
     click.echo(f"webhook {hook}: {hook_url}")
 
 
@@ -105,11 +98,8 @@ def webhook_add(hook_url: str, url: str | None) -> None:
 @registry_option
 def webhook_deliver(url: str | None) -> None:
     """Try every due event delivery once now."""
-    registry = Registry.open(url)
-    try:
+    with Registry.open(url) as registry:
         click.echo(json.dumps(_deliver(registry)))
-    finally:
-        registry.close()
 
 
 @click.command("report")
@@ -138,11 +128,8 @@ def report_command(
 
     now = datetime.now(UTC)
     when = sent_at or now
-    registry = Registry.open(url)
-    try:
+    with Registry.open(url) as registry:
         done = record_submission(
             registry, product, vulnerability, stage, submitted_at=when, reference=reference, now=now
         )
-    finally:
-        registry.close()
     click.echo(f"recorded: {done['stage']} on {done['vulnerability']} sent {done['submitted_at']}")

@@ -41,11 +41,8 @@ def add(target: Path, declaration_file: Path | None, url: str | None, as_json: b
     """Scan TARGET (an image) or read it (an assessment.json) and store it."""
     declaration = load_declaration(declaration_file) if declaration_file else None
     document = assessment_of(target, declaration_file)
-    registry = Registry.open(url)
-    try:
+    with Registry.open(url) as registry:
         stored = registry.add(document, declaration)
-    finally:
-        registry.close()
     if as_json:
         _print_json(stored.to_dict())
         return
@@ -60,11 +57,8 @@ def add(target: Path, declaration_file: Path | None, url: str | None, as_json: b
 @json_option
 def list_(query: str, limit: int, url: str | None, as_json: bool) -> None:
     """List products (those matching every word of QUERY), newest first."""
-    registry = Registry.open(url)
-    try:
+    with Registry.open(url) as registry:
         products = registry.products(query, limit=limit)
-    finally:
-        registry.close()
     if as_json:
         _print_json([p.to_dict() for p in products])
         return
@@ -86,11 +80,8 @@ def list_(query: str, limit: int, url: str | None, as_json: bool) -> None:
 def show(product: str, url: str | None, as_json: bool) -> None:
     """Show one PRODUCT: its slug (as `assay registry list` prints it), or words that match
     exactly one product."""
-    registry = Registry.open(url)
-    try:
+    with Registry.open(url) as registry:
         detail = _find(registry, product)
-    finally:
-        registry.close()
     if as_json:
         _print_json(detail.to_dict())
         return
@@ -130,11 +121,8 @@ def _find(registry: Registry, product: str) -> ProductDetail:
 @registry_option
 def token(manufacturer: str, note: str, url: str | None) -> None:
     """Create a write token for MANUFACTURER (printed once; only its hash is stored)."""
-    registry = Registry.open(url)
-    try:
+    with Registry.open(url) as registry:
         secret = registry.create_token(manufacturer, note)
-    finally:
-        registry.close()
     click.echo(secret)
 
 

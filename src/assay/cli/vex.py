@@ -105,11 +105,8 @@ def _product_csaf(
     from assay.accountability.advisory import product_csaf
     from assay.registry import Registry
 
-    registry = Registry.open(url)
-    try:
+    with Registry.open(url) as registry:
         return product_csaf(registry, slug, profile=profile, publisher=publisher)
-    finally:
-        registry.close()
 
 
 def _write(doc: dict[str, Any], out: Path | None) -> None:

@@ -61,6 +61,12 @@ class Registry(Queries):
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def add(
         self,
         document: dict[str, Any],
