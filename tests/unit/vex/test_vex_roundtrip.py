@@ -178,3 +178,24 @@ def test_csaf_vex_of_a_real_scan(tmp_path: Path) -> None:
     expected = statuses(doc, [])
     assert statuses(doc, import_vex(csaf)) == expected
     assert statuses(doc, import_vex(export_openvex(doc, now=NOW))) == expected
+
+
+def test_cyclonedx_vex_keeps_ratings_of_components_without_purl(
+    wr703n_assessment: dict[str, Any],
+) -> None:
+    """A component known only by name and version (no PURL) is exported under a pkg:generic
+    IRI; its matches must still be found, with their CVSS ratings and descriptions."""
+    import copy
+
+    doc = copy.deepcopy(wr703n_assessment)
+    match = next(v for v in doc["vulnerabilities"] if v.get("cvss_score") is not None)
+    comp = next(c for c in doc["components"] if (c.get("purl") or "") == match["component"])
+    ref = f"{comp['name']}@{comp['version']}"
+    comp["purl"] = ""
+    for v in doc["vulnerabilities"]:
+        if v["component"] == match["component"]:
+            v["component"] = ref
+    out = export_cyclonedx_vex(doc)
+    entry = next(v for v in out["vulnerabilities"] if v["id"] == match["id"])
+    assert entry["affects"][0]["ref"].startswith("pkg:generic/")
+    assert entry["ratings"][0]["score"] == match["cvss_score"]

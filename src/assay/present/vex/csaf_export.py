@@ -117,15 +117,14 @@ def export_versions(
     grouped: dict[str, list[Row]] = {}
     for version, fw, pid in zip(versions, firmware, pids, strict=True):
         known = components_of(version.assessment)
-        index = _index(known)
         matches = {
             (m.get("id"), m.get("component")): m
             for m in version.assessment.get("vulnerabilities") or []
         }
         related: set[str] = set()
         for stmt in assessment_statements(version.assessment, version.statements):
-            ref = _ref_of(stmt, index)
-            comp = component_for(ref, known)
+            comp = component_for(stmt.product.key, known)
+            ref = comp.ref
             if ref not in comp_ids:
                 comp_ids[ref] = cid = f"C{len(comp_ids) + 1}"
                 entry: dict[str, Any] = {"name": comp.label or comp.ref, "product_id": cid}
@@ -217,16 +216,3 @@ def _tracking(tracking_id: str, moment: datetime) -> dict[str, Any]:
         "revision_history": [{"date": iso(moment), "number": "1", "summary": "Initial version."}],
         "generator": {"engine": {"name": "Assay", "version": __version__}, "date": iso(moment)},
     }
-
-
-def _ref_of(stmt: VexStatement, index: dict[str, str]) -> str:
-    return index.get(stmt.product.key, stmt.product.key)
-
-
-def _index(known: dict[str, Any]) -> dict[str, str]:
-    """Every key of every component -> its ref (the first component wins a shared key)."""
-    out: dict[str, str] = {}
-    for ref, comp in known.items():
-        for key in sorted(comp.keys):
-            out.setdefault(key, ref)
-    return out

@@ -119,9 +119,14 @@ def components_of(assessment: dict[str, Any]) -> dict[str, ComponentRef]:
 
 
 def component_for(ref: str, known: dict[str, ComponentRef]) -> ComponentRef:
-    """The component a match names; a ref absent from the inventory is read as name@version."""
+    """The component a match or statement names: by its ref, else by any of its other keys
+    (PURL, the ``pkg:generic`` IRI exports use, CPE, name@version; the first component that
+    has the key wins); a name absent from the inventory is read as a PURL or name@version."""
     if ref in known:
         return known[ref]
+    for component in known.values():
+        if ref in component.keys:
+            return component
     if ref.startswith("pkg:"):
         try:
             purl = PackageURL.from_string(ref)
