@@ -52,6 +52,13 @@ def _summary(product: t.Product, manufacturer: str) -> ProductSummary:
     )
 
 
+def _matching(stmt: Any, query: str) -> Any:
+    """``stmt`` limited to products whose search text holds every word of ``query``."""
+    for word in query.lower().split()[:8]:
+        stmt = stmt.where(t.Product.search_text.contains(word, autoescape=True))
+    return stmt
+
+
 class Queries:
     """Look-ups shared by the CLI, the web pages and the JSON API."""
 
@@ -63,9 +70,7 @@ class Queries:
         stmt = select(t.Product, t.Manufacturer.name).join(
             t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id
         )
-        for word in query.lower().split()[:8]:
-            stmt = stmt.where(t.Product.search_text.contains(word, autoescape=True))
-        return stmt
+        return _matching(stmt, query)
 
     def products(self, query: str = "", limit: int = 50, offset: int = 0) -> list[ProductSummary]:
         """Products matching every word of ``query`` (any field), most recently updated first."""
@@ -79,9 +84,7 @@ class Queries:
             return [_summary(p, m) for p, m in session.execute(stmt).all()]
 
     def count_products(self, query: str = "") -> int:
-        stmt = select(func.count()).select_from(t.Product)
-        for word in query.lower().split()[:8]:
-            stmt = stmt.where(t.Product.search_text.contains(word, autoescape=True))
+        stmt = _matching(select(func.count()).select_from(t.Product), query)
         with self._sessions() as session:
             return int(session.scalar(stmt) or 0)
 

@@ -96,21 +96,25 @@ class Registry(Queries):
                 "nothing was stored; check the registry database",
             ) from err
 
-    def _add(
-        self, session: Session, document: dict[str, Any], key: Any, level: int, kev: int
-    ) -> Stored:
-        now = _now()
-        maker = session.scalar(
-            select(t.Manufacturer).where(t.Manufacturer.name == key.manufacturer)
-        )
+    @classmethod
+    def _manufacturer(cls, session: Session, name: str, now: datetime) -> t.Manufacturer:
+        """The manufacturer called ``name``, created (with a free slug) if new."""
+        maker = session.scalar(select(t.Manufacturer).where(t.Manufacturer.name == name))
         if maker is None:
             maker = t.Manufacturer(
-                name=key.manufacturer,
-                slug=self._free_slug(session, t.Manufacturer, slugify(key.manufacturer)),
+                name=name,
+                slug=cls._free_slug(session, t.Manufacturer, slugify(name)),
                 created=now,
             )
             session.add(maker)
             session.flush()
+        return maker
+
+    def _add(
+        self, session: Session, document: dict[str, Any], key: Any, level: int, kev: int
+    ) -> Stored:
+        now = _now()
+        maker = self._manufacturer(session, key.manufacturer, now)
         product = session.scalar(
             select(t.Product).where(
                 t.Product.manufacturer_id == maker.id,
@@ -255,17 +259,7 @@ class Registry(Queries):
         """A new write token for ``manufacturer`` (created if new); only its hash is kept."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.sessions.begin() as session:
-            maker = session.scalar(
-                select(t.Manufacturer).where(t.Manufacturer.name == manufacturer)
-            )
-            if maker is None:
-                maker = t.Manufacturer(
-                    name=manufacturer,
-                    slug=self._free_slug(session, t.Manufacturer, slugify(manufacturer)),
-                    created=_now(),
-                )
-                session.add(maker)
-                session.flush()
+            maker = self._manufacturer(session, manufacturer, _now())
             session.add(
                 t.ApiToken(
                     manufacturer_id=maker.id,
