@@ -29,8 +29,9 @@ def write_reports(assessment: Assessment, out_dir: str | Path) -> list[Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
         html_path, md_path = out / "report.html", out / "report.md"
-        html_path.write_text(render_html(assessment), encoding="utf-8")
-        md_path.write_text(render_markdown(assessment), encoding="utf-8")
+        view = _view(assessment)  # built once for both
+        html_path.write_text(_html(view), encoding="utf-8")
+        md_path.write_text(_markdown(view), encoding="utf-8")
     except OSError as err:
         raise AssayError(
             f"cannot write the report to {out}: {err.strerror}", hint="check --out"
@@ -39,12 +40,20 @@ def write_reports(assessment: Assessment, out_dir: str | Path) -> list[Path]:
 
 
 def render_html(assessment: Assessment) -> str:
-    css = (resources.files("assay.present.report") / "report.css").read_text("utf-8")
-    return _env().get_template("report.html.j2").render(css=Markup(css), **_view(assessment))
+    return _html(_view(assessment))
 
 
 def render_markdown(assessment: Assessment) -> str:
-    text = _md_env().get_template("report.md.j2").render(**_view(assessment))
+    return _markdown(_view(assessment))
+
+
+def _html(view: dict[str, Any]) -> str:
+    css = (resources.files("assay.present.report") / "report.css").read_text("utf-8")
+    return _env().get_template("report.html.j2").render(css=Markup(css), **view)
+
+
+def _markdown(view: dict[str, Any]) -> str:
+    text = _md_env().get_template("report.md.j2").render(**view)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
