@@ -1,0 +1,51 @@
+"""Real SBOMs from ../shared read, and bad ones refused with one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assay.errors import InputError
+from assay.supply import load_sbom
+
+
+def test_buildroot_legal_info_manifest(shared_data: Path) -> None:
+    sbom = load_sbom(shared_data / "sbom/buildroot-manifests/manifest.csv")
+    assert sbom.format == "buildroot-manifest"
+    busybox = next(c for c in sbom.components if c.name == "busybox")
+    assert busybox.version == "1.29.3"
+
+
+def test_freertos_spdx_tag_value_has_file_hashes(shared_data: Path) -> None:
+    sbom = load_sbom(shared_data / "sbom/freertos/FreeRTOS-Kernel.sbom.spdx")
+    assert sbom.format == "spdx"
+    assert [(c.name, c.version) for c in sbom.components] == [("FreeRTOS-Kernel", "V11.2.0")]
+    assert len(sbom.files) > 100 and all(f.hashes for f in sbom.files)
+
+
+def test_cyclonedx_example(shared_data: Path) -> None:
+    sbom = load_sbom(shared_data / "sbom/cyclonedx-bom-examples/SBOM/laravel-7.12.0/bom.1.4.json")
+    assert sbom.format == "cyclonedx-json" and len(sbom.components) == 62
+
+
+def test_syft_placeholder_hashes_are_no_hashes(shared_data: Path) -> None:
+    sbom = load_sbom(
+        shared_data / "sbom/bom-shelter/spdx-syft-balenalib_armv7hf-alpine-node.spdx.json"
+    )
+    assert all(value.strip("0") for f in sbom.files for _, value in f.hashes)
+
+
+@pytest.mark.parametrize(
+    "relative,words",
+    [
+        ("sbom/spdx-examples/software/example7/spdx3.0/example7-bin.spdx3.json", "SPDX 3.0"),
+        ("sbom/bom-shelter/spdx-trivy-balenalib_armv7hf-alpine-node.spdx.json", "not valid"),
+        ("sbom/buildroot-manifests/cpe_data_pp.json", "not recognised"),
+    ],
+)
+def test_unreadable_sboms_are_one_line_errors(shared_data: Path, relative: str, words: str) -> None:
+    with pytest.raises(InputError) as err:
+        load_sbom(shared_data / relative)
+    assert words in err.value.message and "\n" not in err.value.diagnostics()
+    assert err.value.exit_code == 3
