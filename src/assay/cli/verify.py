@@ -42,6 +42,11 @@ from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
     help="Public key (PEM) for in-toto layouts or key-signed bundles (repeatable).",
 )
 @click.option("--links", type=click.Path(path_type=Path), help="Folder of in-toto link files.")
+@click.option(
+    "--run-inspections",
+    is_flag=True,
+    help="Run the in-toto layout's inspection commands (they execute programs; off by default).",
+)
 @click.option("--identity", default="", help="Expected Sigstore certificate identity (SAN).")
 @click.option("--issuer", default="", help="Expected Sigstore OIDC issuer.")
 @click.option(
@@ -66,6 +71,7 @@ def command(
     trusted_root: Path | None,
     keys: tuple[Path, ...],
     links: Path | None,
+    run_inspections: bool,
     identity: str,
     issuer: str,
     output: str,
@@ -91,6 +97,7 @@ def command(
         links=links,
         identity=identity,
         issuer=issuer,
+        run_inspections=run_inspections,
         work_dir=work_dir,
     )
     document = verify(request)
@@ -126,7 +133,7 @@ def _render(console: Console, doc: dict[str, Any]) -> None:
     if doc.get("attestations"):
         table = Table("attestation", "kind", "result", "reason")
         for att in doc["attestations"]:
-            table.add_row(att["path"], att["kind"], att["result"], att["reason"])
+            table.add_row(Path(att["path"]).name, att["kind"], att["result"], att["reason"])
         console.print(table)
     if doc.get("policy"):
         policy = doc["policy"]

@@ -41,19 +41,24 @@ class VerifyRequest:
     links: Path | None = None
     identity: str = ""
     issuer: str = ""
+    run_inspections: bool = False
     work_dir: Path | None = None
 
 
 def verify(request: VerifyRequest) -> dict[str, Any]:
     """Run every verification the request asks for; return the evidence document."""
     from assay.supply.attest import verify_attestations
-    from assay.supply.policy import evaluate, load_policy
-    from assay.supply.target import measured
+    from assay.supply.policy import evaluate, load_policy, needs_inventory
+    from assay.supply.target import measured, target_only
 
     policy = load_policy(request.policy) if request.policy else None
     sbom = load_sbom(request.sbom) if request.sbom else None
-    with measured(request.target, request.work_dir) as inventory:
-        comparison = compare(sbom, inventory) if sbom else None
+    comparison = None
+    if sbom is not None or (policy is not None and needs_inventory(policy)):
+        with measured(request.target, request.work_dir) as inventory:
+            comparison = compare(sbom, inventory) if sbom else None
+    else:
+        inventory = target_only(request.target)
     target = dict(inventory.target)
     document: dict[str, Any] = {
         "tool": {"name": "assay", "version": __version__},

@@ -58,3 +58,20 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def target_only(target: Path) -> Inventory:
+    """The target's identity without a scan (enough for signatures and provenance)."""
+    if not target.exists():
+        raise InputError(f"target {target} does not exist", "give an image, rootfs or assessment")
+    if is_assessment(target):
+        return Inventory.from_file(target)
+    if target.is_dir():
+        return Inventory({"name": target.name, "kind": "directory", "sha256": "", "size": 0}, [])
+    info = {
+        "name": target.name,
+        "kind": "file",
+        "sha256": sha256_of(target),
+        "size": target.stat().st_size,
+    }
+    return Inventory(info, [])

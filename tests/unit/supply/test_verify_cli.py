@@ -117,3 +117,82 @@ def test_unknown_policy_rule_is_an_input_error(
 
 def test_nothing_to_verify_is_a_usage_error(wr703n_assessment_file: Path) -> None:
     assert main(["verify", str(wr703n_assessment_file)]) == 2
+
+
+# --- attestations and the policy on them ------------------------------------------------
+
+GENERIC = "supply-chain/slsa/slsa-verifier-testdata/gha_generic/v2.1.0"
+BUILDER = (
+    "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"
+    "generator_generic_slsa3.yml@refs/tags/v2.1.0"
+)
+
+
+@pytest.fixture(scope="module")
+def generic_binary(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import lzma
+
+    out = tmp_path_factory.mktemp("slsa") / "binary-linux-amd64"
+    with lzma.open(shared_data / GENERIC / "binary-linux-amd64-workflow_dispatch.xz") as fh:
+        out.write_bytes(fh.read())
+    return out
+
+
+@pytest.mark.parametrize(
+    "provenance,code,results",
+    [
+        ("binary-linux-amd64-push-v14.2.intoto.jsonl", 0, ["PASS", "PASS", "PASS"]),
+        ("binary-linux-amd64-workflow_dispatch.intoto.jsonl", 1, ["PASS", "FAIL", "PASS"]),
+    ],
+)
+def test_builder_and_source_policy(
+    provenance: str,
+    code: int,
+    results: list[str],
+    shared_data: Path,
+    generic_binary: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        f"rules:\n  builder: [{BUILDER}]\n"
+        "  source: ['git+https://github.com/slsa-framework/example-package@refs/tags/']\n"
+        "  signed_image: true\n"
+    )
+    root = shared_data / "supply-chain/sigstore/trusted-roots/production/trusted_root.json"
+    args = ["--attestation", str(shared_data / GENERIC / provenance), "--trusted-root", str(root)]
+    got, out = _run([*args, "--policy", str(policy), "-o", "json", str(generic_binary)], capsys)
+    doc = json.loads(out)
+    assert [r["result"] for r in doc["policy"]["rules"]] == results
+    assert got == code
+    assert doc["attestations"][0]["result"] == "verified" and doc["attestations"][0]["binds"]
+
+
+def test_an_untrusted_builder_fails_the_policy(
+    shared_data: Path, generic_binary: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"rules:\n  builder: [{BUILDER}]\n")
+    bad = shared_data / "supply-chain/slsa/slsa-verifier-testdata"
+    bad = bad / "binary-linux-amd64-untrusted-builder.intoto.jsonl"
+    got, out = _run(
+        ["--attestation", str(bad), "--policy", str(policy), "-o", "json", str(generic_binary)],
+        capsys,
+    )
+    rule = json.loads(out)["policy"]["rules"][0]
+    assert got == 1 and rule["result"] == "FAIL"
+    assert "asraa/slsa-github-generator" in rule["reason"] and "not allowed" in rule["reason"]
+
+
+def test_provenance_of_another_artifact_fails_on_the_bundled_image(
+    shared_data: Path, wr703n_assessment_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The image's own SHA-256 (from its assessment) is not the provenance's subject."""
+    base = shared_data / "supply-chain/slsa/slsa-verifier-testdata/bcr"
+    root = shared_data / "supply-chain/sigstore/trusted-roots/production/trusted_root.json"
+    args = ["--attestation", str(base / "MODULE.bazel.intoto.jsonl"), "--trusted-root", str(root)]
+    got, out = _run([*args, "-o", "json", str(wr703n_assessment_file)], capsys)
+    att = json.loads(out)["attestations"][0]
+    assert got == 1 and att["result"] == "failed" and att["reason"].startswith("wrong subject")
+    assert json.loads(wr703n_assessment_file.read_text())["target"]["sha256"] in att["reason"]
