@@ -90,6 +90,7 @@ def _aliases() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in data.items()}
 
 
+@functools.lru_cache(maxsize=4096)
 def _purl_name(purl: str) -> str:
     if not purl.startswith("pkg:"):
         return ""
@@ -117,9 +118,10 @@ def compare(sbom: SupplierSbom, inventory: Inventory) -> Comparison:
     result = Comparison(sbom, inventory.target)
     direct: dict[int, list[Declared]] = {}  # id(measured) -> declared naming it
     owned: set[int] = set()  # measured binaries whose owning package is declared
+    names = [(m, _names(m)) for m in inventory.components]
     for declared in sbom.components:
         keys = _keys(declared)
-        hits = [m for m in inventory.components if _names(m) & keys]
+        hits = [m for m, known in names if known & keys]
         for m in hits:
             direct.setdefault(id(m), []).append(declared)
         owners = [m for m in inventory.components if m.package.lower() in keys]
@@ -240,12 +242,9 @@ def _check_files(sbom: SupplierSbom, inventory: Inventory, result: Comparison) -
 
 def licences_agree(declared: str, measured: str) -> bool | None:
     """True/False when both are SPDX expressions; None when either cannot be read as one."""
-    from license_expression import (  # type: ignore[import-untyped]
-        ExpressionError,
-        get_spdx_licensing,
-    )
+    from license_expression import ExpressionError  # type: ignore[import-untyped]
 
-    licensing = get_spdx_licensing()
+    licensing = _licensing()
     try:
         a = licensing.parse(declared, validate=True)
         b = licensing.parse(measured, validate=True)
@@ -254,3 +253,11 @@ def licences_agree(declared: str, measured: str) -> bool | None:
             return True
         return None
     return bool(licensing.is_equivalent(a, b))
+
+
+@functools.cache
+def _licensing() -> Any:
+    """The SPDX licence index (50 ms to build: once per process)."""
+    from license_expression import get_spdx_licensing
+
+    return get_spdx_licensing()
