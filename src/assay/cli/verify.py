@@ -43,6 +43,13 @@ from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 )
 @click.option("--links", type=click.Path(path_type=Path), help="Folder of in-toto link files.")
 @click.option(
+    "--package-index",
+    "package_indexes",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="opkg Packages index to verify (its .sig beside it; usign key via --key; repeatable).",
+)
+@click.option(
     "--run-inspections",
     is_flag=True,
     help="Run the in-toto layout's inspection commands (they execute programs; off by default).",
@@ -72,6 +79,7 @@ def command(
     keys: tuple[Path, ...],
     links: Path | None,
     run_inspections: bool,
+    package_indexes: tuple[Path, ...],
     identity: str,
     issuer: str,
     output: str,
@@ -85,8 +93,10 @@ def command(
     fail per rule. Exit 0 when everything holds, 1 when something failed or is unconfirmed."""
     from assay.supply import VerifyRequest, verify
 
-    if sbom is None and policy is None and not attestations:
-        raise UsageError("nothing to verify", "give --sbom, --attestation and/or --policy")
+    if sbom is None and policy is None and not attestations and not package_indexes:
+        raise UsageError(
+            "nothing to verify", "give --sbom, --attestation, --package-index and/or --policy"
+        )
     request = VerifyRequest(
         target=target,
         sbom=sbom,
@@ -98,6 +108,7 @@ def command(
         identity=identity,
         issuer=issuer,
         run_inspections=run_inspections,
+        package_indexes=list(package_indexes),
         work_dir=work_dir,
     )
     document = verify(request)

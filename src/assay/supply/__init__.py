@@ -42,6 +42,7 @@ class VerifyRequest:
     identity: str = ""
     issuer: str = ""
     run_inspections: bool = False
+    package_indexes: list[Path] = field(default_factory=list)
     work_dir: Path | None = None
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from assay.supply.bundle import Outcome, is_bundle, verify_bundle
 from assay.supply.intoto import is_layout, verify_layout
+from assay.supply.opkg import is_usign_key
 from assay.supply.slsa import is_provenance, read_json_line, verify_provenance
 from assay.supply.target import is_assessment
 
@@ -27,9 +28,10 @@ def verify_attestations(request: VerifyRequest, target: dict[str, Any]) -> list[
     artifact = (
         request.target if request.target.is_file() and not is_assessment(request.target) else None
     )
+    jobs = [(path, *_verify_one(path, request, sha, artifact)) for path in request.attestations]
+    jobs += _package_indexes(request)
     out = []
-    for path in request.attestations:
-        kind, outcome = _verify_one(path, request, sha, artifact)
+    for path, kind, outcome in jobs:
         out.append(
             {
                 "path": str(path),
@@ -41,6 +43,19 @@ def verify_attestations(request: VerifyRequest, target: dict[str, Any]) -> list[
             }
         )
     return out
+
+
+def _package_indexes(request: VerifyRequest) -> list[tuple[Path, str, Outcome]]:
+    """Each signed package index; then the SBOM's components against the verified ones."""
+    from assay.supply.declared import load_sbom
+    from assay.supply.opkg import manifest_against_indexes, verify_index
+
+    results = [(p, "opkg-index", verify_index(p, request.keys)) for p in request.package_indexes]
+    good = [p for p, _, outcome in results if outcome.details.get("key")]
+    if request.sbom is not None and good:
+        declared = [(c.name, c.version) for c in load_sbom(request.sbom).components]
+        results.append((request.sbom, "sbom-vs-index", manifest_against_indexes(declared, good)))
+    return results
 
 
 def _verify_one(
@@ -60,8 +75,7 @@ def _verify_one(
             path, artifact, request.trusted_root, request.identity, request.issuer, sha
         )
     if is_layout(data):
-        outcome = verify_layout(
-            path, request.keys, request.links, artifact, request.run_inspections
-        )
+        pem_keys = [k for k in request.keys if not is_usign_key(k)]
+        outcome = verify_layout(path, pem_keys, request.links, artifact, request.run_inspections)
         return "in-toto-layout", outcome
     return "unknown", Outcome("failed", "not a Sigstore bundle, SLSA provenance or in-toto layout")
