@@ -137,7 +137,8 @@ def _render(console: Console, doc: dict[str, Any]) -> None:
         if sbom["mismatches"]:
             table = Table("kind", "component", "declared", "in the image", "evidence")
             for m in sbom["mismatches"]:
-                table.add_row(m["kind"], m["name"], m["declared"], m["measured"], m["evidence"])
+                cells = (m["declared"], m["measured"], m["evidence"])
+                table.add_row(m["kind"], m["name"], *(_short(c) for c in cells))
             console.print(table)
         for note in sbom["unchecked"]:
             console.print(f"  not checked: {note}")
@@ -154,3 +155,8 @@ def _render(console: Console, doc: dict[str, Any]) -> None:
         console.print(table)
         console.print(f"policy {policy['path']}: [bold]{policy['result']}[/]")
     console.print("[bold]PASS[/]" if doc["passed"] else "[bold red]FAIL[/]")
+
+
+def _short(text: str, limit: int = 90) -> str:
+    """A table cell; the JSON output keeps the whole text."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -170,7 +170,7 @@ def _check(
         if d.license and m.license:
             agree = licences_agree(d.license, m.license)
             if agree is False:
-                evidence = f"licence of {m.name} as the image's package metadata states it"
+                evidence = f"{m.license} as Assay read it for {m.evidence()}"
                 out.append(Mismatch("license", m.name, d.license, m.license, evidence, d.where))
             elif agree is None:
                 unchecked.append(f"license of {m.name}: {d.license!r} vs {m.license!r}")
@@ -215,9 +215,10 @@ def _check_hashes(
         unchecked.append(f"hash of {m.name}: no file of the component could be read")
         return []
     declared = ", ".join(f"{alg}:{value}" for alg, value in d.hashes)
-    shown = "; ".join(f"{p} {h}" for p, h in list(seen.items())[:3])
-    evidence = f"equals none of the {len(seen)} files {m.name} owns in the image ({shown})"
-    return [Mismatch("hash", m.name, declared, shown, evidence, d.where)]
+    first, digest = next(iter(seen.items()))
+    shown = "; ".join(f"{p} {h}" for p, h in list(seen.items())[:5])
+    evidence = f"equals none of the {len(seen)} files {m.name} owns in the image: {shown}"
+    return [Mismatch("hash", m.name, declared, f"{first} {digest}", evidence, d.where)]
 
 
 def _check_files(sbom: SupplierSbom, inventory: Inventory, result: Comparison) -> None:

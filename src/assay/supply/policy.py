@@ -37,7 +37,33 @@ def load_policy(path: Path) -> dict[str, Any]:
             f"policy {path}: unknown rule(s) {', '.join(unknown)}",
             f"known rules: {', '.join(sorted(RULES))}",
         )
+    for name, value in data["rules"].items():
+        problem = _bad_value(name, value)
+        if problem:
+            raise InputError(f"policy {path}: rule {name}: {problem}", "see docs/supply-chain.md")
     return {"path": str(path), "name": str(data.get("name", path.stem)), "rules": data["rules"]}
+
+
+def _bad_value(name: str, value: Any) -> str:
+    """What is wrong with a rule's value ('' when nothing)."""
+    if name == "sbom_fidelity_min":
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+        return "" if ok else "give a number from 0 to 1"
+    if name in ("builder", "source"):
+        items = value if isinstance(value, list) else [value]
+        return (
+            "" if items and all(isinstance(v, str) and v for v in items) else "give text or a list"
+        )
+    if name == "end_of_life":
+        for entry in value if isinstance(value, list) else [None]:
+            if not isinstance(entry, dict) or "name" not in entry or "ended" not in entry:
+                return "give a list of {name, version, ended}"
+            try:
+                dt.date.fromisoformat(str(entry["ended"]))
+            except ValueError:
+                return f"ended {entry['ended']!r} is not a date (YYYY-MM-DD)"
+        return ""
+    return "" if isinstance(value, bool) else "give true or false"
 
 
 def needs_inventory(policy: dict[str, Any]) -> bool:

@@ -196,3 +196,25 @@ def test_provenance_of_another_artifact_fails_on_the_bundled_image(
     att = json.loads(out)["attestations"][0]
     assert got == 1 and att["result"] == "failed" and att["reason"].startswith("wrong subject")
     assert json.loads(wr703n_assessment_file.read_text())["target"]["sha256"] in att["reason"]
+
+
+@pytest.mark.parametrize(
+    "rules,words",
+    [
+        ("sbom_fidelity_min: 95", "from 0 to 1"),
+        ("no_undeclared: yes please", "true or false"),
+        ("end_of_life: [{name: kernel, ended: soon}]", "not a date"),
+        ("builder: []", "text or a list"),
+    ],
+)
+def test_bad_policy_values_are_input_errors(
+    rules: str,
+    words: str,
+    wr703n_assessment_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(f"rules:\n  {rules}\n")
+    assert main(["verify", "--policy", str(policy), str(wr703n_assessment_file)]) == 3
+    assert words in capsys.readouterr().err
