@@ -15,7 +15,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from assay.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 
 
 @click.command("verify")
@@ -67,6 +67,11 @@ from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 @click.option(
     "--out", "out_file", type=click.Path(path_type=Path), help="Also write the JSON here."
 )
+@click.option(
+    "--into",
+    type=click.Path(path_type=Path),
+    help="Also store the evidence as the 'supply' section of this assessment.json.",
+)
 @click.option("--work-dir", type=click.Path(path_type=Path), help="Where to unpack an image.")
 @click.pass_context
 def command(
@@ -84,6 +89,7 @@ def command(
     issuer: str,
     output: str,
     out_file: Path | None,
+    into: Path | None,
     work_dir: Path | None,
 ) -> None:
     """Verify a supplier's claims about TARGET (a firmware image, rootfs or assessment.json).
@@ -92,6 +98,7 @@ def command(
     SBOM's fidelity. With --attestation: signatures and provenance. With --policy: a pass or
     fail per rule. Exit 0 when everything holds, 1 when something failed or is unconfirmed."""
     from assay.supply import VerifyRequest, verify
+    from assay.supply.target import is_assessment
 
     if sbom is None and policy is None and not attestations and not package_indexes:
         raise UsageError(
@@ -111,10 +118,16 @@ def command(
         package_indexes=list(package_indexes),
         work_dir=work_dir,
     )
+    if into is not None and not is_assessment(into):
+        raise InputError(f"--into {into}: not an assessment.json", "give one written by assay scan")
     document = verify(request)
     text = json.dumps(document, indent=2)
     if out_file is not None:
         out_file.write_text(text + "\n")
+    if into is not None:
+        assessment = json.loads(into.read_text())
+        assessment["supply"] = {k: v for k, v in document.items() if k != "tool"}
+        into.write_text(json.dumps(assessment, indent=2) + "\n")
     if output == "json":
         click.echo(text)
     else:

@@ -218,3 +218,18 @@ def test_bad_policy_values_are_input_errors(
     policy.write_text(f"rules:\n  {rules}\n")
     assert main(["verify", "--policy", str(policy), str(wr703n_assessment_file)]) == 3
     assert words in capsys.readouterr().err
+
+
+def test_into_adds_a_supply_section(
+    wr703n_inventory: Inventory,
+    wr703n_assessment_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assessment = tmp_path / "assessment.json"
+    assessment.write_text(wr703n_assessment_file.read_text())
+    sbom = write_openwrt_manifest(package_list(wr703n_inventory), tmp_path / "manifest")
+    code, _ = _run(["--sbom", str(sbom), "--into", str(assessment), str(assessment)], capsys)
+    data = json.loads(assessment.read_text())
+    assert code == 0 and data["supply"]["sbom"]["verdict"] == "FAITHFUL"
+    assert data["components"] == json.loads(wr703n_assessment_file.read_text())["components"]
