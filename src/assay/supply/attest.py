@@ -66,7 +66,7 @@ def _verify_one(
     except (OSError, ValueError) as err:
         return "unknown", Outcome("failed", f"cannot read {path.name} as JSON: {err}")
     if is_provenance(data):
-        outcome = verify_provenance(path, sha, request.trusted_root, request.keys)
+        outcome = verify_provenance(path, sha, request.trusted_root, request.keys, request.identity)
         if outcome.result == "verified":
             outcome.details["binds"] = True
         return "slsa-provenance", outcome

@@ -61,11 +61,13 @@ class SupplierSbom:
     format: str  # cyclonedx-json | cyclonedx-xml | spdx | buildroot-manifest | openwrt-manifest
     components: list[Declared] = field(default_factory=list)
     files: list[DeclaredFile] = field(default_factory=list)
+    subject: str = ""  # the product the SBOM describes, when it names one
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "format": self.format,
+            "subject": self.subject,
             "components": len(self.components),
             "files": len(self.files),
         }
@@ -143,6 +145,8 @@ def _cyclonedx_xml(path: Path, text: str) -> SupplierSbom:
 
 def _cyclonedx_bom(path: Path, fmt: str, bom: Any) -> SupplierSbom:
     sbom = SupplierSbom(str(path), fmt)
+    if bom.metadata.component is not None:
+        sbom.subject = bom.metadata.component.name
     for index, comp in enumerate(_walk_cdx(bom.components)):
         hashes = _hashes((h.alg.value, h.content) for h in comp.hashes)
         where = f"components[{index}] {comp.bom_ref.value or comp.name}"
@@ -197,7 +201,11 @@ def _spdx(path: Path) -> SupplierSbom:
     except Exception as err:
         raise InputError(f"SBOM {path}: SPDX document cannot be read: {err}", "fix it") from err
     sbom = SupplierSbom(str(path), "spdx")
+    products = _spdx_products(doc)
     for pkg in doc.packages:
+        if pkg.spdx_id in products:
+            sbom.subject = pkg.name  # the product itself, not one of its components
+            continue
         purl = next((r.locator for r in pkg.external_references if r.reference_type == "purl"), "")
         sbom.components.append(
             Declared(
@@ -218,6 +226,23 @@ def _spdx(path: Path) -> SupplierSbom:
                 DeclaredFile(name, _spdx_hashes(spdx_file.checksums), spdx_file.spdx_id)
             )
     return sbom
+
+
+def _spdx_products(doc: Any) -> set[str]:
+    """Packages the document describes that contain other packages: the product (an image,
+    a container), which a firmware does not hold as a component of itself."""
+    ids = {p.spdx_id for p in doc.packages}
+    described = {
+        str(r.related_spdx_element_id)
+        for r in doc.relationships
+        if r.relationship_type.name == "DESCRIBES"
+    }
+    containers = {
+        r.spdx_element_id
+        for r in doc.relationships
+        if r.relationship_type.name == "CONTAINS" and str(r.related_spdx_element_id) in ids
+    }
+    return described & containers
 
 
 def _spdx_license(value: Any) -> str:

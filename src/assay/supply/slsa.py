@@ -18,6 +18,8 @@ from typing import Any
 
 from assay.supply.bundle import Outcome, is_bundle, verify_bundle
 
+# GitHub artifact attestations name the runner as builder; the certificate names the workflow
+HOSTED_RUNNER = "https://github.com/actions/runner/"
 PREDICATES = {
     "https://slsa.dev/provenance/v0.2": "v0.2",
     "https://slsa.dev/provenance/v1": "v1",
@@ -54,7 +56,11 @@ def _statement_of(data: Any) -> dict[str, Any]:
 
 
 def verify_provenance(
-    path: Path, target_sha256: str, trusted_root: Path | None, keys: list[Path]
+    path: Path,
+    target_sha256: str,
+    trusted_root: Path | None,
+    keys: list[Path],
+    identity: str = "",
 ) -> Outcome:
     """Verify one provenance file against the target's SHA-256."""
     data = read_json_line(path)
@@ -67,7 +73,13 @@ def verify_provenance(
         if not signed.details.get("signature_verified"):
             return Outcome(signed.result, signed.reason, details)
         signer = str(details.get("identity", ""))
-        if not _same_workflow(signer, details["builder"]):
+        if details["builder"].startswith(HOSTED_RUNNER) and signer != identity:
+            reason = (
+                f"the builder is GitHub's hosted runner, so the signing workflow {signer} is "
+                "the identity to trust: name it with --identity"
+            )
+            return Outcome("inconclusive", reason, details)
+        if not details["builder"].startswith(HOSTED_RUNNER) and signer != details["builder"]:
             reason = (
                 f"signed by {signer or '?'}, not by the builder it names ({details['builder']})"
             )
@@ -120,8 +132,3 @@ def describe(statement: dict[str, Any]) -> dict[str, Any]:
         "source": str(source),
         "subjects": [s for s in subjects if s],
     }
-
-
-def _same_workflow(signer: str, builder: str) -> bool:
-    """The certificate identity is the builder id (both ``…/workflow.yml@ref``)."""
-    return bool(signer) and signer == builder

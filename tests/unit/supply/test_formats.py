@@ -49,3 +49,16 @@ def test_unreadable_sboms_are_one_line_errors(shared_data: Path, relative: str, 
         load_sbom(shared_data / relative)
     assert words in err.value.message and "\n" not in err.value.diagnostics()
     assert err.value.exit_code == 3
+
+
+def test_the_product_an_spdx_document_describes_is_not_a_component(shared_data: Path) -> None:
+    """bom's SPDX of the busybox image: the image package CONTAINS the layer package."""
+    sbom = load_sbom(shared_data / "sbom/bom-shelter/spdx-bom-rancher_library-busybox.spdx.json")
+    assert sbom.subject.startswith("sha256:37b77d92")
+    assert [c.name for c in sbom.components] == [
+        "sha256:96e4eceb383057c2f995bb27de59168bf82de7d21d270282a35921948777d6a0"
+    ]
+    binary = load_sbom(
+        shared_data / "sbom/spdx-examples/software/example6/spdx2.2/example6-bin.spdx"
+    )
+    assert [c.name for c in binary.components] == ["hello-go-bin"]  # contains a file, not packages
