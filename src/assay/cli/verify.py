@@ -50,6 +50,11 @@ from assay.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
     help="opkg Packages index to verify (its .sig beside it; usign key via --key; repeatable).",
 )
 @click.option(
+    "--installed-files",
+    is_flag=True,
+    help="Check the image's files against its own package databases (opkg, dpkg, apk).",
+)
+@click.option(
     "--run-inspections",
     is_flag=True,
     help="Run the in-toto layout's inspection commands (they execute programs; off by default).",
@@ -84,6 +89,7 @@ def command(
     keys: tuple[Path, ...],
     links: Path | None,
     run_inspections: bool,
+    installed_files: bool,
     package_indexes: tuple[Path, ...],
     identity: str,
     issuer: str,
@@ -100,7 +106,7 @@ def command(
     from assay.supply import VerifyRequest, verify
     from assay.supply.target import is_assessment
 
-    if sbom is None and policy is None and not attestations and not package_indexes:
+    if not (sbom or policy or attestations or package_indexes or installed_files):
         raise UsageError(
             "nothing to verify", "give --sbom, --attestation, --package-index and/or --policy"
         )
@@ -116,6 +122,7 @@ def command(
         issuer=issuer,
         run_inspections=run_inspections,
         package_indexes=list(package_indexes),
+        installed_files=installed_files,
         work_dir=work_dir,
     )
     if into is not None and not is_assessment(into):
@@ -160,6 +167,11 @@ def _render(console: Console, doc: dict[str, Any]) -> None:
         for att in doc["attestations"]:
             table.add_row(Path(att["path"]).name, att["kind"], att["result"], att["reason"])
         console.print(table)
+    installed = doc.get("installed_files")
+    if installed:
+        console.print(f"installed files: [bold]{installed['result']}[/], {installed['reason']}")
+        for item in installed.get("differing", [])[:20]:
+            console.print(f"  {item['path']} ({item['package']}): {item['in_image']}")
     if doc.get("policy"):
         policy = doc["policy"]
         table = Table("rule", "result", "reason")

@@ -43,6 +43,7 @@ class VerifyRequest:
     issuer: str = ""
     run_inspections: bool = False
     package_indexes: list[Path] = field(default_factory=list)
+    installed_files: bool = False  # files against the image's own package databases
     work_dir: Path | None = None
 
 
@@ -55,9 +56,13 @@ def verify(request: VerifyRequest) -> dict[str, Any]:
     policy = load_policy(request.policy) if request.policy else None
     sbom = load_sbom(request.sbom) if request.sbom else None
     comparison = None
-    if sbom is not None or (policy is not None and needs_inventory(policy)):
+    installed = None
+    scan = sbom is not None or request.installed_files
+    if scan or (policy is not None and needs_inventory(policy)):
         with measured(request.target, request.work_dir) as inventory:
             comparison = compare(sbom, inventory) if sbom else None
+            if request.installed_files:
+                installed = _installed(inventory)
     else:
         inventory = target_only(request.target)
     target = dict(inventory.target)
@@ -66,13 +71,27 @@ def verify(request: VerifyRequest) -> dict[str, Any]:
         "target": target,
         "sbom": comparison.to_dict() if comparison else None,
         "attestations": verify_attestations(request, target),
+        "installed_files": installed,
         "policy": None,
     }
     if policy is not None:
         document["policy"] = evaluate(policy, document, inventory)
         document["passed"] = document["policy"]["result"] == "PASS"
     else:
-        document["passed"] = (comparison is None or comparison.verdict == "FAITHFUL") and all(
-            a["result"] == "verified" for a in document["attestations"]
+        document["passed"] = (
+            (comparison is None or comparison.verdict == "FAITHFUL")
+            and all(a["result"] == "verified" for a in document["attestations"])
+            and (installed is None or installed["result"] == "verified")
         )
     return document
+
+
+def _installed(inventory: Inventory) -> dict[str, Any]:
+    from assay.supply.pkgdb import check_installed
+
+    if not inventory.roots:
+        return {
+            "result": "inconclusive",
+            "reason": "no unpacked image (an assessment was given): give the image itself",
+        }
+    return check_installed(inventory.roots)

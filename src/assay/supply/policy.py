@@ -71,6 +71,16 @@ def needs_inventory(policy: dict[str, Any]) -> bool:
     return "end_of_life" in policy["rules"]
 
 
+def _unmodified(value: Any, document: dict[str, Any], inv: Inventory) -> Outcome:
+    if not value:
+        return "PASS", "not required"
+    installed = document.get("installed_files")
+    if installed is None:
+        return "INCONCLUSIVE", "installed files were not checked (--installed-files)"
+    verdict = {"verified": "PASS", "failed": "FAIL"}.get(installed["result"], "INCONCLUSIVE")
+    return verdict, installed["reason"]
+
+
 def evaluate(policy: dict[str, Any], document: dict[str, Any], inv: Inventory) -> dict[str, Any]:
     """Every rule of the policy on the evidence document."""
     rules = []
@@ -201,4 +211,5 @@ RULES: dict[str, Rule] = {
     "source": _allowed_rule("source", _prefix),
     "signed_image": _signed,
     "end_of_life": _eol,
+    "no_modified_files": _unmodified,
 }
