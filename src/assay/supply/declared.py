@@ -58,7 +58,7 @@ class SupplierSbom:
     """A supplier's SBOM as Assay reads it."""
 
     path: str
-    format: str  # cyclonedx-json | cyclonedx-xml | spdx | buildroot-manifest | openwrt-manifest
+    format: str  # cyclonedx-json|-xml, spdx, spdx3, buildroot-manifest, openwrt-manifest
     components: list[Declared] = field(default_factory=list)
     files: list[DeclaredFile] = field(default_factory=list)
     subject: str = ""  # the product the SBOM describes, when it names one
@@ -90,11 +90,10 @@ def load_sbom(path: Path) -> SupplierSbom:
             return _cyclonedx_json(path, data)
         if isinstance(data, dict) and "spdxVersion" in data:
             return _spdx(path)
-        if isinstance(data, dict) and "@context" in data and "spdx" in str(data["@context"]):
-            raise InputError(
-                f"SBOM {path} is SPDX 3.0 JSON-LD, which Assay does not read yet",
-                "convert it to SPDX 2.3 or CycloneDX",
-            )
+        from assay.supply.spdx3 import is_spdx3, read_spdx3
+
+        if is_spdx3(data):
+            return read_spdx3(path, data, _hashes)
     elif head.startswith("<") and "cyclonedx" in head.lower():
         return _cyclonedx_xml(path, text)
     elif re.search(r"^SPDXVersion:", head, re.M) or "spdx.org/rdf" in head:

@@ -131,3 +131,48 @@ def write_cyclonedx_xml(packages: list[dict[str, Any]], path: Path) -> Path:
     outputter = make_outputter(bom, OutputFormat.XML, SchemaVersion.V1_5)
     path.write_text(outputter.output_as_string())
     return path
+
+
+def write_spdx3(packages: list[dict[str, Any]], path: Path) -> Path:
+    """SPDX 3.0.1 JSON-LD in the shape of the SPDX project's examples (no library writes
+    3.0.1 here: spdx-tools 0.8 writes a pre-release 3.0 form)."""
+    base = "https://example.invalid/supplier-sbom#"
+    graph: list[dict[str, Any]] = [
+        {"type": "CreationInfo", "@id": "_:creationInfo", "specVersion": "3.0.1"},
+        {"type": "SpdxDocument", "spdxId": base + "doc", "creationInfo": "_:creationInfo"},
+    ]
+    for index, p in enumerate(packages):
+        element: dict[str, Any] = {
+            "type": "software_Package",
+            "spdxId": f"{base}pkg{index}",
+            "creationInfo": "_:creationInfo",
+            "name": p["name"],
+            "software_packageVersion": p["version"],
+        }
+        if p.get("sha256"):
+            element["verifiedUsing"] = [
+                {"type": "Hash", "algorithm": "sha256", "hashValue": p["sha256"]}
+            ]
+        graph.append(element)
+        if p.get("license"):
+            graph.append(
+                {
+                    "type": "simplelicensing_LicenseExpression",
+                    "spdxId": f"{base}lic{index}",
+                    "creationInfo": "_:creationInfo",
+                    "simplelicensing_licenseExpression": p["license"],
+                }
+            )
+            graph.append(
+                {
+                    "type": "Relationship",
+                    "spdxId": f"{base}rel{index}",
+                    "creationInfo": "_:creationInfo",
+                    "from": f"{base}pkg{index}",
+                    "relationshipType": "hasDeclaredLicense",
+                    "to": [f"{base}lic{index}"],
+                }
+            )
+    doc = {"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", "@graph": graph}
+    path.write_text(json.dumps(doc, indent=1))
+    return path

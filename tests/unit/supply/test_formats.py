@@ -39,7 +39,6 @@ def test_syft_placeholder_hashes_are_no_hashes(shared_data: Path) -> None:
 @pytest.mark.parametrize(
     "relative,words",
     [
-        ("sbom/spdx-examples/software/example7/spdx3.0/example7-bin.spdx3.json", "SPDX 3.0"),
         ("sbom/bom-shelter/spdx-trivy-balenalib_armv7hf-alpine-node.spdx.json", "not valid"),
         ("sbom/buildroot-manifests/cpe_data_pp.json", "not recognised"),
     ],
@@ -62,3 +61,19 @@ def test_the_product_an_spdx_document_describes_is_not_a_component(shared_data: 
         shared_data / "sbom/spdx-examples/software/example6/spdx2.2/example6-bin.spdx"
     )
     assert [c.name for c in binary.components] == ["hello-go-bin"]  # contains a file, not packages
+
+
+def test_spdx3_examples(shared_data: Path) -> None:
+    base = shared_data / "sbom/spdx-examples/software"
+    golang = load_sbom(base / "example7/spdx3.0/example7-golang.spdx3.json")
+    assert golang.format == "spdx3"
+    [go] = golang.components
+    assert (go.name, go.version) == ("go1.16.4.linux-amd64.tar.gz", "1.16.4")
+    assert go.hashes == (
+        ("sha256", "7154e88f5a8047aad4b80ebace58a059e36e7e2e4eb3b383127a28c711b4ff59"),
+    )
+    binary = load_sbom(base / "example6/spdx3.0/example6-bin.json")
+    # declared licence NOASSERTION, so the concluded one is taken
+    assert binary.components[0].license.startswith("(GPL-3.0-or-later AND")
+    lib = load_sbom(base / "example6/spdx3.0/example6-lib.json")
+    assert lib.subject == "go-1.15" and {c.version for c in lib.components} == {"1.15.4"}

@@ -21,6 +21,7 @@ from supplier import (  # noqa: E402
     write_cyclonedx_xml,
     write_openwrt_manifest,
     write_spdx,
+    write_spdx3,
 )
 
 
@@ -53,6 +54,7 @@ def test_the_package_list_is_the_real_one(packages: list[dict[str, Any]]) -> Non
         (write_cyclonedx, "cyclonedx-json"),
         (write_cyclonedx_xml, "cyclonedx-xml"),
         (write_spdx, "spdx"),
+        (write_spdx3, "spdx3"),
         (write_openwrt_manifest, "openwrt-manifest"),
         (write_buildroot_manifest, "buildroot-manifest"),
     ],
@@ -64,7 +66,9 @@ def test_a_faithful_sbom_gives_no_mismatch(
     wr703n_inventory: Inventory,
     tmp_path: Path,
 ) -> None:
-    suffix = {"spdx": ".spdx.json", "cyclonedx-xml": ".cdx.xml"}.get(fmt, ".txt")
+    suffix = {"spdx": ".spdx.json", "cyclonedx-xml": ".cdx.xml", "spdx3": ".jsonld"}.get(
+        fmt, ".txt"
+    )
     sbom = load_sbom(writer(packages, tmp_path / f"sbom{suffix}"))
     assert sbom.format == fmt and len(sbom.components) == 80
     result = compare(sbom, wr703n_inventory)
@@ -74,12 +78,23 @@ def test_a_faithful_sbom_gives_no_mismatch(
     assert result.fidelity == 1.0
 
 
-def test_spdx_tag_value_reads_too(
-    packages: list[dict[str, Any]], wr703n_inventory: Inventory, tmp_path: Path
+@pytest.mark.parametrize("writer,name", [(write_spdx, "sbom.spdx"), (write_spdx3, "s.jsonld")])
+def test_spdx_tag_value_and_spdx3_find_the_planted_mismatches(
+    writer: Any,
+    name: str,
+    packages: list[dict[str, Any]],
+    wr703n_inventory: Inventory,
+    tmp_path: Path,
 ) -> None:
-    sbom = load_sbom(write_spdx(_altered(packages), tmp_path / "sbom.spdx"))
-    kinds = sorted(m.kind for m in compare(sbom, wr703n_inventory).mismatches)
-    assert kinds == ["declared-absent", "hash", "license", "undeclared", "version"]
+    sbom = load_sbom(writer(_altered(packages), tmp_path / name))
+    found = sorted((m.kind, m.name) for m in compare(sbom, wr703n_inventory).mismatches)
+    assert found == [
+        ("declared-absent", "openssl"),
+        ("hash", "dnsmasq"),
+        ("license", "kernel"),
+        ("undeclared", "dropbear"),
+        ("version", "busybox"),
+    ]
 
 
 def test_every_planted_mismatch_is_reported_and_nothing_else(
