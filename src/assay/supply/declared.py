@@ -127,9 +127,8 @@ def _cyclonedx_json(path: Path, data: dict[str, Any]) -> SupplierSbom:
 
 
 def _cyclonedx_xml(path: Path, text: str) -> SupplierSbom:
-    from xml.etree import ElementTree
-
     from cyclonedx.model.bom import Bom
+    from defusedxml import ElementTree  # type: ignore[import-untyped]  # no entity bombs
 
     try:
         with warnings.catch_warnings():
