@@ -92,7 +92,10 @@ def verify_layout(
     signed_by = _signer_ids(metadata)
     chosen: dict[str, Any] = {}
     for path in keys:
-        candidates = key_dicts(path)
+        try:
+            candidates = key_dicts(path)
+        except (OSError, ValueError, TypeError) as err:
+            return Outcome("failed", f"key {path.name} is not a PEM public key: {_one_line(err)}")
         match = next((k for k in candidates if k["keyid"] in signed_by), candidates[0])
         chosen[match["keyid"]] = match
     problems = []
@@ -196,7 +199,11 @@ def verify_dsse_with_keys(envelope: dict[str, Any], keys: list[Path]) -> str:
     except Exception as err:
         return f"not a DSSE envelope: {_one_line(err)}"
     for path in keys:
-        for kd in key_dicts(path):
+        try:
+            dicts = key_dicts(path)
+        except (OSError, ValueError, TypeError):
+            continue
+        for kd in dicts:
             try:
                 key = SSlibKey.from_dict(kd["keyid"], {k: v for k, v in kd.items() if k != "keyid"})
                 parsed.verify([key], 1)
