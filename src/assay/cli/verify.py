@@ -160,6 +160,8 @@ def _render(console: Console, doc: dict[str, Any]) -> None:
                 cells = (m["declared"], m["measured"], m["evidence"])
                 table.add_row(m["kind"], m["name"], *(_short(c) for c in cells))
             console.print(table)
+        for warning in sbom["sbom"].get("warnings", []):
+            console.print(f"  warning: {warning}")
         for note in sbom["unchecked"]:
             console.print(f"  not checked: {note}")
     if doc.get("attestations"):

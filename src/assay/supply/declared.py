@@ -62,12 +62,14 @@ class SupplierSbom:
     components: list[Declared] = field(default_factory=list)
     files: list[DeclaredFile] = field(default_factory=list)
     subject: str = ""  # the product the SBOM describes, when it names one
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "format": self.format,
             "subject": self.subject,
+            "warnings": self.warnings,
             "components": len(self.components),
             "files": len(self.files),
         }
@@ -89,7 +91,7 @@ def load_sbom(path: Path) -> SupplierSbom:
         if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
             return _cyclonedx_json(path, data)
         if isinstance(data, dict) and "spdxVersion" in data:
-            return _spdx(path)
+            return _spdx(path, data)
         from assay.supply.spdx3 import is_spdx3, read_spdx3
 
         if is_spdx3(data):
@@ -184,7 +186,7 @@ def _cdx_license(licenses: Iterable[Any]) -> str:
 # --- SPDX 2.x -------------------------------------------------------------------------------
 
 
-def _spdx(path: Path) -> SupplierSbom:
+def _spdx(path: Path, data: dict[str, Any] | None = None) -> SupplierSbom:
     from spdx_tools.spdx.parser.error import SPDXParsingError
     from spdx_tools.spdx.parser.parse_anything import parse_file
 
@@ -193,6 +195,11 @@ def _spdx(path: Path) -> SupplierSbom:
     except SPDXParsingError as err:
         messages: list[str] = err.get_messages()  # type: ignore[no-untyped-call]
         first = messages[0] if messages else "parse error"
+        if data is not None and data.get("packages"):
+            from assay.supply.spdx_json import read_spdx_json
+
+            why = f"{len(messages)} problem(s), first: {first[:200]}"
+            return read_spdx_json(path, data, _hashes, why)
         raise InputError(
             f"SBOM {path}: SPDX document is not valid: {first[:300]}", "fix or regenerate it"
         ) from err
