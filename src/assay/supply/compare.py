@@ -151,6 +151,9 @@ def _absent(declared: Declared, inventory: Inventory) -> Mismatch:
         f"no component named {declared.name!r} among the {len(inventory.components)} "
         f"measured (sources: {', '.join(sources) or 'none'})"
     )
+    alike = inventory.paths_named_like(declared.name)
+    if alike:
+        evidence += f"; files named like it, not identified as it: {', '.join(alike)}"
     return Mismatch(
         "declared-absent", declared.name, declared.version, "", evidence, declared.where
     )

@@ -72,6 +72,7 @@ class Inventory:
     roots: list[RootFS] = field(default_factory=list)
     assessment: dict[str, Any] = field(default_factory=dict, repr=False)  # as read
     _hashes: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
+    _paths: list[str] | None = field(default=None, repr=False)
 
     @classmethod
     def from_assessment(cls, data: dict[str, Any], roots: list[RootFS] | None = None) -> Inventory:
@@ -93,6 +94,16 @@ class Inventory:
                 "give an assessment.json from assay scan, or the image itself",
             )
         return cls.from_assessment(data)
+
+    def paths_named_like(self, name: str, limit: int = 3) -> list[str]:
+        """Image paths whose file name contains ``name`` (a hint that a component the catalogers
+        did not recognise may be there after all)."""
+        if len(name) < 3 or not self.roots:
+            return []
+        if self._paths is None:
+            self._paths = [e.path for root in self.roots for e in root.walk() if e.is_file]
+        needle = name.lower()
+        return [p for p in self._paths if needle in p.rsplit("/", 1)[-1].lower()][:limit]
 
     @property
     def can_hash(self) -> bool:

@@ -117,10 +117,24 @@ def test_every_planted_mismatch_is_reported_and_nothing_else(
     assert "/usr/sbin/dnsmasq" in found["hash", "dnsmasq"].evidence
     assert found["license", "kernel"].measured == "GPL-2.0-only"
     assert "opkg-db" in found["declared-absent", "openssl"].evidence
+    assert "files named like it" not in found["declared-absent", "openssl"].evidence
+
     # fidelity: 82 measured, 4 wrong (dropbear undeclared, busybox, dnsmasq, kernel)
     assert (result.measured, result.correct) == (82, 78)
     assert result.fidelity == pytest.approx(78 / 82)
     assert result.verdict == "UNFAITHFUL"
+
+
+def test_an_absent_component_with_files_named_like_it_says_so(
+    wr703n_inventory: Inventory, tmp_path: Path
+) -> None:
+    """'ath9k' is not a package of the image, but kernel modules carry the name."""
+    path = tmp_path / "m"
+    path.write_text("ath9k - 1.0\n")
+    [absent] = [m for m in compare(load_sbom(path), wr703n_inventory).mismatches
+                if m.kind == "declared-absent"]  # fmt: skip
+    assert "not identified as it: /etc/modules.d/27-ath9k-common" in absent.evidence
+    assert "/lib/modules/3.3.8/ath9k.ko" in absent.evidence
 
 
 def test_dropping_the_owning_package_makes_its_binaries_undeclared(
