@@ -39,7 +39,8 @@ from assay.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
     "keys",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Public key (PEM) for in-toto layouts or key-signed bundles (repeatable).",
+    help="Public key: PEM for in-toto layouts and DSSE provenance, usign for --package-index "
+    "(repeatable).",
 )
 @click.option("--links", type=click.Path(path_type=Path), help="Folder of in-toto link files.")
 @click.option(
