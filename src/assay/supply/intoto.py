@@ -11,6 +11,7 @@ a given key is offered under both ids (the signature is what is verified, never 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -159,7 +160,7 @@ def _as_received(layout: Path, keys: dict[str, Any]) -> bool:
         if sig is None:
             return False
         try:
-            key = Key.from_dict(keyid, {k: v for k, v in kd.items() if k != "keyid"})
+            key = Key.from_dict(keyid, copy.deepcopy({k: v for k, v in kd.items() if k != "keyid"}))
             key.verify_signature(Signature(keyid, sig["sig"]), data)
         except Exception:
             return False
@@ -195,7 +196,7 @@ def verify_dsse_with_keys(envelope: dict[str, Any], keys: list[Path]) -> str:
     from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]
 
     try:
-        parsed = Envelope.from_dict(dict(envelope))
+        parsed = Envelope.from_dict(copy.deepcopy(envelope))  # from_dict empties what it reads
     except Exception as err:
         return f"not a DSSE envelope: {_one_line(err)}"
     for path in keys:
@@ -205,7 +206,9 @@ def verify_dsse_with_keys(envelope: dict[str, Any], keys: list[Path]) -> str:
             continue
         for kd in dicts:
             try:
-                key = SSlibKey.from_dict(kd["keyid"], {k: v for k, v in kd.items() if k != "keyid"})
+                key = SSlibKey.from_dict(
+                    kd["keyid"], copy.deepcopy({k: v for k, v in kd.items() if k != "keyid"})
+                )
                 parsed.verify([key], 1)
             except Exception:
                 continue

@@ -154,3 +154,16 @@ def test_a_different_final_product_fails_the_inspection(shared_data: Path, tmp_p
         base / "demo.dsse.layout", [base / "alice.pub"], base, product, run_inspections=True
     )
     assert outcome.result == "failed" and "RuleVerificationError" in outcome.reason
+
+
+def test_key_signed_dsse_envelopes(shared_data: Path) -> None:
+    """The key path used for DSSE provenance, on in-toto-golang's DSSE layout envelope."""
+    from assay.supply.intoto import verify_dsse_with_keys
+
+    base = shared_data / INTOTO
+    envelope = json.loads((base / "demo.dsse.layout").read_text())
+    assert verify_dsse_with_keys(envelope, [base / "alice.pub"]) == ""
+    other = shared_data / SLSA / "vsa/gce/v1/vsa_signing_public_key.pem"
+    assert "does not verify" in verify_dsse_with_keys(envelope, [other])
+    envelope["payload"] = envelope["payload"][:-8] + "AAAAAAA="
+    assert "does not verify" in verify_dsse_with_keys(envelope, [base / "alice.pub"])
