@@ -1,0 +1,130 @@
+"""The environment as a graph, and the block-cut tree that answers "what depends on what".
+
+Every analysis asks one question in several forms: which devices lose their path to an uplink
+when some vertices are gone. A super-sink joined to every uplink turns "any uplink" into "the
+sink"; the block-cut tree of that graph (biconnected blocks and the articulation points between
+them), rooted at the sink, then gives in one linear pass what each single point of failure cuts
+off: everything in its subtree.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from assay.environment.model import Environment
+
+SINK = "\x00uplink"
+
+
+def build_graph(env: Environment) -> nx.Graph[str]:
+    """The simple undirected graph of devices and nodes, with the super-sink."""
+    graph: nx.Graph[str] = nx.Graph()
+    graph.add_nodes_from(env.vertex_ids())
+    graph.add_edges_from((link.a, link.b) for link in env.links if link.a != link.b)
+    graph.add_node(SINK)
+    graph.add_edges_from((SINK, up) for up in env.uplinks)
+    return graph
+
+
+def reachable(graph: nx.Graph[str], removed: Iterable[str] = ()) -> set[str]:
+    """Vertices that still have a path to an uplink once ``removed`` are gone."""
+    gone = set(removed)
+    seen = {SINK}
+    queue = deque([SINK])
+    while queue:
+        v = queue.popleft()
+        for w in graph.adj[v]:
+            if w not in seen and w not in gone:
+                seen.add(w)
+                queue.append(w)
+    seen.discard(SINK)
+    return seen
+
+
+@dataclass
+class CutTree:
+    """The block-cut tree rooted at the sink.
+
+    ``children[x]`` lists a tree vertex's children; tree vertices are ``("A", v)`` for an
+    articulation point and ``("B", i)`` for block ``i``; ``members[("B", i)]`` are the block's
+    vertices that are not articulation points (each belongs to that block only).
+    """
+
+    root: tuple[str, object]
+    children: dict[tuple[str, object], list[tuple[str, object]]] = field(default_factory=dict)
+    members: dict[tuple[str, object], list[str]] = field(default_factory=dict)
+    cut_points: set[str] = field(default_factory=set)
+    bridges: dict[tuple[str, object], tuple[str, str]] = field(default_factory=dict)
+    connected: set[str] = field(default_factory=set)
+
+    def below(self, start: tuple[str, object]) -> list[str]:
+        """Graph vertices in the subtree of ``start`` (the start itself excluded when it is a
+        cut point: it is the one that failed)."""
+        out: list[str] = []
+        stack = list(self.children.get(start, []))
+        if start[0] == "B":
+            out.extend(self.members.get(start, []))
+        while stack:
+            t = stack.pop()
+            if t[0] == "A":
+                out.append(str(t[1]))
+            else:
+                out.extend(self.members.get(t, []))
+            stack.extend(self.children.get(t, []))
+        return out
+
+
+def cut_tree(graph: nx.Graph[str]) -> CutTree:
+    """Build the rooted block-cut tree of the sink's connected component."""
+    component = nx.node_connected_component(graph, SINK)
+    sub = graph.subgraph(component)
+    cut_points = set(nx.articulation_points(sub)) if len(sub) > 2 else set()
+    blocks: list[set[str]] = (
+        [set(c) for c in nx.biconnected_components(sub)]  # type: ignore[arg-type]  # stub
+        if len(sub) > 1
+        else [{SINK}]
+    )
+    adjacency: dict[tuple[str, object], list[tuple[str, object]]] = {}
+    members: dict[tuple[str, object], list[str]] = {}
+    bridges: dict[tuple[str, object], tuple[str, str]] = {}
+    home: dict[str, tuple[str, object]] = {}
+    for i, block in enumerate(blocks):
+        b = ("B", i)
+        members[b] = [v for v in block if v not in cut_points and v != SINK]
+        for v in block:
+            if v in cut_points:
+                adjacency.setdefault(b, []).append(("A", v))
+                adjacency.setdefault(("A", v), []).append(b)
+            else:
+                home[v] = b
+        if len(block) == 2 and SINK not in block:
+            x, y = sorted(block)
+            bridges[b] = (x, y)
+    root: tuple[str, object] = ("A", SINK) if SINK in cut_points else home[SINK]
+    children: dict[tuple[str, object], list[tuple[str, object]]] = {}
+    seen = {root}
+    queue = deque([root])
+    while queue:
+        t = queue.popleft()
+        for u in adjacency.get(t, []):
+            if u not in seen:
+                seen.add(u)
+                children.setdefault(t, []).append(u)
+                queue.append(u)
+    cut_points.discard(SINK)
+    return CutTree(root, children, members, cut_points, bridges, set(component) - {SINK})
+
+
+def single_homed(tree: CutTree) -> set[str]:
+    """Vertices with only one vertex-disjoint route to the uplinks: every connected vertex
+    outside the sink's own block (and outside the blocks joined straight to a cut sink)."""
+    safe: set[str] = set()
+    tops = [tree.root] if tree.root[0] == "B" else tree.children.get(tree.root, [])
+    for t in tops:
+        safe.update(tree.members.get(t, []))
+        safe.update(str(c[1]) for c in tree.children.get(t, []) if c[0] == "A")
+    return tree.connected - safe
