@@ -14,6 +14,8 @@ def rank(result: dict[str, Any], most: int = 10) -> list[dict[str, Any]]:
     actions: list[dict[str, Any]] = []
     seen_sets: set[tuple[str, ...]] = set()
     for row in result["blast_radius"]:
+        if "more" in row:
+            continue
         comps = tuple(row["components"])
         if comps in seen_sets:
             continue  # one patch fixes every vulnerability of the same component set
@@ -22,7 +24,9 @@ def rank(result: dict[str, Any], most: int = 10) -> list[dict[str, Any]]:
         collateral = row["collateral_if_isolated"]
         score = (affected["weight"] + collateral["weight"]) * (2 if row["kev"] else 1)
         same = [
-            r["vulnerability"] for r in result["blast_radius"] if tuple(r["components"]) == comps
+            r["vulnerability"]
+            for r in result["blast_radius"]
+            if tuple(r.get("components", ())) == comps
         ]
         actions.append(
             {
@@ -35,6 +39,8 @@ def rank(result: dict[str, Any], most: int = 10) -> list[dict[str, Any]]:
             }
         )
     for spof in result["single_points_of_failure"]:
+        if "more" in spof:
+            continue
         cut = spof["cuts_off"]
         is_uplink = spof["vertex"] in result["environment"]["uplinks"]
         actions.append(

@@ -10,7 +10,6 @@ off: everything in its subtree.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -30,21 +29,6 @@ def build_graph(env: Environment) -> nx.Graph[str]:
     return graph
 
 
-def reachable(graph: nx.Graph[str], removed: Iterable[str] = ()) -> set[str]:
-    """Vertices that still have a path to an uplink once ``removed`` are gone."""
-    gone = set(removed)
-    seen = {SINK}
-    queue = deque([SINK])
-    while queue:
-        v = queue.popleft()
-        for w in graph.adj[v]:
-            if w not in seen and w not in gone:
-                seen.add(w)
-                queue.append(w)
-    seen.discard(SINK)
-    return seen
-
-
 @dataclass
 class CutTree:
     """The block-cut tree rooted at the sink.
@@ -60,6 +44,38 @@ class CutTree:
     cut_points: set[str] = field(default_factory=set)
     bridges: dict[tuple[str, object], tuple[str, str]] = field(default_factory=dict)
     connected: set[str] = field(default_factory=set)
+    parent: dict[tuple[str, object], tuple[str, object]] = field(default_factory=dict)
+    blocks: dict[tuple[str, object], set[str]] = field(default_factory=dict)
+    home: dict[str, tuple[str, object]] = field(default_factory=dict)
+
+    def node_of(self, vertex: str) -> tuple[str, object] | None:
+        """The tree vertex a graph vertex lives at (its cut-point node, or its one block)."""
+        if vertex in self.cut_points or vertex == SINK:
+            return ("A", vertex)
+        return self.home.get(vertex)
+
+    def totals(self, value: dict[str, int]) -> dict[tuple[str, object], int]:
+        """For every tree vertex, the sum of ``value`` over the graph vertices strictly below
+        it (a cut point's own value excluded, a block's members included): one bottom-up
+        pass instead of a walk per cut point."""
+        order: list[tuple[str, object]] = []
+        stack = [self.root]
+        while stack:
+            t = stack.pop()
+            order.append(t)
+            stack.extend(self.children.get(t, []))
+        own: dict[tuple[str, object], int] = {}
+        below: dict[tuple[str, object], int] = {}
+        for t in reversed(order):
+            inner = sum(own[c] for c in self.children.get(t, []))
+            if t[0] == "A":
+                below[t] = inner
+                own[t] = inner + value.get(str(t[1]), 0)
+            else:
+                mine = sum(value.get(v, 0) for v in self.members.get(t, []))
+                below[t] = inner + mine
+                own[t] = below[t]
+        return below
 
     def below(self, start: tuple[str, object]) -> list[str]:
         """Graph vertices in the subtree of ``start`` (the start itself excluded when it is a
@@ -106,6 +122,7 @@ def cut_tree(graph: nx.Graph[str]) -> CutTree:
             bridges[b] = (x, y)
     root: tuple[str, object] = ("A", SINK) if SINK in cut_points else home[SINK]
     children: dict[tuple[str, object], list[tuple[str, object]]] = {}
+    parent: dict[tuple[str, object], tuple[str, object]] = {}
     seen = {root}
     queue = deque([root])
     while queue:
@@ -114,9 +131,68 @@ def cut_tree(graph: nx.Graph[str]) -> CutTree:
             if u not in seen:
                 seen.add(u)
                 children.setdefault(t, []).append(u)
+                parent[u] = t
                 queue.append(u)
     cut_points.discard(SINK)
-    return CutTree(root, children, members, cut_points, bridges, set(component) - {SINK})
+    return CutTree(
+        root,
+        children,
+        members,
+        cut_points,
+        bridges,
+        set(component) - {SINK},
+        parent,
+        {("B", i): block for i, block in enumerate(blocks)},
+        home,
+    )
+
+
+def cut_off(tree: CutTree, graph: nx.Graph[str], removed: set[str]) -> set[str]:
+    """Vertices (not removed) that lose every path to the uplinks once ``removed`` are gone.
+
+    A vertex is cut off when a removed cut point lies above it in the tree, or when, inside
+    one block on its way up, the removed vertices separate it from the block's exit. A block
+    is biconnected, so that needs two removed vertices in it: only such blocks are searched.
+    """
+    dead: list[tuple[str, object]] = [("A", v) for v in removed if v in tree.cut_points]
+    hits: dict[tuple[str, object], int] = {}
+    for v in removed:
+        t = tree.node_of(v)
+        if t is None:
+            continue
+        if t[0] == "B":
+            hits[t] = hits.get(t, 0) + 1
+            continue
+        for b in (*tree.children.get(t, []), *([tree.parent[t]] if t in tree.parent else [])):
+            hits[b] = hits.get(b, 0) + 1
+    for block, count in hits.items():
+        if count < 2:
+            continue
+        exit_node = tree.parent.get(block)
+        start = str(exit_node[1]) if exit_node else SINK
+        if start in removed:
+            continue  # the whole block is below a removed cut point already
+        inside = tree.blocks[block]
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            v = queue.popleft()
+            for w in graph.adj[v]:
+                if w in inside and w not in seen and w not in removed:
+                    seen.add(w)
+                    queue.append(w)
+        dead.extend(("A", v) for v in inside - seen - removed if v in tree.cut_points)
+        lost = [v for v in inside - seen - removed if v not in tree.cut_points and v != SINK]
+        dead.append(("L", tuple(lost)))
+    out: set[str] = set()
+    for t in dead:
+        if t[0] == "L":
+            out.update(t[1])  # type: ignore[arg-type]
+            continue
+        out.update(tree.below(t))
+        if t[0] == "A":
+            out.add(str(t[1]))
+    return out - removed
 
 
 def single_homed(tree: CutTree) -> set[str]:

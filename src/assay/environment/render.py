@@ -83,7 +83,7 @@ def drawing(env: Environment, result: dict[str, Any]) -> dict[str, Any] | None:
         step = width / (len(vids) + 1)
         for i, v in enumerate(vids):
             pos[v] = (step * (i + 1), 40 + 70 * level)
-    spof = {s["vertex"] for s in result["single_points_of_failure"]}
+    spof = {s["vertex"] for s in result["single_points_of_failure"] if "vertex" in s}
     kev = {v for v, d in env.devices.items() if any(f.kev for f in d.findings)}
     vulnerable = {v for v, d in env.devices.items() if d.findings}
     unreachable = set(result["environment"]["unreachable_devices"])

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from assay.environment.graph import build_graph, reachable
+from assay.environment.graph import build_graph, cut_off, cut_tree
 from assay.environment.model import Environment
 from assay.errors import UsageError
 
@@ -64,10 +64,12 @@ def removed_by(env: Environment, scenario: Scenario) -> dict[str, list[str]]:
 def what_if(env: Environment, scenario: Scenario) -> dict[str, Any]:
     """Function reachability before and after the scenario."""
     graph = build_graph(env)
+    tree = cut_tree(graph)
     parts = removed_by(env, scenario)
     gone = {v for vids in parts.values() for v in vids}
-    before = reachable(graph)
-    after = reachable(graph, gone)
+    before = tree.connected
+    collateral_set = cut_off(tree, graph, gone)
+    after = before - gone - collateral_set
     serving: dict[str, list[str]] = defaultdict(list)
     for d in env.devices.values():
         for f in d.functions or ("(no function)",):
@@ -84,7 +86,7 @@ def what_if(env: Environment, scenario: Scenario) -> dict[str, Any]:
             "lost": b - a,
             "share_after": round(a / len(vids), 4) if vids else 0.0,
         }
-    collateral = sorted((before - after) - gone)
+    collateral = sorted(collateral_set)
     return {
         "removed": dict(parts),
         "removed_count": len(gone),
