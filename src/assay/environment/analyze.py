@@ -20,7 +20,16 @@ from typing import Any
 
 import networkx as nx
 
-from assay.environment.graph import SINK, CutTree, build_graph, cut_tree, single_homed
+from assay.environment.graph import (
+    SINK,
+    CutTree,
+    Graph,
+    build_graph,
+    cut_tree,
+    plain_structure,
+    single_homed,
+    to_networkx,
+)
 from assay.environment.model import Environment
 
 TOP = 100  # rows kept per ranked list (the total is always given)
@@ -33,9 +42,28 @@ class Context:
     """What every analysis needs, computed once."""
 
     env: Environment
-    graph: nx.Graph[str]
+    graph: Graph
     tree: CutTree
     weights: dict[str, int]
+
+    _totals: list[dict[tuple[str, object], int]] | None = None
+    _depth: dict[tuple[str, object], int] | None = None
+    _nx: nx.Graph[str] | None = None
+
+    def totals(self) -> list[dict[tuple[str, object], int]]:
+        """Devices, their weight, and vertices below each tree vertex (computed once)."""
+        if self._totals is None:
+            self._totals = self.tree.totals(
+                dict.fromkeys(self.env.devices, 1),
+                self.weights,
+                dict.fromkeys(self.tree.connected, 1),
+            )
+        return self._totals
+
+    def depth(self) -> dict[tuple[str, object], int]:
+        if self._depth is None:
+            self._depth = self.tree.depth()
+        return self._depth
 
     @classmethod
     def of(cls, env: Environment) -> Context:
@@ -47,12 +75,16 @@ class Context:
 
 
 def analyze(
-    env: Environment, today: dt.date | None = None, horizon_days: int = 180
+    env: Environment,
+    today: dt.date | None = None,
+    horizon_days: int = 180,
+    ctx: Context | None = None,
 ) -> dict[str, Any]:
-    """Every analysis of ``env``."""
+    """Every analysis of ``env`` (``ctx``: its graph and tree, when the caller keeps them for
+    incremental updates)."""
     from assay.environment.exposure import blast_radius, concentration
 
-    ctx = Context.of(env)
+    ctx = ctx or Context.of(env)
     return {
         "environment": summary(ctx),
         "structure": structure(ctx.graph),
@@ -97,18 +129,17 @@ def impact(ctx: Context, vids: Iterable[str]) -> dict[str, Any]:
     }
 
 
-def structure(graph: nx.Graph[str]) -> dict[str, Any]:
+def structure(graph: Graph) -> dict[str, Any]:
     """The graph's own shape, uplinks aside: articulation points and bridges of the whole
     network (what a network engineer counts), and how many pieces it falls into."""
-    plain = graph.subgraph(v for v in graph if v != SINK)
-    aps = sorted(nx.articulation_points(plain))
-    links = sorted(sorted(e) for e in nx.bridges(plain))
+    cuts, links, components = plain_structure(graph)
+    small = len(links) <= 10 * TOP
     return {
-        "articulation_points": aps[:TOP],
-        "articulation_point_count": len(aps),
-        "bridges": links[:TOP],
+        "articulation_points": sorted(cuts)[:TOP],
+        "articulation_point_count": len(cuts),
+        "bridges": [list(b) for b in (sorted(links) if small else links)[:TOP]],
         "bridge_count": len(links),
-        "connected_components": nx.number_connected_components(plain) if len(plain) else 0,
+        "connected_components": components,
     }
 
 
@@ -132,9 +163,7 @@ def _ranked(
 ) -> list[dict[str, Any]]:
     """Rank cuts by the device weight below them; detail the first ones."""
     tree = ctx.tree
-    devices = tree.totals(dict.fromkeys(ctx.env.devices, 1))
-    weight = tree.totals(ctx.weights)
-    vertices = tree.totals(dict.fromkeys(tree.connected, 1))
+    devices, weight, vertices = ctx.totals()
     # a cut counts when it strands a device (or any vertex, in a network without devices)
     stranding = devices if ctx.env.devices else vertices
     rows = [(t, row) for t, row in candidates if stranding.get(t, 0) > 0]
@@ -218,35 +247,38 @@ def _exact_routes(ctx: Context, members: list[str]) -> int | None:
     if any(m in ctx.env.uplinks for m in members):
         return None
     source = "\x00zone"
-    ctx.graph.add_edges_from((source, m) for m in members)
+    if ctx._nx is None:
+        ctx._nx = to_networkx(ctx.graph)
+    ctx._nx.add_edges_from((source, m) for m in members)
     try:
-        return int(nx.node_connectivity(ctx.graph, source, SINK))
+        return int(nx.node_connectivity(ctx._nx, source, SINK))
     finally:
-        ctx.graph.remove_node(source)
+        ctx._nx.remove_node(source)
 
 
 def _one_or_more(ctx: Context, members: list[str]) -> int | None:
-    """1 when one cut point lies above every member, else 2 (at least): a lowest common
-    ancestor walk in the block-cut tree, linear in the members' depth."""
+    """1 when one cut point lies above every member, else 2 (at least): the members' lowest
+    common ancestor in the block-cut tree, then the cut points above it."""
     if any(m in ctx.env.uplinks for m in members):
         return None
-    tree = ctx.tree
-    paths = []
-    for m in members:
-        t = tree.node_of(m)
-        path = []
-        while t is not None:
-            path.append(t)
-            t = tree.parent.get(t)
-        paths.append(path[::-1])
-    common = 0
-    while all(len(p) > common for p in paths) and len({p[common] for p in paths}) == 1:
-        common += 1
-    shared = paths[0][:common]
+    tree, depth = ctx.tree, ctx.depth()
+    nodes = [t for t in (tree.node_of(m) for m in members) if t is not None]
+    if not nodes:
+        return None
+    lca = nodes[0]
+    for a in nodes[1:]:
+        while depth[a] > depth[lca]:
+            a = tree.parent[a]
+        while depth[lca] > depth[a]:
+            lca = tree.parent[lca]
+        while a != lca:
+            a, lca = tree.parent[a], tree.parent[lca]
     member_set = set(members)
-    for t in shared:
+    t: tuple[str, object] | None = lca
+    while t is not None:
         if t[0] == "A" and t[1] != SINK and str(t[1]) not in member_set:
             return 1
+        t = tree.parent.get(t)
     return 2
 
 

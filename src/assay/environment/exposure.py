@@ -20,11 +20,13 @@ TOP = 100
 
 
 def cohorts(env: Environment) -> dict[int, list[str]]:
-    """Device ids grouped by inventory: one key per distinct (components, findings) pair."""
-    keys: dict[tuple[Any, Any], int] = {}
+    """Device ids grouped by inventory. Devices loaded from one assessment share its tuples, so
+    the tuples' identity is the key (hashing a thousand findings per device would dominate a
+    city-sized analysis); equal inventories held in distinct tuples only make more groups."""
+    keys: dict[tuple[int, int], int] = {}
     groups: dict[int, list[str]] = defaultdict(list)
     for d in env.devices.values():
-        key = (d.components, d.findings)
+        key = (id(d.components), id(d.findings))
         groups[keys.setdefault(key, len(keys))].append(d.id)
     return groups
 
@@ -132,3 +134,23 @@ def blast_radius(ctx: Context) -> list[dict[str, Any]]:
         )
     )
     return rows[:TOP] + ([{"more": len(rows) - TOP}] if len(rows) > TOP else [])
+
+
+def blast_radius_of(ctx: Context, vuln: str, carriers: set[str] | None = None) -> dict[str, Any]:
+    """One vulnerability's blast radius, for an incremental update after a re-audit: only
+    the devices that carry it (``carriers``, when the re-audit already knows them) and what
+    hangs below them in the block-cut tree are looked at."""
+    from assay.environment.analyze import impact
+
+    env = ctx.env
+    if carriers is None:
+        carriers = {d.id for d in env.devices.values() if any(f.id == vuln for f in d.findings)}
+    findings = [f for v in carriers for f in env.devices[v].findings[-8:] if f.id == vuln][:1]
+    hit = findings[0] if findings else None
+    return {
+        "vulnerability": vuln,
+        "kev": bool(hit and hit.kev),
+        "components": [hit.component] if hit else [],
+        "affected": impact(ctx, carriers),
+        "collateral_if_isolated": impact(ctx, cut_off(ctx.tree, ctx.graph, carriers)),
+    }

@@ -19,14 +19,30 @@ from assay.environment.model import Environment
 SINK = "\x00uplink"
 
 
-def build_graph(env: Environment) -> nx.Graph[str]:
+Graph = dict[str, set[str]]  # vertex -> neighbours: plain sets, fast at a million vertices
+
+
+def build_graph(env: Environment) -> Graph:
     """The simple undirected graph of devices and nodes, with the super-sink."""
-    graph: nx.Graph[str] = nx.Graph()
-    graph.add_nodes_from(env.vertex_ids())
-    graph.add_edges_from((link.a, link.b) for link in env.links if link.a != link.b)
-    graph.add_node(SINK)
-    graph.add_edges_from((SINK, up) for up in env.uplinks)
+    graph: Graph = {v: set() for v in env.vertex_ids()}
+    graph[SINK] = set()
+    for link in env.links:
+        if link.a != link.b:
+            graph[link.a].add(link.b)
+            graph[link.b].add(link.a)
+    for up in env.uplinks:
+        graph[SINK].add(up)
+        graph[up].add(SINK)
     return graph
+
+
+def to_networkx(graph: Graph, within: set[str] | None = None) -> nx.Graph[str]:
+    """The (sub)graph as a networkx graph, for the algorithms run on small graphs only."""
+    keep = set(graph) if within is None else within
+    out: nx.Graph[str] = nx.Graph()
+    out.add_nodes_from(keep)
+    out.add_edges_from((v, w) for v in keep for w in graph[v] if w in keep and v < w)
+    return out
 
 
 @dataclass
@@ -54,28 +70,34 @@ class CutTree:
             return ("A", vertex)
         return self.home.get(vertex)
 
-    def totals(self, value: dict[str, int]) -> dict[tuple[str, object], int]:
-        """For every tree vertex, the sum of ``value`` over the graph vertices strictly below
-        it (a cut point's own value excluded, a block's members included): one bottom-up
-        pass instead of a walk per cut point."""
+    def totals(self, *values: dict[str, int]) -> list[dict[tuple[str, object], int]]:
+        """For every tree vertex and each map in ``values``, the sum over the graph vertices
+        strictly below it (a cut point's own value excluded, a block's members included):
+        one bottom-up pass instead of a walk per cut point."""
         order: list[tuple[str, object]] = []
         stack = [self.root]
         while stack:
             t = stack.pop()
             order.append(t)
-            stack.extend(self.children.get(t, []))
-        own: dict[tuple[str, object], int] = {}
-        below: dict[tuple[str, object], int] = {}
-        for t in reversed(order):
-            inner = sum(own[c] for c in self.children.get(t, []))
-            if t[0] == "A":
-                below[t] = inner
-                own[t] = inner + value.get(str(t[1]), 0)
-            else:
-                mine = sum(value.get(v, 0) for v in self.members.get(t, []))
-                below[t] = inner + mine
-                own[t] = below[t]
-        return below
+            stack.extend(self.children.get(t, ()))
+        out: list[dict[tuple[str, object], int]] = []
+        for value in values:
+            own: dict[tuple[str, object], int] = {}
+            below: dict[tuple[str, object], int] = {}
+            get = value.get
+            for t in reversed(order):
+                inner = 0
+                for c in self.children.get(t, ()):
+                    inner += own[c]
+                if t[0] == "A":
+                    below[t] = inner
+                    own[t] = inner + get(str(t[1]), 0)
+                else:
+                    for v in self.members.get(t, ()):
+                        inner += get(v, 0)
+                    below[t] = own[t] = inner
+            out.append(below)
+        return out
 
     def below(self, start: tuple[str, object]) -> list[str]:
         """Graph vertices in the subtree of ``start`` (the start itself excluded when it is a
@@ -93,23 +115,67 @@ class CutTree:
             stack.extend(self.children.get(t, []))
         return out
 
+    def depth(self) -> dict[tuple[str, object], int]:
+        """Each tree vertex's distance from the root."""
+        depth = {self.root: 0}
+        stack = [self.root]
+        while stack:
+            t = stack.pop()
+            for c in self.children.get(t, ()):
+                depth[c] = depth[t] + 1
+                stack.append(c)
+        return depth
 
-def cut_tree(graph: nx.Graph[str]) -> CutTree:
+
+def peel(graph: Graph, within: set[str], keep: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Strip pendant vertices again and again; return each stripped vertex's parent (its last
+    remaining neighbour). Devices are mostly leaves, so what remains (the *core*: gateways,
+    switches, backbone) is small, and only it needs a block decomposition. ``within`` is a
+    union of whole components of the graph, possibly less the sink; vertices in ``keep`` are
+    never stripped."""
+    skip = SINK if SINK not in within else None
+    adj = graph
+    degree = {v: len(adj[v]) - (skip in adj[v]) for v in within}
+    stack = [v for v, d in degree.items() if d == 1 and v not in keep]
+    parent: dict[str, str] = {}
+    while stack:
+        v = stack.pop()
+        if v in parent or degree[v] != 1:
+            continue
+        w = next(w for w in adj[v] if w != skip and w not in parent)
+        parent[v] = w
+        degree[v] = 0
+        degree[w] -= 1
+        if degree[w] == 1 and w not in keep:
+            stack.append(w)
+    return parent
+
+
+def _blocks(graph: Graph, core: set[str]) -> tuple[set[str], list[set[str]]]:
+    """Cut points and blocks of the core (networkx; the core is small)."""
+    sub = to_networkx(graph, core)
+    if len(sub) < 2:
+        return set(), []
+    cuts = set(nx.articulation_points(sub))
+    blocks: list[set[str]] = [set(c) for c in nx.biconnected_components(sub)]  # type: ignore[arg-type]
+    return cuts, blocks
+
+
+def cut_tree(graph: Graph) -> CutTree:
     """Build the rooted block-cut tree of the sink's connected component."""
-    component = nx.node_connected_component(graph, SINK)
-    sub = graph.subgraph(component)
-    cut_points = set(nx.articulation_points(sub)) if len(sub) > 2 else set()
-    blocks: list[set[str]] = (
-        [set(c) for c in nx.biconnected_components(sub)]  # type: ignore[arg-type]  # stub
-        if len(sub) > 1
-        else [{SINK}]
-    )
+    component = _component(graph, SINK)
+    parent_of = peel(graph, component, frozenset({SINK}))
+    core = component - set(parent_of)
+    core_cuts, core_blocks = _blocks(graph, core)
+    cut_points = core_cuts | set(parent_of.values())
     adjacency: dict[tuple[str, object], list[tuple[str, object]]] = {}
     members: dict[tuple[str, object], list[str]] = {}
     bridges: dict[tuple[str, object], tuple[str, str]] = {}
     home: dict[str, tuple[str, object]] = {}
-    for i, block in enumerate(blocks):
-        b = ("B", i)
+    blocks: dict[tuple[str, object], set[str]] = {}
+
+    def add_block(b: tuple[str, object], block: set[str]) -> None:
+        blocks[b] = block
         members[b] = [v for v in block if v not in cut_points and v != SINK]
         for v in block:
             if v in cut_points:
@@ -120,7 +186,18 @@ def cut_tree(graph: nx.Graph[str]) -> CutTree:
         if len(block) == 2 and SINK not in block:
             x, y = sorted(block)
             bridges[b] = (x, y)
-    root: tuple[str, object] = ("A", SINK) if SINK in cut_points else home[SINK]
+
+    for i, block in enumerate(core_blocks):
+        add_block(("B", i), block)
+    for v, w in parent_of.items():
+        add_block(("B", "p:" + v), {v, w})
+    if SINK in cut_points:
+        root: tuple[str, object] = ("A", SINK)
+    elif SINK in home:
+        root = home[SINK]
+    else:  # nothing reaches an uplink
+        root = ("B", "sink")
+        add_block(root, {SINK})
     children: dict[tuple[str, object], list[tuple[str, object]]] = {}
     parent: dict[tuple[str, object], tuple[str, object]] = {}
     seen = {root}
@@ -135,19 +212,37 @@ def cut_tree(graph: nx.Graph[str]) -> CutTree:
                 queue.append(u)
     cut_points.discard(SINK)
     return CutTree(
-        root,
-        children,
-        members,
-        cut_points,
-        bridges,
-        set(component) - {SINK},
-        parent,
-        {("B", i): block for i, block in enumerate(blocks)},
-        home,
+        root, children, members, cut_points, bridges, component - {SINK}, parent, blocks, home
     )
 
 
-def cut_off(tree: CutTree, graph: nx.Graph[str], removed: set[str]) -> set[str]:
+def plain_structure(graph: Graph) -> tuple[set[str], list[tuple[str, str]], int]:
+    """Cut points, bridges and number of components of the graph without the sink."""
+    within = set(graph) - {SINK}
+    parent_of = peel(graph, within)
+    core = within - set(parent_of)
+    cuts, blocks = _blocks(graph, core)
+    for w in set(parent_of.values()):
+        if len(graph[w]) - (SINK in graph[w]) >= 2:
+            cuts.add(w)
+    links = [tuple(sorted(b)) for b in blocks if len(b) == 2]
+    links.extend(tuple(sorted((v, w))) for v, w in parent_of.items())
+    return cuts, links, nx.number_connected_components(to_networkx(graph, core))  # type: ignore[return-value]
+
+
+def _component(graph: Graph, start: str) -> set[str]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        v = queue.popleft()
+        for w in graph[v]:
+            if w not in seen:
+                seen.add(w)
+                queue.append(w)
+    return seen
+
+
+def cut_off(tree: CutTree, graph: Graph, removed: set[str]) -> set[str]:
     """Vertices (not removed) that lose every path to the uplinks once ``removed`` are gone.
 
     A vertex is cut off when a removed cut point lies above it in the tree, or when, inside
@@ -177,7 +272,7 @@ def cut_off(tree: CutTree, graph: nx.Graph[str], removed: set[str]) -> set[str]:
         queue = deque([start])
         while queue:
             v = queue.popleft()
-            for w in graph.adj[v]:
+            for w in graph[v]:
                 if w in inside and w not in seen and w not in removed:
                     seen.add(w)
                     queue.append(w)

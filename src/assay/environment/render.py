@@ -69,12 +69,12 @@ def drawing(env: Environment, result: dict[str, Any]) -> dict[str, Any] | None:
     queue = deque([SINK])
     while queue:
         v = queue.popleft()
-        for w in sorted(graph.adj[v]):
+        for w in sorted(graph[v]):
             if w not in depth:
                 depth[w] = depth[v] + 1
                 queue.append(w)
     rows: dict[int, list[str]] = defaultdict(list)
-    for v in sorted(graph.nodes):
+    for v in sorted(graph):
         if v != SINK:
             rows[depth.get(v, max(depth.values()) + 1)].append(v)
     width = max(600, 40 * max((len(r) for r in rows.values()), default=1))
@@ -114,7 +114,9 @@ def drawing(env: Environment, result: dict[str, Any]) -> dict[str, Any] | None:
         )
     lines = [
         {"x1": pos[a][0], "y1": pos[a][1], "x2": pos[b][0], "y2": pos[b][1]}
-        for a, b in graph.edges
+        for a in graph
+        for b in graph[a]
+        if a < b
         if a in pos and b in pos
     ]
     return {"width": width, "height": 80 + 70 * len(rows), "points": points, "lines": lines}
