@@ -186,11 +186,14 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"devices {len(env.devices):,}, nodes {len(env.nodes):,}, links {len(env.links):,}")
     print(f"build the environment      {t1 - t0:7.2f} s")
-    print(f"analyze (all analyses)     {t2 - t1:7.2f} s   target < 60 s")
+    print(f"analyze (all analyses)     {t2 - t1:7.2f} s wall, {c2 - c1:6.2f} s CPU  target < 60 s")
+    affected = row["affected"]["devices"]
+    collateral = row["collateral_if_isolated"]["devices"]
     print(
-        f"incremental: one new KEV   {t4 - t3:7.2f} s   ({row['affected']['devices']:,} "
-        f"devices, {row['collateral_if_isolated']['devices']:,} collateral)"
+        f"incremental: one new KEV   {t4 - t3:7.2f} s wall, {c4 - c3:6.2f} s CPU  "
+        f"({affected:,} devices, {collateral:,} collateral)"
     )
+    print(f"machine load average       {os.getloadavg()[0]:7.1f}")
     print(f"peak resident memory       {peak:7.0f} MB  target < 4096 MB")
     spof = next(r for r in result["single_points_of_failure"] if "vertex" in r)
     print(f"top single point of failure: {spof['name']} ({spof['cuts_off']['devices']:,} devices)")
