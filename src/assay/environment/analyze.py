@@ -20,16 +20,8 @@ from typing import Any
 
 import networkx as nx
 
-from assay.environment.graph import (
-    SINK,
-    CutTree,
-    Graph,
-    build_graph,
-    cut_tree,
-    plain_structure,
-    single_homed,
-    to_networkx,
-)
+from assay.environment.cuttree import CutTree, Node, cut_tree, single_homed
+from assay.environment.graph import SINK, Graph, build_graph, plain_structure, to_networkx
 from assay.environment.model import Environment
 
 TOP = 100  # rows kept per ranked list (the total is always given)
@@ -46,11 +38,11 @@ class Context:
     tree: CutTree
     weights: dict[str, int]
 
-    _totals: list[dict[tuple[str, object], int]] | None = None
-    _depth: dict[tuple[str, object], int] | None = None
+    _totals: list[dict[Node, int]] | None = None
+    _depth: dict[Node, int] | None = None
     _nx: nx.Graph[str] | None = None
 
-    def totals(self) -> list[dict[tuple[str, object], int]]:
+    def totals(self) -> list[dict[Node, int]]:
         """Devices, their weight, and vertices below each tree vertex (computed once)."""
         if self._totals is None:
             self._totals = self.tree.totals(
@@ -60,7 +52,7 @@ class Context:
             )
         return self._totals
 
-    def depth(self) -> dict[tuple[str, object], int]:
+    def depth(self) -> dict[Node, int]:
         if self._depth is None:
             self._depth = self.tree.depth()
         return self._depth
@@ -158,9 +150,7 @@ def summary(ctx: Context) -> dict[str, Any]:
     }
 
 
-def _ranked(
-    ctx: Context, candidates: list[tuple[tuple[str, object], dict[str, Any]]]
-) -> list[dict[str, Any]]:
+def _ranked(ctx: Context, candidates: list[tuple[Node, dict[str, Any]]]) -> list[dict[str, Any]]:
     """Rank cuts by the device weight below them; detail the first ones."""
     tree = ctx.tree
     devices, weight, vertices = ctx.totals()
@@ -184,7 +174,7 @@ def _ranked(
 def spofs(ctx: Context) -> list[dict[str, Any]]:
     """Cut points ranked by the weight of the devices only they connect."""
     env = ctx.env
-    candidates: list[tuple[tuple[str, object], dict[str, Any]]] = []
+    candidates: list[tuple[Node, dict[str, Any]]] = []
     for cut in ctx.tree.cut_points:
         item = env.devices.get(cut) or env.nodes.get(cut)
         device = env.devices.get(cut)
@@ -207,7 +197,7 @@ def spofs(ctx: Context) -> list[dict[str, Any]]:
 def bridges(ctx: Context) -> list[dict[str, Any]]:
     """Links whose loss strands more than the device at their end (a device's own single
     cable is counted under routing diversity, not here)."""
-    candidates: list[tuple[tuple[str, object], dict[str, Any]]] = []
+    candidates: list[tuple[Node, dict[str, Any]]] = []
     for block, (a, b) in ctx.tree.bridges.items():
         below = ctx.tree.children.get(block, [])
         if not below:
@@ -265,20 +255,29 @@ def _one_or_more(ctx: Context, members: list[str]) -> int | None:
     nodes = [t for t in (tree.node_of(m) for m in members) if t is not None]
     if not nodes:
         return None
+
+    def _up(t: Node) -> Node:
+        above = tree.up(t)
+        assert above is not None  # only the root has none, and it is everyone's ancestor
+        return above
+
+    def _depth(t: Node) -> int:
+        return depth[t] if t[0] != "L" else depth[_up(t)] + 1
+
     lca = nodes[0]
     for a in nodes[1:]:
-        while depth[a] > depth[lca]:
-            a = tree.parent[a]
-        while depth[lca] > depth[a]:
-            lca = tree.parent[lca]
+        while _depth(a) > _depth(lca):
+            a = _up(a)
+        while _depth(lca) > _depth(a):
+            lca = _up(lca)
         while a != lca:
-            a, lca = tree.parent[a], tree.parent[lca]
+            a, lca = _up(a), _up(lca)
     member_set = set(members)
-    t: tuple[str, object] | None = lca
+    t: Node | None = lca
     while t is not None:
         if t[0] == "A" and t[1] != SINK and str(t[1]) not in member_set:
             return 1
-        t = tree.parent.get(t)
+        t = tree.up(t)
     return 2
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
-from assay.environment.graph import cut_off
+from assay.environment.cuttree import cut_off
 from assay.environment.model import Environment
 
 if TYPE_CHECKING:

@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from assay.environment.graph import build_graph, cut_off, cut_tree
+from assay.environment.cuttree import cut_off, cut_tree
+from assay.environment.graph import build_graph
 from assay.environment.model import Environment
 from assay.errors import UsageError
 
