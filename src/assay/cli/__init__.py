@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "diff",
     "vex",
     "environment",
+    "mud",
 ]
 
 

@@ -44,7 +44,7 @@ def endpoints(doc: dict[str, Any]) -> tuple[set[str], set[str]]:
     """DNS names and controller URNs named by a MUD file's ACL entries."""
     names: set[str] = set()
     controllers: set[str] = set()
-    acls = (doc.get("ietf-access-control-list:access-lists") or {}).get("acl", [])
+    acls = acl_list(doc)
     for acl in acls:
         for ace in (acl.get("aces") or {}).get("ace", []):
             matches = ace.get("matches") or {}
@@ -59,6 +59,18 @@ def endpoints(doc: dict[str, Any]) -> tuple[set[str], set[str]]:
             if mudm.get("my-controller") is not None:
                 controllers.add("my-controller")
     return names, controllers
+
+
+def acl_list(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ACLs of a MUD file: RFC 8519's ``acls`` container, or ``access-lists`` as older
+    generators (MUDgee) wrote it."""
+    container = (
+        doc.get("ietf-access-control-list:acls")
+        or doc.get("ietf-access-control-list:access-lists")
+        or {}
+    )
+    acls = container.get("acl", []) if isinstance(container, dict) else []
+    return [a for a in acls if isinstance(a, dict)]
 
 
 def provider(name: str) -> str:
