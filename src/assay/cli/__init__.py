@@ -27,6 +27,8 @@ COMMAND_MODULES = [
     "diff",
     "vex",
     "verify",
+    "environment",
+    "mud",
 ]
 
 
