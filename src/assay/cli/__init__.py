@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "feeds",
     "diff",
     "vex",
+    "keys",
 ]
 
 

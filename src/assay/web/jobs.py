@@ -79,11 +79,13 @@ class Jobs:
     ) -> None:
         self._set(replace(job, status="running"))
         try:
-            document = assessment_of(upload, declaration_file)
-            if document.get("target", {}).get("name") == upload.name:
+            document, scanned = assessment_of(upload, declaration_file)
+            if scanned and document.get("target", {}).get("name") == upload.name:
                 # a scanned upload: record the name the manufacturer gave (shown escaped)
                 document["target"] = {**document["target"], "name": job.file_name[:500]}
-            stored = self.registry.add(document, declaration, as_manufacturer=job.manufacturer)
+            stored = self.registry.add(
+                document, declaration, as_manufacturer=job.manufacturer, scanned=scanned
+            )
             self._set(replace(job, status="done", result=stored.to_dict()))
         except AssayError as err:
             from assay.web.errors import error_body, status_of

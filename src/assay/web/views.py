@@ -41,13 +41,16 @@ def label_for(
     known-exploited flags from the current feeds; and whether the feeds could be checked."""
     if detail.latest is None:
         return None, False
-    document = dict(detail.latest.summary)
+    document = dict(detail.latest.summary)  # provenance comes from the registry, not from it
     if detail.declaration is not None and not document.get("declaration"):
         document["declaration"] = detail.declaration
     checked = False
     if kev is not None:
         document, checked = refreshed(document, kev)
-    return build_label(document, page_url, datetime.now(UTC).date()), checked
+    latest = detail.latest
+    maker = latest.manufacturer or detail.summary.manufacturer
+    asserted = maker if latest.self_asserted else None
+    return build_label(document, page_url, datetime.now(UTC).date(), asserted), checked
 
 
 def norms_view(document: dict[str, Any]) -> list[NormView]:
