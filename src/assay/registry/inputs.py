@@ -49,7 +49,7 @@ def check_declaration(content: Any, name: str) -> None:
 
     if not isinstance(content, dict):
         raise InputError(f"declaration {name}: not a mapping of fields", "scan again")
-    problems = validate({k: v for k, v in content.items() if k != "_security_txt"})
+    problems = validate(content)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise InputError(

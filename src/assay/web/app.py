@@ -15,6 +15,7 @@ from assay import __version__
 from assay.registry import Registry
 from assay.web import api, errors, pages
 from assay.web.feeds import KevLookup
+from assay.web.headers import SecurityHeaders
 from assay.web.jobs import Jobs
 from assay.web.poller import ReauditPoller
 from assay.web.views import short
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.label_cache = {}
     app.state.kev = KevLookup(settings.vuln_store)
     errors.install(app)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
