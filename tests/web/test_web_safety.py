@@ -184,3 +184,19 @@ def test_the_pending_limit_holds_under_concurrent_uploads(registry: Registry) ->
             assert app.state.jobs.pending() == 20
         finally:
             release.set()
+
+
+def test_pages_carry_no_control_characters(registry: Registry) -> None:
+    """ESC, BEL, NUL and C1 characters from an image's files (here: its release string, the
+    product name and a check's title) never reach a page: they are dropped when shown."""
+    document = hostile_document()
+    bad = "12.09\x1b]0;pwned\x07\x1b[31mred\x9b\x00"
+    document["identity"]["os_version"] = bad
+    document["declaration"]["product"]["name"] = f"Cam {bad}"
+    document["findings"][0]["title"] = f"Banner {bad}"
+    stored = registry.add(document)
+    with TestClient(create_app(Settings(), registry)) as client:
+        for path in ("/?q=cam", f"/products/{stored.product_slug}"):
+            text = client.get(path).text
+            assert "Cam 12.09]0;pwned[31mred" in text, path
+            assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", text), path

@@ -18,7 +18,7 @@ from assay.web.feeds import KevLookup
 from assay.web.headers import SecurityHeaders
 from assay.web.jobs import Jobs
 from assay.web.poller import ReauditPoller
-from assay.web.views import short
+from assay.web.views import short, visible
 
 HERE = Path(__file__).resolve().parent
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.poller = poller
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.filters["short"] = short
+    app.state.templates.env.finalize = visible  # every {{ value }}: no control characters
     app.state.label_cache = {}
     app.state.kev = KevLookup(settings.vuln_store)
     errors.install(app)

@@ -120,6 +120,19 @@ def norm_order(key: str) -> int:
         return 1000
 
 
+_CONTROLS = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F], None)
+_CONTROLS.update(dict.fromkeys(range(0x80, 0xA0), None))
+
+
+def visible(value: Any) -> Any:
+    """A value for a page: strings lose C0/C1 control characters (ESC, NUL, BEL... from an
+    image's files), tabs and line breaks stay; Markup stays Markup; other values as they are."""
+    if isinstance(value, str):
+        cleaned = value.translate(_CONTROLS)
+        return type(value)(cleaned) if type(value) is not str else cleaned
+    return value
+
+
 def short(value: Any, limit: int = 220) -> str:
     """One line of at most ``limit`` characters (the developer report keeps the full text)."""
     text = " ".join(str(value or "").split())
