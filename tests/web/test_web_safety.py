@@ -200,3 +200,21 @@ def test_pages_carry_no_control_characters(registry: Registry) -> None:
             text = client.get(path).text
             assert "Cam 12.09]0;pwned[31mred" in text, path
             assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", text), path
+
+
+def test_an_error_is_one_short_line(registry: Registry) -> None:
+    """A declaration naming 3,000 unknown fields is refused with one line, not 30 KB."""
+    token = registry.create_token("Acme")
+    fields = "".join(f"k{i:05d}: 1\n" for i in range(3000)).encode()
+    files = {
+        "firmware": ("a.json", json.dumps(hostile_document()).encode(), "application/json"),
+        "declaration": ("d.json", b"{" + fields.replace(b"\n", b",")[:-1] + b"}", "text/json"),
+    }
+    with TestClient(create_app(Settings(), registry)) as client:
+        response = client.post(
+            "/api/v1/uploads", files=files, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert message.startswith("declaration d.json: ") and len(message) <= 500
+    assert "\n" not in message
