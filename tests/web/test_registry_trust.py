@@ -11,6 +11,7 @@ import copy
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,14 @@ from assay.present.label.build import mandatory_en303645
 from assay.present.signing import load_private, sign
 from assay.registry import Registry
 from assay.web import Settings, create_app
-from conftest import DECLARATION, assay_command
 
 MAKER = "Sample Router Works Ltd (fictitious)"
+ROOT = Path(__file__).resolve().parents[2]
+DECLARATION = ROOT / "data" / "declarations" / "openwrt-wr703n.sample.yaml"
+
+
+def assay_command() -> list[str]:
+    return [sys.executable, "-m", "assay"]
 
 
 def run(env: dict[str, str], *args: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,9 +24,16 @@ from test_app import hostile_document
 from assay.registry import Registry
 from assay.web import Settings, create_app
 from assay.web import api as web_api
-from conftest import free_port
 
 HERE = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 TEMPLATES = HERE.parent.parent / "src" / "assay" / "web" / "templates"
 
 
