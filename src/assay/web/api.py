@@ -264,6 +264,11 @@ def _manufacturer(
     status_code=202,
     openapi_extra=UPLOAD_FORM,
     summary="Upload a firmware image (or assessment.json) and a declaration",
+    description="An image is scanned by the registry (provenance `scanned`). An "
+    "`assessment.json` counts as Assay's own only when signed at scan time by a scanner key "
+    "the registry trusts (`assay scan --sign-key`; provenance `signed`); otherwise it is stored "
+    "as `self-asserted` by the manufacturer: no level and no Yes on its label. A declaration "
+    "(uploaded, or inside the assessment) must pass the declaration schema.",
     responses={
         **ERRORS,
         401: {"description": "No or bad token"},
