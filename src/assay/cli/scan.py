@@ -70,6 +70,11 @@ def _size(text: str) -> int:
     show_default=True,
     help="Exit 1 if a vulnerability at or above this is found.",
 )
+@click.option(
+    "--sign-key",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Sign assessment.json with this scanner key (from `assay keys generate`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print assessment.json to stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.pass_context
@@ -88,6 +93,7 @@ def command(
     no_checks: bool,
     registry_url: str,
     fail_on: str,
+    sign_key: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -117,6 +123,10 @@ def command(
             assessment = result.assessment
             status.update("writing outputs")
             paths = write_outputs(assessment, out_dir, registry_url)
+            if sign_key is not None:
+                from assay.present.signing import sign_file
+
+                sign_file(out_dir / "assessment.json", sign_key)
     finally:
         if temp is not None and not keep_work:
             shutil.rmtree(temp, ignore_errors=True)
