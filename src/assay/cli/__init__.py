@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "verify",
     "environment",
     "mud",
+    "corpus",
 ]
 
 
