@@ -138,26 +138,17 @@ def test_separate_scheduler_and_workers_survive_a_killed_worker(
                 break
             time.sleep(0.2)
         address = json.loads(sched_file.read_text())["address"]
-        for _ in range(2):
-            workers.append(
-                subprocess.Popen(
-                    [
-                        str(DASK),
-                        "worker",
-                        "--scheduler-file",
-                        str(sched_file),
-                        "--nthreads",
-                        "1",
-                        "--nworkers",
-                        "1",
-                        "--no-nanny",
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    env=env,
-                    start_new_session=True,
-                )
+        worker = [str(DASK), "worker", "--scheduler-file", str(sched_file), "--nthreads", "1"]
+        workers.extend(
+            subprocess.Popen(
+                [*worker, "--nworkers", "1", "--no-nanny"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
             )
+            for _ in range(2)
+        )
         run = subprocess.Popen(
             [
                 sys.executable,
