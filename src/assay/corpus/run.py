@@ -30,6 +30,7 @@ class Summary:
     done: int = 0
     failed: int = 0
     seconds: float = 0.0
+    store_seconds: float = 0.0  # spent writing results into the registry (this side)
     dashboard: str = ""
     failures: list[tuple[str, str]] = field(default_factory=list)
 
@@ -114,7 +115,9 @@ def corpus_scan(
             summary.submitted = len(futures)
             for future in as_completed(futures):
                 image = futures[future]
+                began = time.perf_counter()
                 _store(registry, future, image, summary)
+                summary.store_seconds += time.perf_counter() - began
                 if progress:
                     progress(summary.done + summary.failed, summary.submitted, image.path.name)
         finally:
