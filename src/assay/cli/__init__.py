@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "environment",
     "mud",
     "keys",
+    "corpus",
 ]
 
 
