@@ -12,6 +12,7 @@ from assay.cli.options import registry_option
 from assay.errors import UsageError
 
 FORMATS = ("json", "md", "html")
+FORMATS_IN = ("graphml", "zigbee2mqtt", "mud", "devices-csv", "brick", "iot-sentinel")
 SOURCES = {
     ".graphml": "graphml",
     ".ttl": "brick",
@@ -32,7 +33,7 @@ def command() -> None:
     "--format",
     "source_format",
     default=None,
-    type=click.Choice(["environment", "graphml", "zigbee2mqtt", "mud", "devices-csv", "brick"]),
+    type=click.Choice(["environment", *FORMATS_IN]),
     help="What FILE is (default: by its name; .yaml/.yml/.json is an environment).",
 )
 @click.option(
