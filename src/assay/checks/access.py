@@ -27,8 +27,10 @@ def http_admin(ctx: CheckContext) -> Outcome:
         for line in view.boot.find(PLAIN_ONLY_HTTPD):
             prog = next(t for t in line.tokens() if t.rsplit("/", 1)[-1] in PLAIN_ONLY_HTTPD)
             name = prog.rsplit("/", 1)[-1]
-            if name == "mini_httpd" and " -S" in line.text:
+            if name == "mini_httpd" and " -S" in line.text or line.mechanism == "compiled":
                 continue
+            if name == "httpd" and re.search(r"httpd\s+-[de]\b", line.text):
+                continue  # BusyBox httpd -d/-e decodes or encodes a string, serves nothing
             servers.append(name)
             port = re.search(r"\s-p\s+(\S+)", line.text)
             note = f"{name} serves plain HTTP on port {port.group(1) if port else 80}"

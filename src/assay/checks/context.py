@@ -17,6 +17,11 @@ from assay.model.identity import Identity
 
 T = TypeVar("T")
 
+# An image with fewer regular files than this, or with none of these folders, was not unpacked
+# far enough for a check to say PASS or NOT_APPLICABLE about it.
+MIN_FILES = 10
+SYSTEM_DIRS = ("/etc", "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/etc_ro")
+
 
 class ImageView:
     """Lazily parsed, cached facts about one root filesystem."""
@@ -39,6 +44,10 @@ class ImageView:
         return tuple(self.rootfs.walk())
 
     @cached_property
+    def file_count(self) -> int:
+        return sum(1 for e in self.entries if e.is_file)
+
+    @cached_property
     def accounts(self) -> tuple[Account, ...]:
         return tuple(read_accounts(self.rootfs))
 
@@ -49,7 +58,9 @@ class ImageView:
 
     @cached_property
     def boot(self) -> BootView:
-        return read_boot(self.rootfs)
+        names = ("inittab", "rcS", "rc.local", "rc.sysinit")
+        found = [e.path for e in self.entries if e.is_file and e.path.rsplit("/", 1)[-1] in names]
+        return read_boot(self.rootfs, found)
 
     def lines(self, path: str, limit: int = 1 << 20) -> list[tuple[int, str]]:
         """Numbered lines of a text file ([] when absent)."""
@@ -93,3 +104,14 @@ class CheckContext:
 
     def __iter__(self) -> Iterator[ImageView]:
         return iter(self.views)
+
+    @cached_property
+    def thin(self) -> str:
+        """Why the image as a whole could not be examined ('' when it could): too few files
+        or no system folder were unpacked, so absence of a problem proves nothing."""
+        files = sum(v.file_count for v in self)
+        has_system = any(v.rootfs.is_dir(d) for v in self for d in SYSTEM_DIRS)
+        if files >= MIN_FILES and has_system:
+            return ""
+        folders = "no system folder (/etc, /bin, /sbin, /usr)" if not has_system else "few files"
+        return f"only {files} file(s) were unpacked, {folders}: the image was not examined"

@@ -63,9 +63,17 @@ def started(view: ImageView, spec: ServiceSpec) -> list[BootLine]:
 
 def boot_evidence(view: ImageView, line: BootLine, note: str) -> list[Evidence]:
     """The start-up line, and the link that enables its script when there is one."""
-    out = [view.evidence(line.path, line.line, line.text, note)]
+    if line.mechanism == "compiled":
+        note += "; a command in the strings of this compiled program"
+    out = [view.evidence(line.path, line.line or None, line.text, note)]
     if line.link:
         out.append(view.evidence(line.link, None, f"-> {line.path}", "enables it at boot"))
+    for step in line.chain:
+        path, _, number = step.partition(":")
+        if path == line.link or not number and path == line.path:
+            continue
+        n = int(number) if number.isdigit() else None
+        out.append(view.evidence(path, n, "", f"start-up chain: runs {line.path}"))
     return out
 
 
@@ -86,16 +94,44 @@ def _generic(
         return unknown
     spec = service_specs()[key]
     evidence: list[Evidence] = []
+    maybe: list[Evidence] = []
     for view in ctx:
         for line in started(view, spec):
+            if line.mechanism == "compiled":
+                maybe += boot_evidence(view, line, f"may start a {spec.label}")
+                continue
             note = f"starts a {spec.label} ({line.mechanism}); default port {spec.port}"
             evidence += boot_evidence(view, line, note)
         if extra is not None:
             evidence += extra(view)
     if evidence:
         return failed(f"A {spec.label} is started at boot.", *evidence)
+    return _not_seen(ctx, spec.label, maybe)
+
+
+def _not_seen(ctx: CheckContext, label: str, maybe: list[Evidence]) -> Outcome:
+    """PASS only when the whole start-up graph was read; INCONCLUSIVE when part of it was
+    decided at run time (a compiled program, a command named by a variable)."""
     files = sum(len(v.boot.sources) for v in ctx)
-    return passed(f"No {spec.label} is started at boot ({files} start-up files read).")
+    if maybe:
+        return inconclusive(
+            f"No {label} is started by a start-up script, but a compiled program started at "
+            "boot holds a command line that starts one; whether it runs it is decided at "
+            "run time.",
+            *maybe,
+        )
+    dynamic = [
+        v.evidence(p, n, t, "runs a program named at run time")
+        for v in ctx
+        for p, n, t in v.boot.dynamic
+    ]
+    if dynamic:
+        return inconclusive(
+            f"No {label} found in {files} start-up files, but start-up also runs programs "
+            "whose names are only known at run time; those could not be followed.",
+            *dynamic[:10],
+        )
+    return passed(f"No {label} is started at boot ({files} start-up files read).")
 
 
 def ftp(ctx: CheckContext) -> Outcome:
@@ -143,8 +179,12 @@ def telnet(ctx: CheckContext) -> Outcome:
     evidence: list[Evidence] = []
     held_back: list[str] = []
     reasons: list[str] = []
+    maybe: list[Evidence] = []
     for view in ctx:
         for line in started(view, spec):
+            if line.mechanism == "compiled":
+                maybe += boot_evidence(view, line, "may start a telnet server")
+                continue
             listen = _telnetd_listen(line.text)
             conditional = _root_password_condition(view, line.path)
             root_empty = any(view.password_is_empty(a) for a in view.accounts if a.name == "root")
@@ -169,10 +209,9 @@ def telnet(ctx: CheckContext) -> Outcome:
     if evidence:
         why = " because root has no password" if reasons else ""
         return failed(f"A telnet server is started at boot{why}.", *evidence)
-    if held_back:
+    if held_back and not maybe:
         return passed("Telnet is not started: " + "; ".join(held_back) + ", and root has one.")
-    files = sum(len(v.boot.sources) for v in ctx)
-    return passed(f"No telnet server is started at boot ({files} start-up files read).")
+    return _not_seen(ctx, "telnet server", maybe)
 
 
 def _root_password_condition(view: ImageView, script: str) -> bool:
