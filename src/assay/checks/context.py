@@ -49,7 +49,9 @@ class ImageView:
 
     @cached_property
     def accounts(self) -> tuple[Account, ...]:
-        return tuple(read_accounts(self.rootfs))
+        names = ("passwd", "shadow", "httpd.conf", ".htpasswd", "htpasswd")
+        found = [e.path for e in self.entries if e.path.rsplit("/", 1)[-1] in names]
+        return tuple(read_accounts(self.rootfs, found))
 
     @cached_property
     def placeholder_empty(self) -> tuple[str, int, str] | None:
@@ -60,7 +62,7 @@ class ImageView:
     def boot(self) -> BootView:
         names = ("inittab", "rcS", "rc.local", "rc.sysinit")
         found = [e.path for e in self.entries if e.is_file and e.path.rsplit("/", 1)[-1] in names]
-        return read_boot(self.rootfs, found)
+        return read_boot(self.rootfs, found, (e.path for e in self.entries))
 
     def lines(self, path: str, limit: int = 1 << 20) -> list[tuple[int, str]]:
         """Numbered lines of a text file ([] when absent)."""

@@ -49,17 +49,19 @@ MAX_PROGRAM = 4 << 20
 # words that are never a script to read (shell built-ins and the like)
 _NOT_COMMANDS = {"echo", "test", "[", "cat", "mount", "umount", "mkdir", "ln", "rm", "cp"}
 MAX_DEPTH = 8
+_SERVICE_MECHANISMS = ("rc.d", "init.d", "systemd", "compiled")
 _VAR_DEFINED = re.compile(r"(?m)^\s*(?:local\s+|export\s+)?([A-Za-z_]\w*)=")
 _RC_LOOP = re.compile(r"/etc/(init\.d/S|rc\.d/|rc\d?\.d|rc\$)")
 
 
-def read_boot(rootfs: RootFS, found: Iterable[str] = ()) -> BootView:
+def read_boot(rootfs: RootFS, found: Iterable[str] = (), paths: Iterable[str] = ()) -> BootView:
     """Follow the start-up graph of one image.
 
     ``found`` lists image paths of files named like start-up files (``inittab``, ``rcS``)
-    wherever they are in the tree (``/etc_ro/inittab`` is copied to ``/etc`` at run time).
+    wherever they are in the tree (``/etc_ro/inittab`` is copied to ``/etc`` at run time);
+    ``paths`` every path of the tree (words that are not among them are not looked up).
     """
-    walker = _Walker(rootfs)
+    walker = _Walker(rootfs, frozenset(paths))
     for link_dir in _RC_LINK_DIRS:  # first, so a script keeps the link that enables it
         for name in rootfs.listdir(link_dir):
             if name.startswith("S"):
@@ -98,8 +100,9 @@ def read_boot(rootfs: RootFS, found: Iterable[str] = ()) -> BootView:
 class _Walker:
     """Reads start-up scripts, and every script or compiled program they run, once."""
 
-    def __init__(self, rootfs: RootFS) -> None:
+    def __init__(self, rootfs: RootFS, paths: frozenset[str]) -> None:
         self.rootfs = rootfs
+        self.paths = paths  # every path in the tree: resolving a word costs a set lookup
         self.lines: list[BootLine] = []
         self.sources: list[str] = []
         self.compiled: list[str] = []
@@ -112,16 +115,26 @@ class _Walker:
         if line.mechanism == "inittab":
             self.follow(line)
 
-    def script(self, path: str, mechanism: str, chain: tuple[str, ...], link: str = "") -> None:
+    def script(
+        self,
+        path: str,
+        mechanism: str,
+        chain: tuple[str, ...],
+        link: str = "",
+        programs: bool = False,
+    ) -> None:
+        """Read a start-up script; ``programs``: read a compiled program's strings too."""
         if path in self.seen or len(chain) > MAX_DEPTH or path.startswith(_LIBRARY_DIRS):
             return
         data = self.rootfs.read_bytes(path, limit=1 << 20)
         if data is None:
             return
-        self.seen.add(path)
         if data.startswith(b"\x7fELF"):
-            self.compiled_program(path, data, chain)
+            if programs:
+                self.seen.add(path)
+                self.compiled_program(path, chain)
             return
+        self.seen.add(path)
         if b"\0" in data[:2048]:
             return
         self.sources.append(path)
@@ -152,7 +165,10 @@ class _Walker:
             if path is None or path == line.path:
                 continue
             if before in (".", "source", "sh", "ash", "bash") or self.runnable(path):
-                self.script(path, "called", chain)
+                # a vendor program run by rcS may start services itself; a daemon run by its
+                # own init script (rc.d, systemd) is that service, not a start-up program
+                programs = not line.link and line.mechanism not in _SERVICE_MECHANISMS
+                self.script(path, "called", chain, programs=programs)
 
     def runnable(self, path: str) -> bool:
         """A script with a #! line or a .sh name, or a compiled program (not a data file)."""
@@ -168,20 +184,22 @@ class _Walker:
         if "$" in token or "*" in token or len(token) < 2:
             return None
         if token.startswith("/"):
-            return token if self.rootfs.is_file(token) else None
+            token = RootFS.normalize(token)
+            return token if token in self.paths and self.rootfs.is_file(token) else None
         if "/" in token or not re.fullmatch(r"[\w.+-]+", token):
             return None
         for folder in _PATH:
             candidate = f"{folder}/{token}"
-            if self.rootfs.is_file(candidate):
+            if candidate in self.paths and self.rootfs.is_file(candidate):
                 return candidate
         return None
 
-    def compiled_program(self, path: str, data: bytes, chain: tuple[str, ...]) -> None:
+    def compiled_program(self, path: str, chain: tuple[str, ...]) -> None:
         """A vendor program started at boot: the shell commands in its strings start things too."""
         name = path.rsplit("/", 1)[-1]
-        if name in _KNOWN_PROGRAMS or len(data) > MAX_PROGRAM or self.rootfs.readlink(path):
+        if name in _KNOWN_PROGRAMS or self.rootfs.readlink(path):
             return
+        data = self.rootfs.read_bytes(path, limit=MAX_PROGRAM) or b""
         commands = [c for c in command_strings(data) if self.resolve(c.split()[0])]
         if not commands:
             return

@@ -111,17 +111,15 @@ def link_target(rootfs: RootFS, link: str) -> str:
     return RootFS.normalize(link.rsplit("/", 1)[0] + "/" + raw)
 
 
-_PRINTABLE = re.compile(rb"[\x20-\x7e]{4,200}")
-_COMMAND = re.compile(r"^(/[\w./+-]+|[a-z][\w.+-]*)(\s+[^\s]+)*\s*&?$")
+# a NUL-terminated string: a program word, then arguments (and maybe a final "&")
+_COMMAND = re.compile(rb"\0((?:/[\w./+-]+|[a-z][\w.+-]*)(?: +[\x21-\x7e]+){1,30} *)(?=\0)")
 
 
 def command_strings(data: bytes) -> Iterator[str]:
-    """Printable strings of a compiled program that read like a shell command line
-    (``telnetd &``, ``/bin/httpd -p 80``): a program word followed by arguments or ``&``."""
-    for m in _PRINTABLE.finditer(data):
-        text = m.group(0).decode("ascii").strip()
-        if " " not in text or not _COMMAND.match(text) or "%" in text.split()[0]:
-            continue
+    """Strings of a compiled program that read like a shell command line (``telnetd &``,
+    ``/bin/httpd -p 80``): a program word followed by options, paths or ``&``."""
+    for m in _COMMAND.finditer(data):
+        text = m.group(1).decode("ascii").strip()
         words = text.split()
         if text.endswith("&") or any(w.startswith(("-", "/")) for w in words[1:]):
             yield text
