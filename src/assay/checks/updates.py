@@ -11,6 +11,7 @@ import yaml
 
 from assay.checks.context import CheckContext, ImageView
 from assay.checks.interface import Outcome, failed, inconclusive, not_applicable, passed
+from assay.checks.vendor_updates import upgrade_pages, vendor_updaters
 from assay.model.check import Evidence, Verdict
 
 # Names that suggest a vendor's own updater (only used to say "maybe", never to pass).
@@ -68,9 +69,18 @@ def mechanism(ctx: CheckContext) -> Outcome:
         for up in updaters(view):
             kinds.add(up.kind)
             evidence.append(view.evidence(up.path, None, "", f"{up.label} ({up.kind} updates)"))
+        for vendor in vendor_updaters(view):
+            kinds.add("firmware")
+            kind = "compiled program" if vendor.compiled else "script"
+            note = f"vendor firmware updater ({kind}) that writes flash"
+            evidence.append(view.evidence(vendor.path, None, "", note))
         maybe += [
             view.evidence(p, None, "", "looks like a vendor updater")
             for p in _vendor_candidates(view)
+        ]
+        maybe += [
+            view.evidence(p, None, "", "web page for a firmware upgrade")
+            for p in upgrade_pages(view)
         ]
     if "firmware" in kinds:
         return passed("The image has a firmware update mechanism.", *evidence)
@@ -79,8 +89,13 @@ def mechanism(ctx: CheckContext) -> Outcome:
             "Only a package manager was found; it may not update the whole firmware.", *evidence
         )
     if maybe:
-        return inconclusive("No known update mechanism; these may be a vendor updater.", *maybe)
-    return failed("No update mechanism found in the image.")
+        return inconclusive(
+            "No update mechanism that writes flash was recognised; these may be one.", *maybe[:20]
+        )
+    return inconclusive(
+        "No update mechanism recognised in the image; updates may be done by a compiled "
+        "program or by another processor (an RTOS side, the boot loader)."
+    )
 
 
 def signature(ctx: CheckContext) -> Outcome:
@@ -91,6 +106,7 @@ def signature(ctx: CheckContext) -> Outcome:
                 continue
             judge = _JUDGES.get(up.key)
             verdicts.append(judge(view, up) if judge else _unknown(view, up))
+        verdicts += [vendor.outcome for vendor in vendor_updaters(view)]
     if not verdicts:
         return inconclusive(
             "No firmware update mechanism found to examine (see updates.mechanism)."
