@@ -106,10 +106,12 @@ def _generic(
             evidence += extra(view)
     if evidence:
         return failed(f"A {spec.label} is started at boot.", *evidence)
-    return _not_seen(ctx, spec.label, maybe)
+    return _not_seen(ctx, spec.label, maybe, spec.programs)
 
 
-def _not_seen(ctx: CheckContext, label: str, maybe: list[Evidence]) -> Outcome:
+def _not_seen(
+    ctx: CheckContext, label: str, maybe: list[Evidence], programs: tuple[str, ...]
+) -> Outcome:
     """PASS only when the whole start-up graph was read; INCONCLUSIVE when part of it was
     decided at run time (a compiled program, a command named by a variable)."""
     files = sum(len(v.boot.sources) for v in ctx)
@@ -120,18 +122,66 @@ def _not_seen(ctx: CheckContext, label: str, maybe: list[Evidence]) -> Outcome:
             "run time.",
             *maybe,
         )
+    opaque = boot_unfollowed(ctx)
+    if opaque:
+        why, evidence = opaque
+        return inconclusive(f"No {label} found in {files} start-up files, but {why}", *evidence)
+    present = [
+        v.evidence(e.path, None, "", "in the image (real program), not seen started")
+        for v in ctx
+        for e in v.entries
+        if e.is_file and e.path.rsplit("/", 1)[-1] in programs
+    ]
+    vendor = [
+        v.evidence(p, None, "", "vendor program run at boot") for v in ctx for p in v.boot.vendor
+    ]
+    if present and vendor:
+        return inconclusive(
+            f"A {label} is in the image and compiled vendor programs run at boot may start "
+            "it; no start-up file does.",
+            *present[:5],
+            *vendor[:5],
+        )
+    return passed(f"No {label} is started at boot ({files} start-up files read).")
+
+
+def _own_programs(ctx: CheckContext) -> list[str]:
+    """Compiled programs of the image's own in the program folders (not BusyBox or links)."""
+    return [
+        e.path
+        for v in ctx
+        for e in v.entries
+        if e.is_file
+        and e.path.startswith(("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/"))
+        and e.path.rsplit("/", 1)[-1] != "busybox"
+        and (v.rootfs.read_bytes(e.path, limit=4) or b"") == b"\x7fELF"
+    ][:1]
+
+
+def boot_unfollowed(ctx: CheckContext) -> tuple[str, list[Evidence]] | None:
+    """Why the start-up graph could not be read to its end, with the evidence; None when
+    it was read to its end."""
+    if not any(v.boot.launched for v in ctx) and _own_programs(ctx):
+        note = "read: starts no program of its own"
+        read = [v.evidence(p, None, "", note) for v in ctx for p in v.boot.sources[:5]]
+        why = (
+            "the start-up files start no program of their own (only shell commands and "
+            "BusyBox applets): the services are started some other way (a compiled init, "
+            "the kernel, a partition that was not unpacked)."
+        )
+        return why, read
     dynamic = [
-        v.evidence(p, n, t, "runs a program named at run time")
+        v.evidence(p, n, t, "runs a program named at run time or not in the image")
         for v in ctx
         for p, n, t in v.boot.dynamic
     ]
     if dynamic:
-        return inconclusive(
-            f"No {label} found in {files} start-up files, but start-up also runs programs "
-            "whose names are only known at run time; those could not be followed.",
-            *dynamic[:10],
+        why = (
+            "start-up also runs programs named only at run time or held on a partition "
+            "that was not unpacked; those could not be followed."
         )
-    return passed(f"No {label} is started at boot ({files} start-up files read).")
+        return why, dynamic[:10]
+    return None
 
 
 def ftp(ctx: CheckContext) -> Outcome:
@@ -211,7 +261,7 @@ def telnet(ctx: CheckContext) -> Outcome:
         return failed(f"A telnet server is started at boot{why}.", *evidence)
     if held_back and not maybe:
         return passed("Telnet is not started: " + "; ".join(held_back) + ", and root has one.")
-    return _not_seen(ctx, "telnet server", maybe)
+    return _not_seen(ctx, "telnet server", maybe, spec.programs)
 
 
 def _root_password_condition(view: ImageView, script: str) -> bool:

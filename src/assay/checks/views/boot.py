@@ -49,6 +49,7 @@ MAX_PROGRAM = 4 << 20
 # words that are never a script to read (shell built-ins and the like)
 _NOT_COMMANDS = {"echo", "test", "[", "cat", "mount", "umount", "mkdir", "ln", "rm", "cp"}
 MAX_DEPTH = 8
+_PROGRAM_DIRS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/", "/opt/", "/app")
 _SERVICE_MECHANISMS = ("rc.d", "init.d", "systemd", "compiled")
 _VAR_DEFINED = re.compile(r"(?m)^\s*(?:local\s+|export\s+)?([A-Za-z_]\w*)=")
 _RC_LOOP = re.compile(r"/etc/(init\.d/S|rc\.d/|rc\d?\.d|rc\$)")
@@ -94,6 +95,8 @@ def read_boot(rootfs: RootFS, found: Iterable[str] = (), paths: Iterable[str] = 
         tuple(walker.sources),
         tuple(walker.compiled),
         tuple(walker.dynamic),
+        tuple(sorted(walker.launched)),
+        tuple(walker.vendor),
     )
 
 
@@ -103,11 +106,18 @@ class _Walker:
     def __init__(self, rootfs: RootFS, paths: frozenset[str]) -> None:
         self.rootfs = rootfs
         self.paths = paths  # every path in the tree: resolving a word costs a set lookup
+        self.linked_dirs = {
+            d
+            for d in ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/lib")
+            if rootfs.readlink(d) is not None
+        }
         self.lines: list[BootLine] = []
         self.sources: list[str] = []
         self.compiled: list[str] = []
         self.dynamic: list[tuple[str, int, str]] = []
         self.seen: set[str] = set()
+        self.launched: set[str] = set()  # programs (not links) that start-up lines run
+        self.vendor: list[str] = []  # compiled vendor programs run by start-up scripts
         self.resolved: dict[str, str | None] = {}
 
     def add(self, line: BootLine) -> None:
@@ -132,6 +142,9 @@ class _Walker:
         if data.startswith(b"\x7fELF"):
             if programs:
                 self.seen.add(path)
+                name = path.rsplit("/", 1)[-1]
+                if name not in _KNOWN_PROGRAMS and not self.rootfs.readlink(path):
+                    self.vendor.append(path)
                 self.compiled_program(path, chain)
             return
         self.seen.add(path)
@@ -157,6 +170,7 @@ class _Walker:
             process = line.text.split(":", 3)[3].strip()
             if process.startswith("-") or re.search(r"\s(-l|--login)\b", process):
                 self.script("/etc/profile", "profile", chain)  # a login shell reads it
+        self._missing(line, toks)
         for i, tok in enumerate(toks):
             before = toks[i - 1] if i else ""
             if before in TEST_FLAGS or tok in _NOT_COMMANDS or "stop" in toks[i + 1 : i + 2]:
@@ -164,11 +178,30 @@ class _Walker:
             path = self.resolve(tok)
             if path is None or path == line.path:
                 continue
-            if before in (".", "source", "sh", "ash", "bash") or self.runnable(path):
+            runnable = self.runnable(path)
+            inetd = line.mechanism in ("inetd", "xinetd")
+            if runnable and not inetd and not self.rootfs.readlink(path):
+                self.launched.add(path)
+            if before in (".", "source", "sh", "ash", "bash") or runnable:
                 # a vendor program run by rcS may start services itself; a daemon run by its
                 # own init script (rc.d, systemd) is that service, not a start-up program
                 programs = not line.link and line.mechanism not in _SERVICE_MECHANISMS
                 self.script(path, "called", chain, programs=programs)
+
+    def _missing(self, line: BootLine, toks: list[str]) -> None:
+        """A line that starts with a program path the image does not hold (it is on a
+        partition that was not unpacked, or made at run time): start-up we cannot follow."""
+        if line.mechanism in ("inittab", "inetd", "xinetd", "systemd", "compiled") or not toks:
+            return
+        first = toks[0]
+        if not first.startswith(_PROGRAM_DIRS) or "$" in first or first in self.paths:
+            return
+        folder = first.rsplit("/", 1)[0]
+        if self.rootfs.exists(first) or self.rootfs.listdir(folder):
+            return  # the folder is there: the program is simply not in this image
+        if any(t == first for t in toks[1:]) or line.text.lstrip().startswith(("[", "test ")):
+            return  # guarded: [ -x /usr/sbin/foo ] && /usr/sbin/foo
+        self.dynamic.append((line.path, line.line, line.text))
 
     def runnable(self, path: str) -> bool:
         """A script with a #! line or a .sh name, or a compiled program (not a data file)."""
@@ -185,14 +218,22 @@ class _Walker:
             return None
         if token.startswith("/"):
             token = RootFS.normalize(token)
-            return token if token in self.paths and self.rootfs.is_file(token) else None
+            return token if self.exists(token) else None
         if "/" in token or not re.fullmatch(r"[\w.+-]+", token):
             return None
         for folder in _PATH:
             candidate = f"{folder}/{token}"
-            if candidate in self.paths and self.rootfs.is_file(candidate):
+            if self.exists(candidate):
                 return candidate
         return None
+
+    def exists(self, path: str) -> bool:
+        """A file at this path; a set lookup unless a folder on the way is a link."""
+        if path not in self.paths:
+            folder = path.rsplit("/", 1)[0]
+            if folder in self.paths or folder not in self.linked_dirs:
+                return False
+        return self.rootfs.is_file(path)
 
     def compiled_program(self, path: str, chain: tuple[str, ...]) -> None:
         """A vendor program started at boot: the shell commands in its strings start things too."""

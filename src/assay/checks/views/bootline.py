@@ -72,8 +72,11 @@ class BootView:
     lines: tuple[BootLine, ...]
     sources: tuple[str, ...]  # files that were read
     compiled: tuple[str, ...] = ()  # compiled programs whose strings were read as commands
-    # start-up lines that run a program named only at run time ("service_${i}_start")
+    # start-up lines that run a program named only at run time ("service_${i}_start") or one
+    # the image does not hold (it is on another partition)
     dynamic: tuple[tuple[str, int, str], ...] = ()
+    launched: tuple[str, ...] = ()  # programs and scripts (not BusyBox links) start-up runs
+    vendor: tuple[str, ...] = ()  # compiled vendor programs start-up scripts run (may start more)
 
     def find(self, programs: Iterable[str]) -> list[BootLine]:
         """The lines that start one of ``programs``: the most telling one per script."""

@@ -75,7 +75,7 @@ def default_passwords() -> tuple[str, ...]:
     return tuple(out)
 
 
-def guess(hashed: str, username: str = "", budget: float = 0.5, plain: bool = False) -> Guess:
+def guess(hashed: str, username: str = "", budget: float = 1.5, plain: bool = False) -> Guess:
     """Is ``hashed`` the hash of a well-known default password (or of the user's name)?
     With ``plain`` the field is a clear-text password and is compared as it is."""
     candidates = [username] if username else []
