@@ -199,6 +199,8 @@ def _noop_verify(lines: list[tuple[int, str]]) -> tuple[int, str] | None:
 
 
 def _judge_program(view: ImageView, path: str, data: bytes, by_name: bool) -> VendorUpdater | None:
+    if not by_name and b"irmware" not in data and b"formUpload" not in data:
+        return None  # a started program that says nothing of firmware takes no upload
     flash = ELF_FLASH.search(data)
     upload = ELF_UPLOAD.search(data)
     if flash is None or (not by_name and upload is None):
