@@ -135,18 +135,9 @@ def _mentions(text: str, path: str) -> bool:
 
 
 def _started_programs(view: ImageView) -> list[str]:
-    """Compiled programs named in start-up lines (a web server may take the upload itself);
-    links (BusyBox applets) are left out."""
-    files = view.memo("regular-files", lambda: {e.path for e in view.entries if e.is_file})
-    out: list[str] = []
-    for line in view.boot.lines:
-        for tok in line.tokens()[:3]:
-            if tok.startswith("/"):
-                candidates: tuple[str, ...] = (tok,)
-            else:
-                candidates = tuple(f"{d}/{tok}" for d in ("/bin", "/sbin", "/usr/bin", "/usr/sbin"))
-            out += [p for p in candidates if p in files and p not in out]
-    return out
+    """Compiled vendor programs that start-up scripts run (a web server may take the upload
+    itself); daemons run by their own init script and BusyBox links are left out."""
+    return list(view.boot.vendor)
 
 
 def _judge_script(view: ImageView, path: str, text: str, calls: str | None) -> VendorUpdater:
