@@ -11,7 +11,7 @@ import yaml
 
 from assay.checks.context import CheckContext, ImageView
 from assay.checks.interface import Outcome, failed, inconclusive, not_applicable, passed
-from assay.checks.vendor_updates import upgrade_pages, vendor_updaters
+from assay.checks.vendor_updates import VendorUpdater, upgrade_pages, vendor_updaters
 from assay.model.check import Evidence, Verdict
 
 # Names that suggest a vendor's own updater (only used to say "maybe", never to pass).
@@ -69,7 +69,7 @@ def mechanism(ctx: CheckContext) -> Outcome:
         for up in updaters(view):
             kinds.add(up.kind)
             evidence.append(view.evidence(up.path, None, "", f"{up.label} ({up.kind} updates)"))
-        for vendor in vendor_updaters(view):
+        for vendor in _vendor(view):
             kinds.add("firmware")
             kind = "compiled program" if vendor.compiled else "script"
             note = f"vendor firmware updater ({kind}) that writes flash"
@@ -106,7 +106,7 @@ def signature(ctx: CheckContext) -> Outcome:
                 continue
             judge = _JUDGES.get(up.key)
             verdicts.append(judge(view, up) if judge else _unknown(view, up))
-        verdicts += [vendor.outcome for vendor in vendor_updaters(view)]
+        verdicts += [vendor.outcome for vendor in _vendor(view)]
     if not verdicts:
         return inconclusive(
             "No firmware update mechanism found to examine (see updates.mechanism)."
@@ -117,6 +117,12 @@ def signature(ctx: CheckContext) -> Outcome:
         if hits:
             return Outcome(hits[0].verdict, " ".join(v.summary for v in hits), evidence)
     return passed(" ".join(v.summary for v in verdicts), *evidence)
+
+
+def _vendor(view: ImageView) -> list[VendorUpdater]:
+    """Vendor updaters, leaving out the known ones judged on their own (sysupgrade...)."""
+    known = {up.path for up in updaters(view)}
+    return [v for v in vendor_updaters(view) if v.path not in known]
 
 
 def _sysupgrade(view: ImageView, up: Updater) -> Outcome:

@@ -44,8 +44,12 @@ SIGNATURE_WORDS = re.compile(
     rb"pk_verify|ecdsa_verify|public[ _]?key)"
 )
 CRYPTO_LIBS = re.compile(rb"lib(crypto|rsa|mbedcrypto|mbedtls|polarssl|wolfssl|gcrypt|nettle)\b")
-ELF_FLASH = re.compile(rb"(?i)/dev/mtd|mtd_write|mtd write|flash_erase|MTD partition|flash_?write")
-ELF_UPLOAD = re.compile(rb"(?i)firmware\W{0,3}(upgrad|updat|upload)|formUpload|upgrade_firmware")
+# literal words (memmem-fast on large programs; a regular expression there costs seconds)
+ELF_FLASH = (
+    b"/dev/mtd", b"mtd_write", b"mtd write", b"flash_erase", b"MTD partition", b"flash_write",
+    b"Flash_Write", b"FLASH_Write", b"FLASH_WRITE", b"FlashWrite", b"FlashImage",
+)  # fmt: skip
+ELF_UPLOAD = re.compile(rb"[Ff]irmware\W{0,3}(?:[Uu]pgrad|[Uu]pdat|[Uu]pload)|formUpload")
 MAX_PROGRAM = 8 << 20
 
 
@@ -102,14 +106,16 @@ def _find(view: ImageView) -> list[VendorUpdater]:
 def _judge_scripts(view: ImageView, scripts: dict[str, str]) -> list[VendorUpdater]:
     """Scripts that write flash, and scripts that run them (``ota`` runs ``flash.sh``, which
     sources ``boardupgrade.sh``); a writer whose caller verifies a signature is covered by it."""
-    writers = {p for p, text in scripts.items() if _live_match(text, FLASH_WRITE)}
+    live = {p: _live(text) for p, text in scripts.items()}
+    words = {p: set(_WORD.findall(text)) for p, text in live.items()}
+    writers = {p for p, text in live.items() if FLASH_WRITE.search(text)}
     callers: dict[str, str] = {}
     for _ in range(2):
         targets = writers | set(callers)
-        for path, text in scripts.items():
+        for path in scripts:
             if path in targets:
                 continue
-            called = next((t for t in targets if _mentions(text, t)), None)
+            called = next((t for t in targets if t.rsplit("/", 1)[-1] in words[path]), None)
             if called:
                 callers[path] = called
     results = {
@@ -121,17 +127,12 @@ def _judge_scripts(view: ImageView, scripts: dict[str, str]) -> list[VendorUpdat
     return [r for p, r in sorted(results.items()) if p not in covered]
 
 
-def _live_match(text: str, pattern: re.Pattern[str]) -> bool:
-    return any(
-        pattern.search(ln)
-        for ln in text.splitlines()
-        if ln.strip() and not ln.lstrip().startswith("#")
-    )
+_WORD = re.compile(r"[\w.+-]+")
 
 
-def _mentions(text: str, path: str) -> bool:
-    name = re.escape(path.rsplit("/", 1)[-1])
-    return _live_match(text, re.compile(rf"(^|[\s/.;&|`(]){name}\b"))
+def _live(text: str) -> str:
+    """The script without its comment lines."""
+    return "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
 
 
 def _started_programs(view: ImageView) -> list[str]:
@@ -192,13 +193,12 @@ def _noop_verify(lines: list[tuple[int, str]]) -> tuple[int, str] | None:
 def _judge_program(view: ImageView, path: str, data: bytes, by_name: bool) -> VendorUpdater | None:
     if not by_name and b"irmware" not in data and b"formUpload" not in data:
         return None  # a started program that says nothing of firmware takes no upload
-    flash = ELF_FLASH.search(data)
-    upload = ELF_UPLOAD.search(data)
+    flash = next((w for w in ELF_FLASH if w in data), None)
+    upload = ELF_UPLOAD.search(data) if b"irmware" in data or b"formUpload" in data else None
     if flash is None or (not by_name and upload is None):
         return None
-    hit = upload or flash
     what = "takes a firmware upload and writes flash" if upload else "writes flash"
-    excerpt = hit.group(0).decode("ascii", "replace")
+    excerpt = (upload.group(0) if upload else flash).decode("ascii", "replace")
     ev = [view.evidence(path, None, excerpt, f"compiled program that {what}")]
     sig = SIGNATURE_WORDS.search(data)
     lib = CRYPTO_LIBS.search(data)
