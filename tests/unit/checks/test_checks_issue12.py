@@ -223,3 +223,9 @@ def test_vendor_default_rules_and_their_negatives(tree: Tree) -> None:
     }
     clean = tree({"/etc/nsswitch.conf": "passwd: compat\n", "/etc/a.conf": "# password=admin\n"})
     assert run("credentials.vendor-defaults", clean).verdict == Verdict.PASS
+
+
+def test_here_documents_are_data(tree: Tree) -> None:
+    script = "#!/bin/sh\ncat > /tmp/opts <<EOF\ntelnetd -l /bin/sh\n$OPTIONS\nEOF\npppd call vpn\n"
+    r = tree({RCS: script, "/bin/app.sh": "#!/bin/sh\n", "/usr/sbin/pppd": ELF})
+    assert run("services.telnet", r).verdict == Verdict.PASS

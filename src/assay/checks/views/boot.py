@@ -255,6 +255,7 @@ class _Walker:
 _VAR_ASSIGN = re.compile(
     r"""^\s*(?:local\s+|export\s+)?([A-Za-z_]\w*)=["']?([^"'\s;$`]*)["']?\s*$"""
 )
+_HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
 _VAR_USE = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")
 
 
@@ -263,9 +264,16 @@ def _script_lines(
 ) -> list[BootLine]:
     out = []
     in_stop = False
+    heredoc = ""  # the word that ends a here-document: its lines are data, not commands
     variables: dict[str, str] = {}
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
+        if heredoc:
+            heredoc = "" if line == heredoc else heredoc
+            continue
+        doc = _HEREDOC.search(line)
+        if doc and not line.startswith("#"):
+            heredoc = doc.group(1)
         assign = _VAR_ASSIGN.match(raw)
         if assign:
             variables[assign.group(1)] = assign.group(2)
