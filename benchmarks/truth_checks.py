@@ -75,7 +75,7 @@ def _shows(finding: dict[str, Any] | None, path: str) -> bool:
 # --- the driver ---------------------------------------------------------------------------------
 
 
-def _unpack(image: Path, work: Path) -> list[Path]:
+def unpack(image: Path, work: Path) -> list[Path]:
     """Root filesystems of one corpus image (see SOURCES.md for how each one unpacks)."""
     name = image.name
     if name.endswith(".tar.xz"):
@@ -119,14 +119,19 @@ def _unsquashfs(image: Path, dest: Path, offset: int) -> Path:
     return dest
 
 
+def corpus_image(truth_file: Path) -> Path:
+    """The image file a truth file is about (its ``image:`` path, from the repository root)."""
+    return (ROOT / yaml.safe_load(truth_file.read_text())["image"]).resolve()
+
+
 def run_image(truth_file: Path) -> dict[str, Any]:
     from assay.checks import CheckContext, run_context
     from assay.extract.rootfs import RootFS
 
     truth = yaml.safe_load(truth_file.read_text())
-    image = (ROOT / truth["image"]).resolve()
+    image = corpus_image(truth_file)
     with tempfile.TemporaryDirectory() as tmp:
-        roots = _unpack(image, Path(tmp))
+        roots = unpack(image, Path(tmp))
         many = len(roots) > 1
         rootfs = [RootFS(r, label=r.name if many else "") for r in roots if r.is_dir()]
         start = time.perf_counter()

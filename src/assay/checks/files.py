@@ -16,17 +16,20 @@ from assay.model.check import Evidence
 MAX_EVIDENCE = 50
 # the image's /etc/passwd is not used to name owners: uid 0 is always root
 ROOT_UID = 0
+PLAIN_MODES = (0o644, 0o755, 0o600, 0o700)
 
 
 def modes_lost(ctx: CheckContext) -> Outcome | None:
-    """INCONCLUSIVE when every file is 644/755 and every folder 755: the image came through
-    an archive that kept no real modes (a git tree), so setuid and write bits cannot be seen."""
+    """INCONCLUSIVE when every file and folder has one of the plain modes an archive or an
+    unpacker gives (644/755, 600/700): the image kept no real modes (a git tree, a tar unpacked
+    without its attributes), so setuid and write bits cannot be seen."""
     files = [e for v in ctx for e in v.entries if e.is_file or e.is_dir]
-    if len(files) < 50 or any(stat.S_IMODE(e.mode) not in (0o644, 0o755) for e in files):
+    if len(files) < 50 or any(stat.S_IMODE(e.mode) not in PLAIN_MODES for e in files):
         return None
     return inconclusive(
-        f"All {len(files)} files are mode 644 or 755 and all folders 755: the modes were reset "
-        "when the image was archived, so setuid and world-writable bits cannot be seen."
+        f"All {len(files)} files and folders have plain modes (644/755/600/700 only): the modes "
+        "were reset when the image was archived or unpacked, so setuid and world-writable bits "
+        "cannot be seen."
     )
 
 
