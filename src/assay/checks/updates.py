@@ -170,12 +170,33 @@ def _mender(view: ImageView, up: Updater) -> Outcome:
     return failed("Mender accepts unsigned artifacts (no ArtifactVerifyKey).", ev)
 
 
+def _update_engine(view: ImageView, up: Updater) -> Outcome:
+    """update_engine checks payload signatures against the key it is built with; the key file
+    in the image shows which one (without it the build may skip the check)."""
+    for key in (
+        "/etc/update_engine/update-payload-key.pub.pem",
+        "/system/etc/update_engine/update-payload-key.pub.pem",
+    ):
+        if view.rootfs.is_file(key):
+            ev = view.evidence(key, None, "", "public key update_engine verifies payloads with")
+            return passed(
+                "update_engine verifies payload signatures with the key in the image.", ev
+            )
+    return _unknown(view, up)
+
+
 def _unknown(view: ImageView, up: Updater) -> Outcome:
     ev = view.evidence(up.path, None, "", f"{up.label}: verification not judged by Assay")
     return inconclusive(f"Cannot tell whether {up.label} verifies signatures.", ev)
 
 
-_JUDGES = {"sysupgrade": _sysupgrade, "swupdate": _swupdate, "rauc": _rauc, "mender": _mender}
+_JUDGES = {
+    "sysupgrade": _sysupgrade,
+    "swupdate": _swupdate,
+    "rauc": _rauc,
+    "mender": _mender,
+    "update_engine": _update_engine,
+}
 
 
 def channel(ctx: CheckContext) -> Outcome:

@@ -25,6 +25,8 @@ from assay.checks.interface import Outcome, failed, inconclusive, passed
 NAME = re.compile(
     r"(?i)(upgrad|firmware|reflash|fw_?update|^ota$|^upg$|^update\.sh$|flash\.sh$|^upload\w*\.cgi$)"
 )
+UBOOT_SCRIPT = re.compile(r"(?i)(\.scr|\.cmd|^uEnv\.txt|^boot\.txt)$")
+UBOOT_WRITE = re.compile(r"\b(sf\s+write|nand\s+write|mmc\s+write|ubi\s+write|cp\.b|erase\s+0x)")
 PAGE = re.compile(r"(?i)(upgrad|firmware).*\.(html?|asp|php|js|lua)$")
 SKIP_DIRS = ("/usr/share/doc/", "/lib/modules/", "/usr/lib/python", "/usr/lib/lua", "/proc/")
 FLASH_WRITE = re.compile(
@@ -79,6 +81,11 @@ def _find(view: ImageView) -> list[VendorUpdater]:
     scripts: dict[str, str] = {}
     for entry in view.entries:
         name = entry.path.rsplit("/", 1)[-1]
+        if entry.is_file and UBOOT_SCRIPT.search(name) and entry.size < 1 << 16:
+            uboot = _uboot_script(view, entry.path)
+            if uboot:
+                out.append(uboot)
+            continue
         if not entry.is_file or entry.path.startswith(SKIP_DIRS) or not NAME.search(name):
             continue
         if PAGE.search(name):
@@ -133,6 +140,23 @@ _WORD = re.compile(r"[\w.+-]+")
 def _live(text: str) -> str:
     """The script without its comment lines."""
     return "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
+
+
+def _uboot_script(view: ImageView, path: str) -> VendorUpdater | None:
+    """A U-Boot script that writes flash: whether U-Boot checks a FIT signature first is set in
+    the boot loader's own build, which the root filesystem does not show."""
+    data = view.rootfs.read_bytes(path, limit=1 << 16) or b""
+    text = data.decode("latin-1")
+    m = UBOOT_WRITE.search(text)
+    if m is None:
+        return None
+    line = text[: m.start()].count("\n") + 1
+    excerpt = text.splitlines()[line - 1].strip() if text.splitlines() else ""
+    ev = view.evidence(path, line, excerpt, "U-Boot script that writes flash")
+    summary = (
+        f"{path}: U-Boot update script; whether U-Boot verifies a FIT signature is not visible."
+    )
+    return VendorUpdater(path, False, inconclusive(summary, ev))
 
 
 def _started_programs(view: ImageView) -> list[str]:

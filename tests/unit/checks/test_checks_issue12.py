@@ -229,3 +229,20 @@ def test_here_documents_are_data(tree: Tree) -> None:
     script = "#!/bin/sh\ncat > /tmp/opts <<EOF\ntelnetd -l /bin/sh\n$OPTIONS\nEOF\npppd call vpn\n"
     r = tree({RCS: script, "/bin/app.sh": "#!/bin/sh\n", "/usr/sbin/pppd": ELF})
     assert run("services.telnet", r).verdict == Verdict.PASS
+
+
+def test_uboot_update_script_and_android_update_engine(tree: Tree) -> None:
+    script = "tftp 0x81000000 fw.bin
+sf erase 0 0x100000
+sf write 0x81000000 0 0x100000
+"
+    uboot = tree({"/boot/update.scr": script})
+    assert run("updates.mechanism", uboot).verdict == Verdict.PASS
+    f = run("updates.signature", uboot)
+    assert f.verdict == Verdict.INCONCLUSIVE
+    assert f.evidence[0].line == 3
+    android = tree({"/system/bin/update_engine": ELF})
+    assert run("updates.signature", android).verdict == Verdict.INCONCLUSIVE
+    key = "/etc/update_engine/update-payload-key.pub.pem"
+    keyed = tree({"/system/bin/update_engine": ELF, key: "-----BEGIN PUBLIC KEY-----\n"})
+    assert run("updates.signature", keyed).verdict == Verdict.PASS
