@@ -232,10 +232,7 @@ def test_here_documents_are_data(tree: Tree) -> None:
 
 
 def test_uboot_update_script_and_android_update_engine(tree: Tree) -> None:
-    script = "tftp 0x81000000 fw.bin
-sf erase 0 0x100000
-sf write 0x81000000 0 0x100000
-"
+    script = "tftp 0x81000000 fw.bin\nsf erase 0 0x100000\nsf write 0x81000000 0 0x100000\n"
     uboot = tree({"/boot/update.scr": script})
     assert run("updates.mechanism", uboot).verdict == Verdict.PASS
     f = run("updates.signature", uboot)
