@@ -68,6 +68,7 @@ def boot_evidence(view: ImageView, line: BootLine, note: str) -> list[Evidence]:
     out = [view.evidence(line.path, line.line or None, line.text, note)]
     if line.link:
         out.append(view.evidence(line.link, None, f"-> {line.path}", "enables it at boot"))
+    out += settings_evidence(view, line.path)
     for step in line.chain:
         path, _, number = step.partition(":")
         if path == line.link or not number and path == line.path:
@@ -75,6 +76,32 @@ def boot_evidence(view: ImageView, line: BootLine, note: str) -> list[Evidence]:
         n = int(number) if number.isdigit() else None
         out.append(view.evidence(path, n, "", f"start-up chain: runs {line.path}"))
     return out
+
+
+_SOURCED = re.compile(r"^\s*(?:\.|source)\s+(/[\w./-]+)")
+_TESTED = re.compile(r"\[\s[^\]]*\$\{?([A-Za-z_]\w*)")
+
+
+def settings_evidence(view: ImageView, script: str) -> list[Evidence]:
+    """The settings a start-up script reads and tests (``. /etc/defaults/settings.remote``,
+    then ``[ "$REMOTE_TELNET" != "1" ] && exit``): the values that decide the start."""
+
+    def compute() -> list[Evidence]:
+        lines = view.lines(script, limit=1 << 16)
+        tested = {m for _, text in lines for m in _TESTED.findall(text)}
+        out = []
+        for _, text in lines:
+            m = _SOURCED.match(text)
+            if not m or not tested:
+                continue
+            for n, setting in view.lines(m.group(1), limit=1 << 16):
+                name = setting.split("=", 1)[0].strip()
+                if "=" in setting and name in tested:
+                    note = f"setting {name} read by {script}"
+                    out.append(view.evidence(m.group(1), n, setting.strip(), note))
+        return out
+
+    return view.memo(f"settings:{script}", compute)
 
 
 def _no_boot_info(ctx: CheckContext) -> Outcome | None:

@@ -243,3 +243,22 @@ def test_uboot_update_script_and_android_update_engine(tree: Tree) -> None:
     key = "/etc/update_engine/update-payload-key.pub.pem"
     keyed = tree({"/system/bin/update_engine": ELF, key: "-----BEGIN PUBLIC KEY-----\n"})
     assert run("updates.signature", keyed).verdict == Verdict.PASS
+
+
+def test_settings_that_decide_a_start_are_evidence(tree: Tree) -> None:
+    script = (
+        "#!/bin/sh\n. /etc/defaults/settings.remote\n"
+        'start() {\n  [ "$REMOTE_TELNET" != "1" ] && exit 0\n  telnetd -p $REMOTE_TELNET_PORT\n}\n'
+    )
+    r = tree(
+        {
+            "/etc/init.d/S65telnetd": script,
+            "/etc/defaults/settings.remote": "REMOTE_SSH=1\nREMOTE_TELNET=1\nPORT=23\n",
+        }
+    )
+    f = run("services.telnet", r)
+    assert f.verdict == Verdict.FAIL
+    settings = [
+        (e.line, e.excerpt) for e in f.evidence if e.path == "/etc/defaults/settings.remote"
+    ]
+    assert settings == [(2, "REMOTE_TELNET=1")]  # tested by the script; the port is not tested

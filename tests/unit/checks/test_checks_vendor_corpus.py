@@ -89,6 +89,8 @@ def test_belkin_services_start_from_the_login_shells_profile(belkin: Findings) -
 def test_irz_telnet_and_ssh_enabled(irz: Findings) -> None:
     assert irz["services.telnet"].verdict == Verdict.FAIL
     assert "/etc/init.d/S65telnetd" in {e.path for e in irz["services.telnet"].evidence}
+    settings = {(e.path, e.excerpt) for e in irz["services.telnet"].evidence}
+    assert ("/etc/defaults/settings.remote", "REMOTE_TELNET=1") in settings
     assert irz["services.ssh-password-auth"].verdict == Verdict.FAIL
 
 
