@@ -78,7 +78,15 @@ def empty_password(ctx: CheckContext) -> Outcome:
             *unseen,
         )
     total = sum(len(v.accounts) for v in ctx)
-    return passed(f"All {total} accounts have a password or are locked.")
+    return passed(f"All {total} accounts have a password or are locked ({_read(ctx)}).")
+
+
+def _read(ctx: CheckContext) -> str:
+    """The account files that were read, for the summary."""
+    files = sorted({a.source for v in ctx for a in v.accounts})
+    return (
+        "read: " + ", ".join(files[:6]) + (f" and {len(files) - 6} more" if len(files) > 6 else "")
+    )
 
 
 def _unseen(ctx: CheckContext) -> list[Evidence]:
@@ -134,7 +142,9 @@ def default_password(ctx: CheckContext) -> Outcome:
         return inconclusive(
             f"No default password found, but not every candidate was tried: {'; '.join(partial)}."
         )
-    return passed(f"None of {checked} password hash(es) is a well-known default password.")
+    return passed(
+        f"None of {checked} password hash(es) is a well-known default password ({_read(ctx)})."
+    )
 
 
 def weak_hash(ctx: CheckContext) -> Outcome:
@@ -164,7 +174,9 @@ def weak_hash(ctx: CheckContext) -> Outcome:
         return inconclusive("No password hash to judge: the shadow file is missing.", *_unseen(ctx))
     if hashed == 0:
         return not_applicable("No account has a password hash.")
-    return passed(f"All {hashed} password hash(es) use a strong scheme (SHA-256/512, bcrypt...).")
+    return passed(
+        f"All {hashed} password hash(es) use a strong scheme (SHA-512, bcrypt...; {_read(ctx)})."
+    )
 
 
 def _unknown_hashes(ctx: CheckContext) -> list[Evidence]:
