@@ -26,9 +26,13 @@ SYSTEM_DIRS = ("/etc", "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/etc_ro")
 class ImageView:
     """Lazily parsed, cached facts about one root filesystem."""
 
-    def __init__(self, rootfs: RootFS, label: str = "") -> None:
+    def __init__(
+        self, rootfs: RootFS, label: str = "", identified: dict[str, str] | None = None
+    ) -> None:
         self.rootfs = rootfs
         self.label = label
+        # image path -> name of the component the catalog identified there (lower case)
+        self.identified = identified or {}
         self._memo: dict[str, Any] = {}
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
@@ -102,7 +106,15 @@ class CheckContext:
     @cached_property
     def views(self) -> tuple[ImageView, ...]:
         many = len(self.rootfs) > 1
-        return tuple(ImageView(r, label=r.label if many else "") for r in self.rootfs)
+        identified = {
+            path: c.name.lower()
+            for c in self.components
+            for path in (*c.locations, *c.files)
+            if c.type == "application"
+        }
+        return tuple(
+            ImageView(r, label=r.label if many else "", identified=identified) for r in self.rootfs
+        )
 
     def __iter__(self) -> Iterator[ImageView]:
         return iter(self.views)

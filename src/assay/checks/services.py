@@ -30,6 +30,7 @@ class ServiceSpec:
     inetd: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
     port: str
+    components: tuple[str, ...] = ()  # catalog component names that are this service
 
 
 @cache
@@ -44,18 +45,31 @@ def service_specs() -> dict[str, ServiceSpec]:
             inetd=tuple(raw.get("inetd", ())),
             patterns=tuple(re.compile(p) for p in raw.get("patterns", ())),
             port=str(raw.get("port", "")),
+            components=tuple(raw.get("components", ())),
         )
     return out
 
 
+def identified_as(view: ImageView, components: tuple[str, ...]) -> dict[str, str]:
+    """Programs started at boot that the catalog identified as one of ``components``, under
+    whatever name: {base name: component}."""
+    return {
+        path.rsplit("/", 1)[-1]: view.identified[path]
+        for path in view.boot.launched
+        if view.identified.get(path) in components
+    }
+
+
 def started(view: ImageView, spec: ServiceSpec) -> list[BootLine]:
-    """Start-up lines of an image that start this service."""
+    """Start-up lines of an image that start this service (by program name, or a program the
+    catalog identified as the service)."""
+    programs = (*spec.programs, *identified_as(view, spec.components))
     out = []
     for line in view.boot.lines:
         if line.mechanism in ("inetd", "xinetd"):
-            hit = line.service in spec.inetd or line.starts(spec.programs)
+            hit = line.service in spec.inetd or line.starts(programs)
         else:
-            hit = line.starts(spec.programs) or any(p.search(line.text) for p in spec.patterns)
+            hit = line.starts(programs) or any(p.search(line.text) for p in spec.patterns)
         if hit:
             out.append(line)
     return primary(out)
@@ -123,11 +137,15 @@ def _generic(
     evidence: list[Evidence] = []
     maybe: list[Evidence] = []
     for view in ctx:
+        aliases = identified_as(view, spec.components)
         for line in started(view, spec):
             if line.mechanism == "compiled":
                 maybe += boot_evidence(view, line, f"may start a {spec.label}")
                 continue
             note = f"starts a {spec.label} ({line.mechanism}); default port {spec.port}"
+            named = [f"{a} is {c}" for a, c in aliases.items() if line.starts([a])]
+            if named:
+                note += f"; identified by the catalog: {', '.join(named)}"
             evidence += boot_evidence(view, line, note)
         if extra is not None:
             evidence += extra(view)

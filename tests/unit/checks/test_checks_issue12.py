@@ -262,3 +262,15 @@ def test_settings_that_decide_a_start_are_evidence(tree: Tree) -> None:
         (e.line, e.excerpt) for e in f.evidence if e.path == "/etc/defaults/settings.remote"
     ]
     assert settings == [(2, "REMOTE_TELNET=1")]  # tested by the script; the port is not tested
+
+
+def test_a_service_under_another_name_is_known_by_its_component(tree: Tree) -> None:
+    from assay.checks import CheckContext, get_check
+    from assay.model.component import Component
+
+    r = tree({RCS: "#!/bin/sh\n/usr/sbin/fileshare -d &\n", "/usr/sbin/fileshare": ELF})
+    vsftpd = Component("vsftpd", "3.0.3", locations=("/usr/sbin/fileshare",))
+    f = get_check("services.ftp").run(CheckContext(rootfs=[r], components=[vsftpd]))
+    assert f.verdict == Verdict.FAIL
+    assert "identified by the catalog: fileshare is vsftpd" in f.evidence[0].note
+    assert run("services.ftp", r).verdict == Verdict.PASS  # without the catalog: a name only
