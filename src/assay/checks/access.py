@@ -93,7 +93,7 @@ def _vendor_http(view: ImageView) -> list[Evidence]:
     for path in view.boot.launched:
         if path.rsplit("/", 1)[-1] in (*PLAIN_ONLY_HTTPD, "uhttpd", "lighttpd"):
             continue  # judged from their configuration above
-        data = view.rootfs.read_bytes(path, limit=8 << 20) or b""
+        data = view.mounted.read_bytes(path, limit=8 << 20) or b""
         if data[:4] == b"\x7fELF" and HTTP_SERVER.search(data) and SERVER_HEADER.search(data):
             note = "started at boot; answers HTTP (HTTP/1.x status line, Server: header)"
             out.append(view.evidence(path, None, "HTTP/1.", note))

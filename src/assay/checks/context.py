@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from assay.checks.views.accounts import Account, placeholder_means_empty, read_accounts
 from assay.checks.views.boot import BootView, read_boot
+from assay.checks.views.mounted import Mounted
 from assay.extract.rootfs import FileEntry, RootFS
 from assay.model.check import Evidence
 from assay.model.component import Component
@@ -27,10 +28,15 @@ class ImageView:
     """Lazily parsed, cached facts about one root filesystem."""
 
     def __init__(
-        self, rootfs: RootFS, label: str = "", identified: dict[str, str] | None = None
+        self,
+        rootfs: RootFS,
+        label: str = "",
+        identified: dict[str, str] | None = None,
+        siblings: tuple[RootFS, ...] = (),
     ) -> None:
         self.rootfs = rootfs
         self.label = label
+        self.siblings = siblings  # the image's other root filesystems (mounted at run time)
         # image path -> name of the component the catalog identified there (lower case)
         self.identified = identified or {}
         self._memo: dict[str, Any] = {}
@@ -66,7 +72,13 @@ class ImageView:
     def boot(self) -> BootView:
         names = ("inittab", "rcS", "rc.local", "rc.sysinit")
         found = [e.path for e in self.entries if e.is_file and e.path.rsplit("/", 1)[-1] in names]
-        return read_boot(self.rootfs, found, (e.path for e in self.entries))
+        return read_boot(self.mounted, found, (e.path for e in self.entries))
+
+    @cached_property
+    def mounted(self) -> RootFS:
+        """This root filesystem with the image's other ones filling its empty top folders
+        (where start-up mounts them): for reading the programs start-up runs."""
+        return Mounted(self.rootfs, list(self.siblings)) if self.siblings else self.rootfs
 
     def lines(self, path: str, limit: int = 1 << 20) -> list[tuple[int, str]]:
         """Numbered lines of a text file ([] when absent)."""
@@ -113,7 +125,8 @@ class CheckContext:
             if c.type == "application"
         }
         return tuple(
-            ImageView(r, label=r.label if many else "", identified=identified) for r in self.rootfs
+            ImageView(r, r.label if many else "", identified, tuple(self.rootfs))
+            for r in self.rootfs
         )
 
     def __iter__(self) -> Iterator[ImageView]:

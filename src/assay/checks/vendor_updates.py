@@ -101,7 +101,7 @@ def _find(view: ImageView) -> list[VendorUpdater]:
     judged = {u.path for u in out}
     for path in _started_programs(view):
         if path not in judged:
-            data = view.rootfs.read_bytes(path, limit=MAX_PROGRAM) or b""
+            data = view.mounted.read_bytes(path, limit=MAX_PROGRAM) or b""
             found = (
                 _judge_program(view, path, data, by_name=False) if data[:4] == b"\x7fELF" else None
             )

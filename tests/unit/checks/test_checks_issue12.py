@@ -274,3 +274,19 @@ def test_a_service_under_another_name_is_known_by_its_component(tree: Tree) -> N
     assert f.verdict == Verdict.FAIL
     assert "identified by the catalog: fileshare is vsftpd" in f.evidence[0].note
     assert run("services.ftp", r).verdict == Verdict.PASS  # without the catalog: a name only
+
+
+def test_start_up_is_followed_into_a_partition_mounted_on_an_empty_folder(tree: Tree) -> None:
+    from assay.checks import CheckContext, get_check
+
+    root = tree({RCS: "#!/bin/sh\n/usr/sbin/service.sh start &\n", "/usr/": ""}, label="root")
+    usr = tree({"/sbin/service.sh": "#!/bin/sh\n/usr/sbin/utelnetd -p 2323 &\n"}, label="usr")
+    usr.root.joinpath("sbin/utelnetd").write_bytes(ELF)
+    f = get_check("services.telnet").run(CheckContext(rootfs=[root, usr]))
+    assert f.verdict == Verdict.FAIL
+    assert (f.evidence[0].path, f.evidence[0].excerpt) == (
+        "/usr/sbin/service.sh",
+        "/usr/sbin/utelnetd -p 2323 &",
+    )
+    # without the second partition the same start-up cannot be followed
+    assert run("services.telnet", root).verdict == Verdict.INCONCLUSIVE

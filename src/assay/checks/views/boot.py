@@ -25,6 +25,7 @@ from assay.checks.views.bootline import (
     link_target,
     primary,
 )
+from assay.checks.views.mounted import Mounted
 from assay.extract.rootfs import RootFS
 
 __all__ = ["BootLine", "BootView", "primary", "read_boot"]
@@ -176,8 +177,8 @@ class _Walker:
             if before in TEST_FLAGS or tok in _NOT_COMMANDS or "stop" in toks[i + 1 : i + 2]:
                 continue
             path = self.resolve(tok)
-            if path is None or path == line.path:
-                continue
+            if path is None or path == line.path or path.endswith(".ko"):
+                continue  # a kernel module is loaded, not run
             runnable = self.runnable(path)
             inetd = line.mechanism in ("inetd", "xinetd")
             if runnable and not inetd and not self.rootfs.readlink(path):
@@ -199,6 +200,8 @@ class _Walker:
         folder = first.rsplit("/", 1)[0]
         if self.rootfs.exists(first) or self.rootfs.listdir(folder):
             return  # the folder is there: the program is simply not in this image
+        if isinstance(self.rootfs, Mounted) and self.rootfs.elsewhere(first):
+            return  # on a partition mounted there, which the image holds too
         if any(t == first for t in toks[1:]) or line.text.lstrip().startswith(("[", "test ")):
             return  # guarded: [ -x /usr/sbin/foo ] && /usr/sbin/foo
         self.dynamic.append((line.path, line.line, line.text))
@@ -231,7 +234,8 @@ class _Walker:
         """A file at this path; a set lookup unless a folder on the way is a link."""
         if path not in self.paths:
             folder = path.rsplit("/", 1)[0]
-            if folder in self.paths or folder not in self.linked_dirs:
+            mounted = isinstance(self.rootfs, Mounted) and self.rootfs.elsewhere(path)
+            if not mounted and (folder in self.paths or folder not in self.linked_dirs):
                 return False
         return self.rootfs.is_file(path)
 
