@@ -53,6 +53,8 @@ ELF_FLASH = (
 )  # fmt: skip
 ELF_UPLOAD = re.compile(rb"[Ff]irmware\W{0,3}(?:[Uu]pgrad|[Uu]pdat|[Uu]pload)|formUpload")
 MAX_PROGRAM = 8 << 20
+MAX_SCRIPT = 1 << 20
+UPGRADE_WORDS = re.compile(r"(?i)upgrad|firmware")
 
 
 @dataclass(frozen=True)
@@ -86,17 +88,22 @@ def _find(view: ImageView) -> list[VendorUpdater]:
             if uboot:
                 out.append(uboot)
             continue
-        if not entry.is_file or entry.path.startswith(SKIP_DIRS) or not NAME.search(name):
+        cgi = "/cgi-bin/" in entry.path or name.endswith(".cgi")
+        if not entry.is_file or entry.path.startswith(SKIP_DIRS):
+            continue
+        if not NAME.search(name) and not (cgi and entry.size < MAX_SCRIPT):
             continue
         if PAGE.search(name):
             continue
         data = view.rootfs.read_bytes(entry.path, limit=MAX_PROGRAM) or b""
         if data.startswith(b"\x7fELF"):
-            found = _judge_program(view, entry.path, data, by_name=True)
+            found = _judge_program(view, entry.path, data, by_name=NAME.search(name) is not None)
             if found:
                 out.append(found)
         elif data and b"\0" not in data[:4096]:
-            scripts[entry.path] = data.decode("utf-8", "replace")
+            text = data.decode("utf-8", "replace")
+            if NAME.search(name) or UPGRADE_WORDS.search(text):  # a CGI handler must say so
+                scripts[entry.path] = text
     out += _judge_scripts(view, scripts)
     judged = {u.path for u in out}
     for path in _started_programs(view):

@@ -290,3 +290,17 @@ def test_start_up_is_followed_into_a_partition_mounted_on_an_empty_folder(tree: 
     )
     # without the second partition the same start-up cannot be followed
     assert run("services.telnet", root).verdict == Verdict.INCONCLUSIVE
+
+
+def test_a_cgi_upgrade_handler_under_any_name(tree: Tree) -> None:
+    cgi = (
+        '#!/bin/sh\ncase "$QUERY_STRING" in\n "Kernel_upgrade")\n'
+        "  new=`md5sum uImage.bin`\n  /bin/flashcp uImage.bin /dev/mtd1\n  ;;\nesac\n"
+    )
+    r = tree({"/var/www/cgi-bin/toolbox.cgi": cgi})
+    f = run("updates.signature", r)
+    assert f.verdict == Verdict.FAIL
+    assert "toolbox.cgi checks only a checksum" in f.summary
+    # a CGI that writes flash but says nothing of an upgrade (a settings store) is not one
+    settings = tree({"/www/cgi-bin/save.cgi": "#!/bin/sh\ndd if=/tmp/cfg of=/dev/mtd4\n"})
+    assert run("updates.mechanism", settings).verdict == Verdict.INCONCLUSIVE
