@@ -120,6 +120,7 @@ class _Walker:
         self.launched: set[str] = set()  # programs (not links) that start-up lines run
         self.vendor: list[str] = []  # compiled vendor programs run by start-up scripts
         self.resolved: dict[str, str | None] = {}
+        self.heads: dict[str, bool] = {}  # path -> runnable
 
     def add(self, line: BootLine) -> None:
         self.lines.append(line)
@@ -208,8 +209,10 @@ class _Walker:
 
     def runnable(self, path: str) -> bool:
         """A script with a #! line or a .sh name, or a compiled program (not a data file)."""
-        head = self.rootfs.read_bytes(path, limit=4) or b""
-        return head.startswith((b"#!", b"\x7fELF")) or path.endswith(".sh")
+        if path not in self.heads:
+            head = self.rootfs.read_bytes(path, limit=4) or b""
+            self.heads[path] = head.startswith((b"#!", b"\x7fELF")) or path.endswith(".sh")
+        return self.heads[path]
 
     def resolve(self, token: str) -> str | None:
         if token not in self.resolved:
