@@ -78,7 +78,8 @@ class ImageView:
     def mounted(self) -> RootFS:
         """This root filesystem with the image's other ones filling its empty top folders
         (where start-up mounts them): for reading the programs start-up runs."""
-        return Mounted(self.rootfs, list(self.siblings)) if self.siblings else self.rootfs
+        others = [r for r in self.siblings if r.root != self.rootfs.root]
+        return Mounted(self.rootfs, others) if others else self.rootfs
 
     def lines(self, path: str, limit: int = 1 << 20) -> list[tuple[int, str]]:
         """Numbered lines of a text file ([] when absent)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assay.extract.rootfs import RootFS
 
@@ -32,6 +33,14 @@ _SCRIPT_DIRS = ("/etc/init.d/", "/etc/rc.d/", "/etc/systemd/")
 _INITTAB_ACTIONS = {"sysinit", "respawn", "askfirst", "once", "wait", "boot", "bootwait"}
 
 
+@lru_cache(maxsize=1 << 16)
+def _tokens(text: str, inittab: bool) -> tuple[str, ...]:
+    """The words of a start-up line (of an inittab line: of its process field)."""
+    if inittab:
+        text = text.split(":", 3)[-1].lstrip("-")
+    return tuple(t for t in _TOKEN_SPLIT.split(text) if t)
+
+
 @dataclass(frozen=True)
 class BootLine:
     """One line that may start a program at boot."""
@@ -46,10 +55,7 @@ class BootLine:
     chain: tuple[str, ...] = ()  # how boot reaches this file: "/etc/inittab:3", "/etc/rcS:9"
 
     def tokens(self) -> list[str]:
-        text = self.expanded or self.text
-        if self.mechanism == "inittab":
-            text = text.split(":", 3)[-1].lstrip("-")
-        return [t for t in _TOKEN_SPLIT.split(text) if t]
+        return list(_tokens(self.expanded or self.text, self.mechanism == "inittab"))
 
     def starts(self, programs: Iterable[str]) -> bool:
         """Does this line run one of ``programs`` (by base name), not just test for it?"""

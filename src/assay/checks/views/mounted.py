@@ -18,6 +18,7 @@ class Mounted(RootFS):
     def __init__(self, rootfs: RootFS, siblings: list[RootFS]) -> None:
         super().__init__(rootfs.root, rootfs.label)
         self.siblings = [s for s in siblings if s.root != rootfs.root]
+        self._empty: dict[str, bool] = {}
 
     def resolve(self, path: str) -> Path | None:
         real = super().resolve(path)
@@ -33,15 +34,19 @@ class Mounted(RootFS):
         where = self.elsewhere(path)
         return None if where is None else where[0].readlink(where[1])
 
+    def _mount_point(self, name: str) -> bool:
+        """Is this top folder empty (only an empty folder is a mount point)? Asked once."""
+        if name not in self._empty:
+            top = self.root / name
+            self._empty[name] = top.is_dir() and not top.is_symlink() and not any(top.iterdir())
+        return self._empty[name]
+
     def elsewhere(self, path: str) -> tuple[RootFS, str] | None:
         """The sibling root filesystem (and the path in it) that holds a path under an
         empty top folder of this one, or None."""
         parts = self.normalize(path).split("/")
-        if len(parts) < 3:
+        if len(parts) < 3 or not self.siblings or not self._mount_point(parts[1]):
             return None
-        top = self.root / parts[1]
-        if top.is_symlink() or not top.is_dir() or any(top.iterdir()):
-            return None  # only an empty folder is a mount point
         inner = "/" + "/".join(parts[2:])
         for sibling in self.siblings:  # a link counts (a BusyBox applet link is dangling there)
             if sibling.resolve(inner) is not None or sibling.readlink(inner) is not None:
