@@ -41,6 +41,22 @@ def _tokens(text: str, inittab: bool) -> tuple[str, ...]:
     return tuple(t for t in _TOKEN_SPLIT.split(text) if t)
 
 
+@lru_cache(maxsize=1 << 16)
+def _run_names(text: str, inittab: bool) -> frozenset[str]:
+    """Base names of the programs a line may run: not a test (``[ -x P ]``), not an init
+    script asked a question (``/etc/init.d/sshd enabled``), not a folder (``cd /home/httpd``)."""
+    toks = _tokens(text, inittab)
+    names = set()
+    for i, tok in enumerate(toks):
+        if tok.startswith(_SCRIPT_DIRS):
+            continue
+        if "/" in tok and not tok.startswith("/") or tok.startswith(_DATA_DIRS):
+            continue
+        if i == 0 or toks[i - 1] not in TEST_FLAGS:
+            names.add(tok.rsplit("/", 1)[-1])
+    return frozenset(names)
+
+
 @dataclass(frozen=True)
 class BootLine:
     """One line that may start a program at boot."""
@@ -62,15 +78,9 @@ class BootLine:
         wanted = set(programs)
         if self.service and self.service in wanted:
             return True
-        toks = self.tokens()
-        for i, tok in enumerate(toks):
-            if tok.startswith(_SCRIPT_DIRS):  # "/etc/init.d/sshd enabled" asks, does not start
-                continue
-            if "/" in tok and not tok.startswith("/") or tok.startswith(_DATA_DIRS):
-                continue  # "etc/dropbear", "cd /home/httpd": a folder, not a program
-            if tok.rsplit("/", 1)[-1] in wanted and (i == 0 or toks[i - 1] not in TEST_FLAGS):
-                return True
-        return False
+        return not wanted.isdisjoint(
+            _run_names(self.expanded or self.text, self.mechanism == "inittab")
+        )
 
 
 @dataclass(frozen=True)
