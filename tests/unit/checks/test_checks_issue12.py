@@ -304,3 +304,17 @@ def test_a_cgi_upgrade_handler_under_any_name(tree: Tree) -> None:
     # a CGI that writes flash but says nothing of an upgrade (a settings store) is not one
     settings = tree({"/www/cgi-bin/save.cgi": "#!/bin/sh\ndd if=/tmp/cfg of=/dev/mtd4\n"})
     assert run("updates.mechanism", settings).verdict == Verdict.INCONCLUSIVE
+
+
+def test_runit_and_s6_run_scripts(tree: Tree) -> None:
+    runit = tree(
+        {
+            "/etc/sv/telnet/run": "#!/bin/sh\nexec telnetd -F -p 23\n",
+            "/etc/service/telnet": "->/etc/sv/telnet",
+            "/etc/sv/ftp/run": "#!/bin/sh\nexec vsftpd\n",  # defined, not enabled
+        }
+    )
+    f = run("services.telnet", runit)
+    assert f.verdict == Verdict.FAIL
+    assert "(runit/s6)" in f.evidence[0].note
+    assert run("services.ftp", runit).verdict != Verdict.FAIL

@@ -3,7 +3,8 @@
 The start-up graph is followed from every entry point that exists: ``inittab`` (wherever it
 is: ``/etc_ro/inittab`` is copied to ``/etc`` at run time), the rcS and rc.local scripts, init
 scripts enabled by an ``S``-link (``/etc/rc.d/S50telnet``, ``/etc/rc?.d/S*``,
-``/etc/init.d/S??*``, OpenWrt procd scripts), ``/etc/profile`` when inittab starts a login
+``/etc/init.d/S??*``, OpenWrt procd scripts), runit and s6 service ``run`` scripts,
+``/etc/profile`` when inittab starts a login
 shell, inetd and xinetd services, systemd units wanted by a target. Every script a start-up
 line runs is read in turn (``/etc/init.d/rc.local``, ``init.sh`` found on the PATH), and so are
 the shell commands in the strings of a compiled vendor program it runs. Each line keeps the
@@ -35,6 +36,9 @@ _STOP_WORDS = re.compile(
 )
 _STOP_FUNC = re.compile(r"^\s*(stop|stop_service|restart|reload|shutdown|disable)\s*\(\)")
 _RC_LINK_DIRS = ("/etc/rc.d", "/etc/rc2.d", "/etc/rc3.d", "/etc/rc5.d", "/etc/rcS.d")
+# service folders runit (runsvdir) and s6 (s6-svscan) supervise: each holds <service>/run
+_SUPERVISED = ("/etc/service", "/service", "/var/service", "/etc/runit/runsvdir/default",
+               "/etc/s6/service", "/run/service", "/etc/s6-rc/compiled/servicedirs")  # fmt: skip
 _RC_SCRIPTS = ("/etc/init.d/rcS", "/etc/rcS", "/etc/rc.local", "/etc/rc.d/rc.local")
 _INITTAB_ACTIONS = {"sysinit", "respawn", "askfirst", "once", "wait", "boot", "bootwait"}
 _PATH = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
@@ -82,6 +86,9 @@ def read_boot(rootfs: RootFS, found: Iterable[str] = (), paths: Iterable[str] = 
     rcs = [p for p in found if p.rsplit("/", 1)[-1] in ("rcS", "rc.local", "rc.sysinit")]
     for path in (*_RC_SCRIPTS, *rcs):
         walker.script(path, "rc.local" if "local" in path else "rcS", (path,))
+    for folder in _SUPERVISED:  # runit and s6: every enabled service has a run script
+        for name in rootfs.listdir(folder):
+            walker.script(f"{folder}/{name}/run", "runit/s6", (f"{folder}/{name}",))
     for name in rootfs.listdir("/etc/init.d"):
         if re.match(r"S\d\d", name):
             walker.script(f"/etc/init.d/{name}", "init.d", (f"/etc/init.d/{name}",))
