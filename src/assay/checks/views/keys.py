@@ -72,9 +72,11 @@ def scan_keys(rootfs: RootFS, entries: tuple[FileEntry, ...]) -> list[KeyItem]:
 
 def _pem_items(path: str, data: bytes) -> list[KeyItem]:
     out = []
+    line, counted = 1, 0  # line numbers counted on from the previous block, not from the top
     for m in PEM.finditer(data):
         label = m.group(1).decode()
-        line = data.count(b"\n", 0, m.start()) + 1
+        line += data.count(b"\n", counted, m.start())
+        counted = m.start()
         block = m.group(0)
         kind = "private-key" if label.endswith("PRIVATE KEY") else "certificate"
         if kind == "certificate" and label not in CERT_LABELS:
