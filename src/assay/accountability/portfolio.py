@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from packageurl import PackageURL
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import and_, func, select
 
 from assay.accountability import audit_tables as a
 from assay.errors import UsageError
@@ -25,8 +26,14 @@ from assay.vulns.versions import compare
 RANGE = re.compile(r"^\s*([A-Za-z0-9][\w.+-]*?)\s*(<=|>=|==|!=|<|>|=|@)\s*([\w.+~:-]+)\s*$")
 CVE = re.compile(r"^(CVE-\d{4}-\d{4,}|GHSA-[\w-]+|OSV-[\w-]+|[A-Z]+-\d{4}-[\w-]+)$", re.I)
 OPS = {
-    "<": lambda c: c < 0, "<=": lambda c: c <= 0, ">": lambda c: c > 0, ">=": lambda c: c >= 0,
-    "=": lambda c: c == 0, "==": lambda c: c == 0, "@": lambda c: c == 0, "!=": lambda c: c != 0,
+    "<": lambda c: c < 0,
+    "<=": lambda c: c <= 0,
+    ">": lambda c: c > 0,
+    ">=": lambda c: c >= 0,
+    "=": lambda c: c == 0,
+    "==": lambda c: c == 0,
+    "@": lambda c: c == 0,
+    "!=": lambda c: c != 0,
 }
 
 
@@ -50,19 +57,26 @@ def parse_component(text: str) -> tuple[str, str, str]:
         return found.group(1), found.group(2), found.group(3)
     if re.fullmatch(r"[A-Za-z0-9][\w.+-]*", text.strip()):
         return text.strip(), "", ""
-    raise UsageError(f"cannot read the component query {text!r}",
-                     "write NAME, or NAME<VERSION (also <=, >, >=, =, !=)")
+    raise UsageError(
+        f"cannot read the component query {text!r}",
+        "write NAME, or NAME<VERSION (also <=, >, >=, =, !=)",
+    )
 
 
 def _latest() -> Any:
-    return (select(func.max(t.AssessmentRow.id).label("id"))
-            .group_by(t.AssessmentRow.firmware_id).subquery())
+    return (
+        select(func.max(t.AssessmentRow.id).label("id"))
+        .group_by(t.AssessmentRow.firmware_id)
+        .subquery()
+    )
 
 
-def _where(stmt: Select[Any]) -> Select[Any]:
-    return (stmt.join(t.Firmware, t.Firmware.id == t.AssessmentRow.firmware_id)
-            .join(t.Product, t.Product.id == t.Firmware.product_id)
-            .join(t.Manufacturer, t.Manufacturer.id == t.Product.manufacturer_id))
+def _where(stmt: Any) -> Any:
+    return (
+        stmt.join(t.Firmware, t.Firmware.id == t.AssessmentRow.firmware_id)
+        .join(t.Product, t.Product.id == t.Firmware.product_id)
+        .join(t.Manufacturer, t.Manufacturer.id == t.Product.manufacturer_id)
+    )
 
 
 def search(registry: Registry, query: Query, limit: int = 50, offset: int = 0) -> dict[str, Any]:
@@ -83,27 +97,51 @@ def search(registry: Registry, query: Query, limit: int = 50, offset: int = 0) -
         wanted = set(parts[0])
         for part in parts[1:]:
             wanted &= set(part)
-        ids = sorted(wanted)
-        rows = session.execute(
-            _where(select(t.AssessmentRow.id, t.Product.slug, t.Product.name,
-                          t.Manufacturer.name, t.Firmware.version, t.Firmware.sha256,
-                          t.Product.latest_assessment_id).select_from(t.AssessmentRow))
-            .where(t.AssessmentRow.id.in_(ids))
-        ).all() if ids else []
+        # the order of the listing (manufacturer, product, firmware) for every match, and the
+        # details only for the page shown
+        listing = _where(
+            select(t.AssessmentRow.id, t.Manufacturer.name, t.Product.slug, t.Firmware.version)
+            .select_from(t.AssessmentRow)
+            .join(latest, latest.c.id == t.AssessmentRow.id)
+        )
+        order = [r for r in session.execute(listing) if r[0] in wanted] if wanted else []
+        order.sort(key=lambda r: (r[1], r[2], r[3]))
+        page = [r[0] for r in order[offset : offset + limit]]
+        rows = (
+            session.execute(
+                _where(
+                    select(
+                        t.AssessmentRow.id,
+                        t.Product.slug,
+                        t.Product.name,
+                        t.Manufacturer.name,
+                        t.Firmware.version,
+                        t.Firmware.sha256,
+                        t.Product.latest_assessment_id,
+                    ).select_from(t.AssessmentRow)
+                ).where(t.AssessmentRow.id.in_(page))
+            ).all()
+            if page
+            else []
+        )
         for aid, slug, name, maker, version, sha, current in rows:
             hits[aid] = {
-                "product": slug, "name": name, "manufacturer": maker,
-                "firmware": version, "sha256": sha, "latest_of_product": aid == current,
+                "product": slug,
+                "name": name,
+                "manufacturer": maker,
+                "firmware": version,
+                "sha256": sha,
+                "latest_of_product": aid == current,
                 "matched": sorted({m for part in parts for m in part.get(aid, [])}),
             }
-    items = sorted(hits.values(), key=lambda h: (h["manufacturer"], h["product"], h["firmware"]))
+    items = [hits[aid] for aid in page if aid in hits]  # in the listing's order
     return {
         "query": query.describe(),
-        "total": len(items),
-        "products": len({h["product"] for h in items}),
+        "total": len(order),
+        "products": len({r[2] for r in order}),
         "limit": limit,
         "offset": offset,
-        "items": items[offset: offset + limit],
+        "items": items,
     }
 
 
@@ -114,11 +152,17 @@ def _components(session: Any, latest: Any, query: Query) -> dict[int, list[str]]
         try:
             purl = PackageURL.from_string(query.purl.strip())
         except ValueError as err:
-            raise UsageError(f"{query.purl!r} is not a PURL", "e.g. pkg:opkg/openwrt/dnsmasq") from err
+            raise UsageError(
+                f"{query.purl!r} is not a PURL", "e.g. pkg:opkg/openwrt/dnsmasq"
+            ) from err
         name = name or purl.name
-    stmt = (select(t.ComponentRow.assessment_id, t.ComponentRow.name, t.ComponentRow.version,
-                   t.ComponentRow.purl, t.ComponentRow.cpe)
-            .join(latest, latest.c.id == t.ComponentRow.assessment_id))
+    stmt = select(
+        t.ComponentRow.assessment_id,
+        t.ComponentRow.name,
+        t.ComponentRow.version,
+        t.ComponentRow.purl,
+        t.ComponentRow.cpe,
+    ).join(latest, latest.c.id == t.ComponentRow.assessment_id)
     if name:
         stmt = stmt.where(t.ComponentRow.name == name)
     if query.cpe:
@@ -135,23 +179,39 @@ def _components(session: Any, latest: Any, query: Query) -> dict[int, list[str]]
 
 
 def _purl_matches(wanted: PackageURL, text: str) -> bool:
-    try:
-        have = PackageURL.from_string(text)
-    except ValueError:
+    have = _parsed(text)
+    if have is None:
         return False
-    return (have.type == wanted.type and have.name == wanted.name
-            and (not wanted.namespace or have.namespace == wanted.namespace)
-            and (not wanted.version or have.version == wanted.version))
+    return (
+        have.type == wanted.type
+        and have.name == wanted.name
+        and (not wanted.namespace or have.namespace == wanted.namespace)
+        and (not wanted.version or have.version == wanted.version)
+    )
+
+
+@lru_cache(maxsize=65536)
+def _parsed(text: str) -> PackageURL | None:
+    """A stored PURL, parsed once (a portfolio holds few distinct ones, many times over)."""
+    try:
+        return PackageURL.from_string(text)
+    except ValueError:
+        return None
 
 
 def _vulnerabilities(session: Any, latest: Any, query: Query) -> dict[int, list[str]]:
     """Assessment id -> vulnerabilities matched, as the re-audit sees them now."""
     cve = query.cve.strip().upper()
     out: dict[int, list[str]] = {}
-    audited = dict(session.execute(
-        select(a.AuditedFirmware.firmware_id, a.AuditedFirmware.inventory_id)))
+    audited = {
+        int(f): int(i)
+        for f, i in session.execute(
+            select(a.AuditedFirmware.firmware_id, a.AuditedFirmware.inventory_id)
+        )
+    }
     live = select(a.Finding.inventory_id, a.Finding.vuln_id, a.Finding.kev).where(
-        a.Finding.state == "open")
+        a.Finding.state == "open"
+    )
     if cve:
         live = live.where(a.Finding.vuln_id == cve)
     if query.kev:
@@ -159,14 +219,16 @@ def _vulnerabilities(session: Any, latest: Any, query: Query) -> dict[int, list[
     by_inventory: dict[int, list[str]] = {}
     for inv, vid, kev in session.execute(live):
         by_inventory.setdefault(int(inv), []).append(vid + (" (known exploited)" if kev else ""))
-    latest_of = dict(session.execute(
-        select(t.AssessmentRow.firmware_id, t.AssessmentRow.id)
-        .join(latest, latest.c.id == t.AssessmentRow.id)))
+    newest = select(t.AssessmentRow.firmware_id, t.AssessmentRow.id).join(
+        latest, latest.c.id == t.AssessmentRow.id
+    )
+    latest_of = {int(f): int(i) for f, i in session.execute(newest)}
     for fid, inv in audited.items():
         if int(inv) in by_inventory and fid in latest_of:
             out[latest_of[fid]] = by_inventory[int(inv)]
-    scanned = select(t.VulnerabilityRow.assessment_id, t.VulnerabilityRow.vuln_id,
-                     t.VulnerabilityRow.kev).join(latest, latest.c.id == t.VulnerabilityRow.assessment_id)
+    scanned = select(
+        t.VulnerabilityRow.assessment_id, t.VulnerabilityRow.vuln_id, t.VulnerabilityRow.kev
+    ).join(latest, latest.c.id == t.VulnerabilityRow.assessment_id)
     conditions = []
     if cve:
         conditions.append(t.VulnerabilityRow.vuln_id == cve)

@@ -77,6 +77,41 @@ def list_(query: str, limit: int, url: str | None, as_json: bool) -> None:
         )
 
 
+@command.command("search")
+@click.option("--cve", default="", help="A vulnerability id (CVE-..., GHSA-...).")
+@click.option("--component", default="", help="A name, or a range: 'dnsmasq<2.78'.")
+@click.option("--purl", default="", help="A package URL (version optional).")
+@click.option("--cpe", default="", help="A CPE 2.3 prefix.")
+@click.option("--kev", is_flag=True, help="Known exploited vulnerabilities only.")
+@click.option("--limit", default=50, show_default=True, help="At most this many firmware.")
+@registry_option
+@json_option
+def search_(
+    cve: str,
+    component: str,
+    purl: str,
+    cpe: str,
+    kev: bool,
+    limit: int,
+    url: str | None,
+    as_json: bool,
+) -> None:
+    """Which products and firmware carry a vulnerability or a component now."""
+    from assay.accountability.portfolio import Query, search
+
+    with Registry.open(url) as registry:
+        found = search(registry, Query(cve, component, purl, cpe, kev), limit=limit)
+    if as_json:
+        _print_json(found)
+        return
+    click.echo(
+        f"{found['total']} firmware of {found['products']} product(s) match {found['query']}"
+    )
+    for hit in found["items"]:
+        latest = "" if hit["latest_of_product"] else " (not the latest firmware)"
+        click.echo(f"{hit['product']}\t{hit['firmware']}{latest}\t{', '.join(hit['matched'][:5])}")
+
+
 @command.command("show")
 @click.argument("product")
 @registry_option

@@ -67,6 +67,36 @@ UPLOAD_FORM = {
 }
 
 
+@router.get(
+    "/search",
+    responses=ERRORS,
+    summary="Portfolio search: which products and firmware carry a vulnerability or component",
+    description="Every part given must match: `cve` (a vulnerability id), `component` (a name, "
+    "or a name with a version range such as `dnsmasq<2.78`), `purl`, `cpe` (a prefix), `kev` "
+    "(known exploited only). Components come from each firmware's latest assessment, "
+    "vulnerabilities from the re-audit's open findings. `total` counts every match; "
+    "`limit`/`offset` page through them.",
+)
+def portfolio_search(
+    request: Request,
+    cve: Annotated[str, Query(max_length=100)] = "",
+    component: Annotated[str, Query(max_length=300)] = "",
+    purl: Annotated[str, Query(max_length=500)] = "",
+    cpe: Annotated[str, Query(max_length=500)] = "",
+    kev: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    from assay.accountability.portfolio import Query as Wanted
+    from assay.accountability.portfolio import search
+    from assay.errors import UsageError
+
+    try:
+        return search(registry(request), Wanted(cve, component, purl, cpe, kev), limit, offset)
+    except UsageError as err:
+        raise ApiError(400, err.message, err.hint) from err
+
+
 @router.get("/products", responses=ERRORS, summary="Search products")
 def list_products(
     request: Request,
