@@ -1,9 +1,12 @@
 """The extraction worker: ``python -m assay.extract.worker REQUEST.json``.
 
-It runs in its own process group so that the parent can bound its time and the size it
-writes, and it confines itself with Landlock (through unblob's sandbox) so that nothing it
-or the external extractors do can write outside the extraction directory. It writes the
-problems it met as JSON next to the request and exits 0, or exits non-zero on a crash.
+Everything Assay unpacks is unpacked here: tar archives by ``safe_tar``, everything else by
+unblob. The worker runs in its own session so that the parent can bound its time and the size
+it writes and kill it with every process it started; it confines itself with Landlock
+(through unblob's sandbox) before it reads the target, so that nothing it or the external
+extractors do can write outside the extraction directory. It writes what it found (the kind
+of target and the problems met) as JSON next to the request and exits 0, or exits non-zero
+on a crash.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def main(request_path: str) -> int:
@@ -18,11 +22,11 @@ def main(request_path: str) -> int:
     image = Path(request["image"])
     extract_root = Path(request["extract_root"])
     extract_root.mkdir(parents=True, exist_ok=True)
-    # import everything (libmagic, lief...) before the sandbox closes the rest of the disk
-    from assay.extract.unblob_adapter import run_unblob
+    result_path = Path(request["result"])
+    from assay.extract.safe_tar import is_tar, unpack_tar
 
-    sandboxed = _enter_sandbox(extract_root, Path(request["result"]).parent)
-    problems = run_unblob(image, extract_root, request["max_depth"], request["processes"])
+    sandboxed = _enter_sandbox(extract_root, result_path.parent)
+    problems: list[dict[str, Any]] = []
     if not sandboxed:
         problems.append(
             {
@@ -31,7 +35,24 @@ def main(request_path: str) -> int:
                 "resolution": "extracted without file-system confinement",
             }
         )
-    Path(request["result"]).write_text(json.dumps(problems))
+    if is_tar(image):
+        kind = "archive"
+        result_path.write_text(json.dumps({"kind": kind, "problems": problems}))
+        problems += unpack_tar(
+            image,
+            extract_root / "archive",
+            Path(request["modes_log"]),
+            request["max_size"],
+            request["max_entries"],
+        )
+    else:
+        kind = "image"
+        result_path.write_text(json.dumps({"kind": kind, "problems": problems}))
+        from assay.extract.unblob_adapter import Bounds, run_unblob
+
+        bounds = Bounds(request["max_depth"], request["max_entries"], request["max_fanout"])
+        problems += run_unblob(image, extract_root, bounds, request["processes"])
+    result_path.write_text(json.dumps({"kind": kind, "problems": problems}))
     return 0
 
 
