@@ -33,7 +33,7 @@ from unblob.models import ExtractError, Extractor, TaskResult
 from unblob.processing import ExtractionConfig, process_file
 from unblob.report import ExtractCommandFailedReport, ExtractionProblem
 
-ABSOLUTE_PATH = re.compile(r"(?:/[^\s/:'\"(),]+)+/?")
+ABSOLUTE_PATH = re.compile(r"(?<![\w.~-])(?:/[^\s/:'\"(),]+)+/?")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 SQUASHFS_COMPRESSORS = {1: "gzip", 2: "lzma", 3: "lzo", 4: "xz", 5: "lz4", 6: "zstd"}
@@ -283,7 +283,9 @@ def _error_kind(report: Any) -> str:
     exc = getattr(report, "exception", None)
     if isinstance(exc, BaseException):
         return type(exc).__name__
-    match = re.match(r"\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))", str(exc or ""))
+    lines = [line for line in str(exc or "").splitlines() if line.strip()]
+    last = lines[-1] if lines else ""  # a traceback's last line names the exception
+    match = re.match(r"\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))", last)
     return match.group(1).rsplit(".", 1)[-1] if match else "internal error"
 
 
