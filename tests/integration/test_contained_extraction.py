@@ -174,3 +174,40 @@ def test_compressed_archives_are_contained_too(tmp_path: Path, mode: str) -> Non
     doc = scan(archive, tmp_path / "scan")
     assert doc["target"]["kind"] == "archive"
     assert_untouched(canary)
+
+
+def newc(entries: list[tuple[str, int, bytes]]) -> bytes:
+    """A cpio archive (newc format) of (name, mode, data); written by hand."""
+    out = b""
+    for ino, (name, mode, data) in enumerate([*entries, ("TRAILER!!!", 0, b"")], 1):
+        raw = name.encode() + b"\0"
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(raw), 0]
+        header = b"070701" + b"".join(b"%08X" % f for f in fields)
+        out += header + raw + b"\0" * (-(len(header) + len(raw)) % 4)
+        out += data + b"\0" * (-len(data) % 4)
+    return out + b"\0" * (-len(out) % 512)
+
+
+def test_modes_an_extractor_drops_make_the_mode_checks_inconclusive(tmp_path: Path) -> None:
+    """unblob's cpio extractor does not keep modes: no PASS on what was not seen."""
+    directory, regular = 0o040755, 0o100644
+    image = tmp_path / "initramfs.cpio"
+    image.write_bytes(
+        newc(
+            [
+                ("etc", directory, b""),
+                ("etc/openwrt_release", regular, b'DISTRIB_ID="OpenWrt"\n'),
+                ("bin", directory, b""),
+                ("bin/busybox", regular, b"\x7fELF"),
+                ("usr", directory, b""),
+                ("usr/bin", directory, b""),
+                ("usr/bin/su", 0o104755, b"\x7fELF su"),
+            ]
+        )
+    )
+    doc = scan(image, tmp_path)
+    findings = {f["check"]: f for f in doc["findings"]}
+    assert doc["facts"]["rootfs"], doc["problems"]
+    for check in ("files.setuid", "files.world-writable"):
+        assert findings[check]["verdict"] == "INCONCLUSIVE", findings[check]
+        assert "modes" in findings[check]["summary"]

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from assay.checks.context import CheckContext, ImageView
-from assay.checks.interface import Outcome, failed, passed
+from assay.checks.interface import Outcome, failed, inconclusive, passed
 from assay.model.check import Evidence
 
 MAX_EVIDENCE = 50
@@ -34,6 +34,8 @@ def world_writable(ctx: CheckContext) -> Outcome:
             f"{len(evidence)} world-writable file(s) or directories without the sticky bit.",
             *evidence[:MAX_EVIDENCE],
         )
+    if unknown := _modes_unknown(ctx):
+        return unknown
     total = sum(len(v.entries) for v in ctx)
     return passed(f"No world-writable file or unprotected directory among {total} entries.")
 
@@ -51,7 +53,20 @@ def setuid(ctx: CheckContext) -> Outcome:
                 evidence.append(view.evidence(e.path, None, stat.filemode(e.mode), ", ".join(bits)))
     if evidence:
         return failed(f"{len(evidence)} setuid/setgid program(s).", *evidence[:MAX_EVIDENCE])
+    if unknown := _modes_unknown(ctx):
+        return unknown
     return passed("No setuid or setgid program in the image.")
+
+
+def _modes_unknown(ctx: CheckContext) -> Outcome | None:
+    """No PASS on modes the extraction did not keep (``RootFS.modes_known``)."""
+    blind = [v.rootfs.label for v in ctx if not v.rootfs.modes_known]
+    if not blind:
+        return None
+    return inconclusive(
+        f"The file modes of {', '.join(blind)} are not known (its format was unpacked by an "
+        "extractor that does not keep them), so none can be ruled out."
+    )
 
 
 @cache

@@ -4,6 +4,10 @@ Files are unpacked with harmless permissions (no setuid bit, nothing world-writa
 the work directory); the image's own values are logged here, one JSON line per member,
 written *before* the member is created, so a worker stopped at a bound leaves no unpacked
 entry without its line. ``RootFS`` reads them back through ``load``.
+
+For images unpacked by unblob, the files' own modes are the image's only where the extractor
+keeps them; which unblob handler unpacked which directory is logged the same way, and
+``modes_known`` tells whether a root filesystem's modes can be trusted.
 """
 
 from __future__ import annotations
@@ -16,6 +20,12 @@ from pathlib import Path
 from types import TracebackType
 
 LOG_NAME = "extract-modes.jsonl"
+HANDLERS_LOG_NAME = "extract-handlers.jsonl"
+# unblob handlers whose extractor sets each file's mode from the image (unsquashfs, jefferson,
+# ubireader, debugfs rdump, unblob's own tar); cpio, cramfs (7z), romfs, yaffs... do not
+KEEPS_MODES = frozenset(
+    {"squashfs_v3", "squashfs_v4_le", "jffs2_old", "jffs2_new", "ubifs", "extfs", "tar"}
+)
 
 
 @dataclass(frozen=True)
@@ -85,3 +95,35 @@ def for_root(
     if rel in recorded:
         out["/"] = recorded[rel]
     return out
+
+
+def log_handler(log_path: Path, rel_dir: str, handler: str) -> None:
+    """Note that ``handler`` unpacked into ``rel_dir`` (below the extraction directory)."""
+    with log_path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps([rel_dir, handler]) + "\n")
+
+
+def load_handlers(log_path: Path) -> dict[str, str]:
+    if not log_path.is_file():
+        return {}
+    out: dict[str, str] = {}
+    with log_path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                rel, handler = json.loads(line)
+            except (ValueError, TypeError):
+                continue
+            if isinstance(rel, str) and isinstance(handler, str):
+                out[rel] = handler
+    return out
+
+
+def modes_known(handlers: Mapping[str, str], extract_dir: Path, root: Path) -> bool:
+    """Whether the files under ``root`` carry the image's modes: true when the innermost
+    unblob extraction holding ``root`` was made by a handler that keeps them."""
+    try:
+        rel = root.resolve().relative_to(extract_dir.resolve()).as_posix()
+    except ValueError:
+        return False
+    holders = [k for k in handlers if rel == k or rel.startswith(k + "/")]
+    return bool(holders) and handlers[max(holders, key=len)] in KEEPS_MODES

@@ -29,9 +29,11 @@ from unblob.extractors import Command
 from unblob.file_utils import File
 from unblob.handlers import BUILTIN_HANDLERS
 from unblob.handlers.filesystem import squashfs
-from unblob.models import ExtractError, Extractor, TaskResult
+from unblob.models import ExtractError, Extractor, Task, TaskResult
 from unblob.processing import ExtractionConfig, process_file
 from unblob.report import ExtractCommandFailedReport, ExtractionProblem
+
+from assay.extract.modes import log_handler
 
 ABSOLUTE_PATH = re.compile(r"(?<![\w.~-])(?:/[^\s/:'\"(),]+)+/?")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -131,6 +133,7 @@ class _Limiter:
     """Drops the tasks beyond the entry and fan-out bounds; remembers what it dropped."""
 
     bounds: Bounds
+    handlers_log: Path | None = None
     entries: int = 0
     per_level: Counter[int] = field(default_factory=Counter)
     notes: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -158,8 +161,18 @@ class _Limiter:
                         "the archives beyond it were not looked into",
                     )
                     continue
+                self._log_handler(result, task, root, image)
             kept.append(task)
         result.subtasks = kept
+
+    def _log_handler(self, result: TaskResult, task: Task, root: Path, image: Path) -> None:
+        """Which handler made this extraction directory (whether its modes are the image's)."""
+        if self.handlers_log is None:
+            return
+        for report in result.reports:
+            if getattr(report, "id", None) == task.blob_id and hasattr(report, "handler_name"):
+                log_handler(self.handlers_log, _rel(task.path, root, image), report.handler_name)
+                return
 
     def _note(self, key: str, path: str, message: str, resolution: str) -> None:
         self.notes.setdefault(key, {"path": path, "message": message, "resolution": resolution})
@@ -182,14 +195,15 @@ def _bounded_pool(limiter: _Limiter, root: Path, image: Path) -> None:
 
 
 def run_unblob(
-    image: Path, extract_root: Path, bounds: Bounds, processes: int
+    image: Path, extract_root: Path, bounds: Bounds, processes: int, handlers_log: Path
 ) -> list[dict[str, Any]]:
-    """Unpack ``image`` under ``extract_root``; return problems as plain dicts."""
+    """Unpack ``image`` under ``extract_root``; return problems as plain dicts. Which handler
+    unpacked which directory is appended to ``handlers_log`` as it happens."""
     # unblob logs through structlog; unconfigured, it renders every debug line with rich
     # tracebacks, which costs more than the extraction itself. Keep only real failures.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
     _skip_mime_types()
-    limiter = _Limiter(bounds)
+    limiter = _Limiter(bounds, handlers_log)
     _bounded_pool(limiter, extract_root, image)
     config = ExtractionConfig(
         extract_root=extract_root,

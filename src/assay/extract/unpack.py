@@ -108,11 +108,8 @@ def _unpack(target: Path, work_dir: Path, bounds: _Bounds, meanwhile: _Once) -> 
     result = Unpacked(extract_dir=extract_dir, problems=problems, kind=kind)
     result.problems.extend(strip_special_files(extract_dir))
     result.problems.extend(_depth_reached(extract_dir, bounds.max_depth))
-    recorded = modes.load(work_dir / modes.LOG_NAME)
-    result.rootfs = [
-        RootFS(p, recorded=modes.for_root(recorded, extract_dir, p))
-        for p in find_rootfs(extract_dir)
-    ]
+    seen = _ModeSources(work_dir, extract_dir, kind)
+    result.rootfs = [seen.rootfs(p) for p in find_rootfs(extract_dir)]
     result.kernels = find_kernels(extract_dir)
     if not result.rootfs and result.kernels:
         result.problems.append(
@@ -145,9 +142,26 @@ def _unpack(target: Path, work_dir: Path, bounds: _Bounds, meanwhile: _Once) -> 
                 "only the extracted files were cataloged",
             )
         )
-        everything = modes.for_root(recorded, extract_dir, extract_dir)
-        result.rootfs = [RootFS(extract_dir, label="extracted", recorded=everything)]
+        result.rootfs = [seen.rootfs(extract_dir, label="extracted")]
     return result
+
+
+class _ModeSources:
+    """Root filesystems with the image's modes: from the archive's headers for a tar
+    archive, else from the files, when the extractor that made them keeps modes."""
+
+    def __init__(self, work_dir: Path, extract_dir: Path, kind: str) -> None:
+        self.extract_dir = extract_dir
+        self.archive = kind == "archive"
+        self.recorded = modes.load(work_dir / modes.LOG_NAME) if self.archive else {}
+        self.handlers = modes.load_handlers(work_dir / modes.HANDLERS_LOG_NAME)
+
+    def rootfs(self, root: Path, label: str = "") -> RootFS:
+        if self.archive:
+            recorded = modes.for_root(self.recorded, self.extract_dir, root)
+            return RootFS(root, label, recorded=recorded)
+        known = modes.modes_known(self.handlers, self.extract_dir, root)
+        return RootFS(root, label, modes_known=known)
 
 
 def _directory(target: Path) -> Unpacked:
@@ -212,6 +226,7 @@ def _run_worker(
                 "processes": max(1, min(2, os.cpu_count() or 1)),
                 "result": str(result.resolve()),
                 "modes_log": str((work_dir / modes.LOG_NAME).resolve()),
+                "handlers_log": str((work_dir / modes.HANDLERS_LOG_NAME).resolve()),
             }
         )
     )

@@ -51,7 +51,8 @@ def main(request_path: str) -> int:
         from assay.extract.unblob_adapter import Bounds, run_unblob
 
         bounds = Bounds(request["max_depth"], request["max_entries"], request["max_fanout"])
-        problems += run_unblob(image, extract_root, bounds, request["processes"])
+        handlers_log = Path(request["handlers_log"])
+        problems += run_unblob(image, extract_root, bounds, request["processes"], handlers_log)
     result_path.write_text(json.dumps({"kind": kind, "problems": problems}))
     return 0
 
