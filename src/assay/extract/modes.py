@@ -17,7 +17,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 LOG_NAME = "extract-modes.jsonl"
 HANDLERS_LOG_NAME = "extract-handlers.jsonl"
@@ -38,24 +37,13 @@ class Recorded:
 
 
 class ModeLog:
-    """Append-only writer; ``prefix`` is the tree's path below the extraction directory."""
+    """Append-only writer on a handle the parent opened (the worker's sandbox lets it write
+    nowhere but the extraction tree); ``prefix`` is the tree's path below the extraction
+    directory."""
 
-    def __init__(self, path: Path, prefix: str) -> None:
-        self.path = path
+    def __init__(self, fd: int, prefix: str) -> None:
+        self.fd = fd
         self.prefix = prefix.strip("/")
-        self.fd = -1
-
-    def __enter__(self) -> ModeLog:
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        return self
-
-    def __exit__(
-        self,
-        _type: type[BaseException] | None,
-        _value: BaseException | None,
-        _tb: TracebackType | None,
-    ) -> None:
-        os.close(self.fd)
 
     def record(self, name: str, mode: int, uid: int, gid: int) -> None:
         line = json.dumps([f"{self.prefix}/{name}", mode & 0o7777, uid, gid]) + "\n"
@@ -97,10 +85,9 @@ def for_root(
     return out
 
 
-def log_handler(log_path: Path, rel_dir: str, handler: str) -> None:
+def log_handler(fd: int, rel_dir: str, handler: str) -> None:
     """Note that ``handler`` unpacked into ``rel_dir`` (below the extraction directory)."""
-    with log_path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps([rel_dir, handler]) + "\n")
+    os.write(fd, (json.dumps([rel_dir, handler]) + "\n").encode())
 
 
 def load_handlers(log_path: Path) -> dict[str, str]:

@@ -250,11 +250,12 @@ class TarUnpacker:
 
 
 def unpack_tar(
-    archive: Path, dest: Path, log_path: Path, max_size: int, max_entries: int
+    archive: Path, dest: Path, log_fd: int, max_size: int, max_entries: int
 ) -> list[dict[str, str]]:
-    """Unpack ``archive`` into ``dest``; return the problems met, as plain dicts."""
-    with ModeLog(log_path, prefix=dest.name) as log:
-        return TarUnpacker(dest, log, max_size, max_entries).run(archive)
+    """Unpack ``archive`` into ``dest``; return the problems met, as plain dicts. The modes
+    are logged to the open handle ``log_fd``."""
+    log = ModeLog(log_fd, prefix=dest.name)
+    return TarUnpacker(dest, log, max_size, max_entries).run(archive)
 
 
 def _clean(name: str) -> str:

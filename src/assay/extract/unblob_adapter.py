@@ -133,7 +133,7 @@ class _Limiter:
     """Drops the tasks beyond the entry and fan-out bounds; remembers what it dropped."""
 
     bounds: Bounds
-    handlers_log: Path | None = None
+    handlers_log: int | None = None  # an open handle
     entries: int = 0
     per_level: Counter[int] = field(default_factory=Counter)
     notes: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -195,10 +195,10 @@ def _bounded_pool(limiter: _Limiter, root: Path, image: Path) -> None:
 
 
 def run_unblob(
-    image: Path, extract_root: Path, bounds: Bounds, processes: int, handlers_log: Path
+    image: Path, extract_root: Path, bounds: Bounds, processes: int, handlers_log: int
 ) -> list[dict[str, Any]]:
     """Unpack ``image`` under ``extract_root``; return problems as plain dicts. Which handler
-    unpacked which directory is appended to ``handlers_log`` as it happens."""
+    unpacked which directory is appended to the open handle ``handlers_log`` as it happens."""
     # unblob logs through structlog; unconfigured, it renders every debug line with rich
     # tracebacks, which costs more than the extraction itself. Keep only real failures.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))

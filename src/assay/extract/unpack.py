@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,29 +215,35 @@ def _run_worker(
 ) -> tuple[str, list[Problem]]:
     request = work_dir / "extract-request.json"
     result = work_dir / "extract-result.json"
-    request.write_text(
-        json.dumps(
-            {
-                "image": str(image.resolve()),
-                "extract_root": str(extract_dir.resolve()),
-                "max_depth": bounds.max_depth,
-                "max_size": bounds.max_size,
-                "max_entries": bounds.max_entries,
-                "max_fanout": bounds.max_fanout,
-                "processes": max(1, min(2, os.cpu_count() or 1)),
-                "result": str(result.resolve()),
-                "modes_log": str((work_dir / modes.LOG_NAME).resolve()),
-                "handlers_log": str((work_dir / modes.HANDLERS_LOG_NAME).resolve()),
-            }
-        )
-    )
+    tmp = work_dir / "tmp"
+    tmp.mkdir(exist_ok=True)
     env = dict(os.environ)
     # jefferson and ubireader are console scripts installed next to our interpreter
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    tmp = work_dir / "tmp"
-    tmp.mkdir(exist_ok=True)
     env["TMPDIR"] = str(tmp.resolve())
-    with (work_dir / "extract.log").open("wb") as log:
+    with ExitStack() as stack:
+        # the worker reports through handles opened here: it cannot write to these files
+        fds = {
+            "result_fd": _open(result, os.O_TRUNC, stack),
+            "modes_fd": _open(work_dir / modes.LOG_NAME, os.O_APPEND, stack),
+            "handlers_fd": _open(work_dir / modes.HANDLERS_LOG_NAME, os.O_APPEND, stack),
+        }
+        request.write_text(
+            json.dumps(
+                {
+                    "image": str(image.resolve()),
+                    "extract_root": str(extract_dir.resolve()),
+                    "tmp": str(tmp.resolve()),
+                    "max_depth": bounds.max_depth,
+                    "max_size": bounds.max_size,
+                    "max_entries": bounds.max_entries,
+                    "max_fanout": bounds.max_fanout,
+                    "processes": max(1, min(2, os.cpu_count() or 1)),
+                    **fds,
+                }
+            )
+        )
+        log = stack.enter_context((work_dir / "extract.log").open("wb"))
         started = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, "-m", "assay.extract.worker", str(request)],
@@ -244,6 +251,7 @@ def _run_worker(
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
+            pass_fds=tuple(fds.values()),
             preexec_fn=lambda: _limit_file_size(bounds.max_size),
         )
         try:
@@ -271,6 +279,12 @@ def _run_worker(
             )
         )
     return kind, problems
+
+
+def _open(path: Path, flag: int, stack: ExitStack) -> int:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | flag, 0o644)
+    stack.callback(os.close, fd)
+    return fd
 
 
 def _read_result(result: Path, image: Path) -> tuple[str, list[Problem]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import stat
 import tarfile
 from pathlib import Path
@@ -33,13 +34,13 @@ def archive(tmp_path: Path, members: list[tuple[str, dict[str, Any], bytes]]) ->
 def unpack(tmp_path: Path, path: Path, **bounds: int) -> tuple[Path, list[str]]:
     dest = tmp_path / "extracted" / "archive"
     tmp_path.mkdir(exist_ok=True)
-    problems = unpack_tar(
-        path,
-        dest,
-        tmp_path / modes.LOG_NAME,
-        bounds.get("max_size", BIG),
-        bounds.get("max_entries", 1000),
-    )
+    log = os.open(tmp_path / modes.LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        problems = unpack_tar(
+            path, dest, log, bounds.get("max_size", BIG), bounds.get("max_entries", 1000)
+        )
+    finally:
+        os.close(log)
     return dest, [p["message"] for p in problems]
 
 
