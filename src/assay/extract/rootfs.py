@@ -150,9 +150,12 @@ class RootFS:
 
     def readlink(self, path: str) -> str | None:
         """The raw target of a symbolic link (as stored in the image)."""
-        real = self.root / self.normalize(path).lstrip("/")
+        clean = PurePosixPath(self.normalize(path))
+        parent = self.resolve(str(clean.parent))  # the folders on the way, inside the image
+        if parent is None or clean.name == "":
+            return None
         try:
-            return os.readlink(real) if real.is_symlink() else None
+            return os.readlink(parent / clean.name)
         except OSError:
             return None
 
