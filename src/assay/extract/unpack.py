@@ -302,15 +302,17 @@ def _read_result(result: Path, image: Path) -> tuple[str, list[Problem]]:
 
 def _watch(proc: subprocess.Popen[bytes], root: Path, bounds: _Bounds, start: float) -> str:
     """Wait for the worker; kill its whole session if it runs too long, writes too much or
-    makes too many entries. The time counts from ``start`` (the worker's launch); the tree is
-    measured less often as it grows (a walk of a large tree must not take the worker's time)."""
+    makes too many entries. The time counts from ``start`` (the worker's launch). The tree is
+    walked less often as it grows (a walk of a large tree must not take the worker's time);
+    between walks, the disk's used space says when one is due at once."""
     next_check = 0.0
+    disk_before = _disk_used(root.parent)
     while proc.poll() is None:
         elapsed = time.monotonic() - start
         if elapsed > bounds.timeout:
             kill_session(proc)
             return f"time limit of {bounds.timeout:g} s reached"
-        if elapsed >= next_check:
+        if elapsed >= next_check or _disk_used(root.parent) - disk_before > bounds.max_size:
             began = time.monotonic()
             size, entries = _tree_size(root, bounds.max_entries)
             if size > bounds.max_size:
@@ -323,6 +325,15 @@ def _watch(proc: subprocess.Popen[bytes], root: Path, bounds: _Bounds, start: fl
             next_check = time.monotonic() - start + max(0.25, 4 * walk)
         time.sleep(POLL_SECONDS)
     return ""
+
+
+def _disk_used(path: Path) -> int:
+    """Bytes in use on the file system holding ``path`` (cheap; other writers count too)."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return 0
+    return (st.f_blocks - st.f_bfree) * st.f_frsize
 
 
 def _limit_file_size(max_size: int) -> None:
