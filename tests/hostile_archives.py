@@ -67,6 +67,9 @@ def symlink_then_file(canary: Path) -> bytes:
             ("d", {"type": SYM, "linkname": str(canary.parent)}, b""),
             ("d/canary.txt", {}, OWNED),
             ("d/new-file", {}, OWNED),
+            # "//" starts a path that PurePosixPath keeps as one component (the host's root)
+            ("/" + str(canary), {}, OWNED),
+            ("//" + str(canary.parent / "new-file"), {}, OWNED),
         ]
     )
 

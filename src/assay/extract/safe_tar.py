@@ -18,7 +18,7 @@ import os
 import stat
 import tarfile
 import zlib
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
 
 from assay.extract.modes import ModeLog
@@ -27,6 +27,33 @@ COPY_BLOCK = 1 << 20
 OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 CREATE_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
 READ_ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error, MemoryError)
+MAX_HEADER_DATA = 1 << 20  # bytes of pax/GNU long-name metadata for one member
+HEADER_TYPES = (
+    tarfile.XHDTYPE,
+    tarfile.XGLTYPE,
+    tarfile.SOLARIS_XHDTYPE,
+    tarfile.GNUTYPE_LONGNAME,
+    tarfile.GNUTYPE_LONGLINK,
+)
+
+
+class OversizedHeader(tarfile.ReadError):
+    """A member's metadata claims more bytes than any real archive needs (tarfile would read
+    it whole into memory)."""
+
+
+def _bounded(refused: list[str]) -> type[tarfile.TarInfo]:
+    """A TarInfo that refuses oversized metadata and notes it in ``refused`` (``tarfile.open``
+    turns the error raised while it reads the first member into a generic one)."""
+
+    class BoundedTarInfo(tarfile.TarInfo):
+        def _proc_member(self, owner: tarfile.TarFile) -> tarfile.TarInfo:
+            if self.type in HEADER_TYPES and self.size > MAX_HEADER_DATA:
+                refused.append(f"a member's header data claims {self.size} bytes: refused")
+                raise OversizedHeader(refused[-1])
+            return super()._proc_member(owner)  # type: ignore[misc,no-any-return]
+
+    return BoundedTarInfo
 
 
 class BoundReached(Exception):
@@ -39,11 +66,12 @@ def is_tar(path: Path) -> bool:
     A stream of zeros is a valid *empty* tar to ``tarfile``; such a file (or a compressed
     bomb of zeros) is left to the firmware extractor instead.
     """
+    refused: list[str] = []
     try:
-        with tarfile.open(path) as tar:
+        with tarfile.open(path, tarinfo=_bounded(refused)) as tar:
             return tar.next() is not None
     except READ_ERRORS:
-        return False
+        return bool(refused)  # a tar archive, and a hostile one: refused by unpack_tar
 
 
 class _Problems:
@@ -85,6 +113,8 @@ class _Tree:
     def parent(self, parts: tuple[str, ...], create: bool) -> int | None:
         """A handle on the directory ``parts`` (created if asked), or None when a component
         is missing, is not a directory or is a symbolic link. The handle stays owned here."""
+        if not all(_plain(p) for p in parts):
+            return None
         if self._cached is not None and self._cached[0] == parts:
             return self._cached[1]
         fd = os.dup(self.root_fd)
@@ -121,7 +151,7 @@ class _Tree:
         """A read handle on a regular file this archive wrote, reached without links."""
         if name not in self.files:
             return None
-        parts = PurePosixPath(name).parts
+        parts = _parts(name)
         parent = self.parent(parts[:-1], create=False)
         if parent is None:
             return None
@@ -148,8 +178,9 @@ class TarUnpacker:
         self.problems = _Problems()
 
     def run(self, archive: Path) -> list[dict[str, str]]:
+        refused: list[str] = []
         try:
-            with tarfile.open(archive) as tar:
+            with tarfile.open(archive, tarinfo=_bounded(refused)) as tar:
                 while (member := tar.next()) is not None:
                     self._member(tar, member)
                     if len(tar.members) > 1000:  # type: ignore[attr-defined]
@@ -157,10 +188,13 @@ class TarUnpacker:
         except BoundReached:
             pass
         except READ_ERRORS as err:
-            why = "out of memory" if isinstance(err, MemoryError) else type(err).__name__
-            self.problems.add(
-                archive.name, f"archive truncated or corrupt ({why})", "partial result"
-            )
+            if refused:
+                self.problems.add(archive.name, refused[0], "the rest was not unpacked")
+            else:
+                why = "out of memory" if isinstance(err, MemoryError) else type(err).__name__
+                self.problems.add(
+                    archive.name, f"archive truncated or corrupt ({why})", "partial result"
+                )
         finally:
             self.tree.close()
         return self.problems.as_dicts()
@@ -181,7 +215,7 @@ class TarUnpacker:
             return
         if member.name.startswith("/"):
             self.problems.add(member.name, "absolute member name", "made relative")
-        parts = PurePosixPath(name).parts
+        parts = _parts(name)
         parent = self.tree.parent(parts[:-1], create=True)
         if parent is None:
             self.problems.add(
@@ -189,6 +223,9 @@ class TarUnpacker:
             )
             return
         leaf = parts[-1]
+        if not _plain(leaf):
+            self.problems.add(member.name, "unsupported member name")
+            return
         self.log.record(name, member.mode, member.uid, member.gid)
         try:
             self._create(tar, member, parent, leaf, name)
@@ -259,12 +296,22 @@ def unpack_tar(
 
 
 def _clean(name: str) -> str:
-    parts = [p for p in PurePosixPath(name).parts if p not in ("/", ".", "")]
-    return "/".join(parts)
+    return "/".join(_parts(name))
+
+
+def _parts(name: str) -> tuple[str, ...]:
+    """The components of a member name, split on "/" alone (``PurePosixPath`` keeps a
+    leading "//" as a component, which ``os.open`` would take as the host's root)."""
+    return tuple(p for p in name.split("/") if p not in ("", "."))
+
+
+def _plain(part: str) -> bool:
+    """One directory entry name: never a path, never "." or ".." (relative to a handle)."""
+    return part not in ("", ".", "..") and "/" not in part and "\0" not in part
 
 
 def _refusal(member: tarfile.TarInfo, name: str) -> str:
-    if ".." in PurePosixPath(member.name).parts:
+    if ".." in member.name.split("/"):
         return "member name climbs out of the archive with '..'"
     if member.isdev() or member.isfifo():
         return "device file or FIFO not created"
@@ -272,9 +319,9 @@ def _refusal(member: tarfile.TarInfo, name: str) -> str:
         return "unsupported member type"
     if not name:
         return "empty member name"
-    if len(name) > 4000 or any(len(p.encode()) > 255 for p in PurePosixPath(name).parts):
+    if len(name) > 4000 or any(len(p.encode()) > 255 for p in _parts(name)):
         return "member name too long"
-    if member.islnk() and ".." in PurePosixPath(member.linkname).parts:
+    if member.islnk() and ".." in member.linkname.split("/"):
         return "hard link to outside the archive"
     return ""
 

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 from pathlib import Path
 from typing import Any
+
+TAR_MEMORY = 1 << 30  # heap for reading a tar archive (tarfile holds one header at a time)
 
 
 def main(request_path: str) -> int:
@@ -37,6 +40,8 @@ def main(request_path: str) -> int:
             }
         )
     result_fd = request["result_fd"]
+    usual = resource.getrlimit(resource.RLIMIT_DATA)
+    resource.setrlimit(resource.RLIMIT_DATA, (min(TAR_MEMORY, usual[1]), usual[1]))
     if is_tar(image):
         kind = "archive"
         _report(result_fd, kind, problems)
@@ -48,6 +53,7 @@ def main(request_path: str) -> int:
             request["max_entries"],
         )
     else:
+        resource.setrlimit(resource.RLIMIT_DATA, usual)  # unblob and its extractors need more
         kind = "image"
         _report(result_fd, kind, problems)
         from assay.extract.unblob_adapter import Bounds, run_unblob

@@ -11,7 +11,7 @@ from typing import Any
 
 from assay.extract import modes
 from assay.extract.rootfs import RootFS
-from assay.extract.safe_tar import unpack_tar
+from assay.extract.safe_tar import MAX_HEADER_DATA, is_tar, unpack_tar
 from hostile_archives import OWNED, assert_untouched, make_canary, symlink_then_file
 
 BIG = 10 << 20
@@ -111,3 +111,17 @@ def test_a_truncated_archive_keeps_what_came_before(tmp_path: Path) -> None:
     dest, problems = unpack(tmp_path, path)
     assert (dest / "a").read_bytes() == b"1" * 600
     assert problems and "truncated or corrupt" in problems[-1]
+
+
+def test_oversized_header_data_is_refused_without_reading_it(tmp_path: Path) -> None:
+    """tarfile reads a pax header's data whole into memory: a 1.5 GB one of zeros is a few
+    MB of tar.gz. Anything over the bound is refused (shown here just over it)."""
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type = tarfile.XHDTYPE
+    header.size = MAX_HEADER_DATA + 1
+    data = header.tobuf(format=tarfile.USTAR_FORMAT) + bytes(MAX_HEADER_DATA + 512)
+    path = tmp_path / "pax.tar"
+    path.write_bytes(data + bytes(1024))
+    assert is_tar(path)
+    _dest, problems = unpack(tmp_path, path)
+    assert problems == [f"a member's header data claims {MAX_HEADER_DATA + 1} bytes: refused"]

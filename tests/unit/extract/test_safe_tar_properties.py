@@ -11,7 +11,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assay.extract.safe_tar import unpack_tar
@@ -66,6 +66,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(MEMBER, min_size=1, max_size=12))
+@example([("file", "a", False, "a", False), ("file", "ROOT/HOST/b", True, "a", False)])
 def test_nothing_escapes_the_tree(
     tmp_path_factory: pytest.TempPathFactory, members: list[tuple[str, str, bool, str, bool]]
 ) -> None:
