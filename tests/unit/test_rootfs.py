@@ -52,3 +52,14 @@ def test_readlink_reaches_its_folder_inside_the_image(tmp_path: Path) -> None:
     assert fs.readlink("/opt/link") is None  # never read through the host's folder
     assert fs.readlink("/opt") == str(host)  # the link itself is image data
     assert fs.readlink("/") is None
+
+
+def test_a_double_slash_target_stays_in_the_image(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "passwd").write_text("image\n")
+    os.symlink("//etc/passwd", tmp_path / "two")
+    os.symlink("///etc//passwd", tmp_path / "three")
+    fs = RootFS(tmp_path)
+    assert fs.read_text("/two") == "image\n"
+    assert fs.read_text("/three") == "image\n"
+    assert fs.resolve("/two") == (tmp_path / "etc" / "passwd").resolve()

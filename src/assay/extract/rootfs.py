@@ -111,9 +111,8 @@ class RootFS:
                 target = os.readlink(candidate)
                 if target.startswith("/"):
                     done = []
-                pending = list(PurePosixPath(target).parts) + pending
-                if pending and pending[0] == "/":
-                    pending.pop(0)
+                # split on "/" alone: PurePosixPath keeps a leading "//" as one component
+                pending = [p for p in target.split("/") if p] + pending
                 continue
             done.append(part)
         real = self.root.joinpath(*done)
