@@ -4,6 +4,7 @@ reaches the registry."""
 
 from __future__ import annotations
 
+import tarfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from assay.extract.safe_tar import MAX_HEADER_DATA
 from assay.registry import Registry
 from assay.web import Settings, create_app
 from hostile_archives import (
@@ -88,3 +90,22 @@ def test_hostile_tar_uploads_stay_contained(
     assert stored.status_code == 200
     assert SECRET not in stored.text
     assert SECRET.encode() not in database.read_bytes()
+
+
+def test_an_oversized_tar_header_upload_fails_in_one_line(
+    client: TestClient, registry: Registry, tmp_path: Path, declaration_path: Path
+) -> None:
+    """A pax header claiming more than the bound is refused before it is read (a large one
+    would otherwise be read whole into the worker's memory)."""
+    canary = make_canary(tmp_path / "host")
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type = tarfile.XHDTYPE
+    header.size = MAX_HEADER_DATA + 1
+    data = header.tobuf(format=tarfile.USTAR_FORMAT) + bytes(MAX_HEADER_DATA + 512 + 1024)
+    token = registry.create_token(MAKER)
+    job = upload_and_wait(client, token, "pax.tar", data, declaration_path)
+    assert_untouched(canary)
+    assert job["status"] == "failed"
+    assert "header data claims" in job["error"]["message"]
+    assert "\n" not in job["error"]["message"] and "Traceback" not in job["error"]["message"]
+    assert registry.count_products() == 0
