@@ -229,7 +229,7 @@ class TarUnpacker:
         self.log.record(name, member.mode, member.uid, member.gid)
         try:
             self._create(tar, member, parent, leaf, name)
-        except OSError as err:
+        except (OSError, ValueError) as err:  # ValueError: a NUL byte in a pax link target
             self.problems.add(member.name, f"member could not be written ({errno_name(err)})")
 
     def _create(
@@ -326,6 +326,7 @@ def _refusal(member: tarfile.TarInfo, name: str) -> str:
     return ""
 
 
-def errno_name(err: OSError) -> str:
+def errno_name(err: Exception) -> str:
     """A short name for an OS error (no paths)."""
-    return errno.errorcode.get(err.errno or 0, type(err).__name__)
+    code = err.errno if isinstance(err, OSError) else None
+    return errno.errorcode.get(code or 0, type(err).__name__)

@@ -125,3 +125,21 @@ def test_oversized_header_data_is_refused_without_reading_it(tmp_path: Path) -> 
     assert is_tar(path)
     _dest, problems = unpack(tmp_path, path)
     assert problems == [f"a member's header data claims {MAX_HEADER_DATA + 1} bytes: refused"]
+
+
+def test_a_nul_byte_in_a_pax_link_target_is_one_problem(tmp_path: Path) -> None:
+    record = b"linkpath=a\x00b\n"
+    line = b"%d " % (len(record) + 3) + record  # a pax record counts its own length
+    pax = tarfile.TarInfo("././@PaxHeader")
+    pax.type = tarfile.XHDTYPE
+    pax.size = len(line)
+    link = tarfile.TarInfo("l")
+    link.type = tarfile.SYMTYPE
+    after = tarfile.TarInfo("after")
+    data = pax.tobuf(format=tarfile.USTAR_FORMAT) + line + bytes(-len(line) % 512)
+    data += link.tobuf(format=tarfile.USTAR_FORMAT) + after.tobuf(format=tarfile.USTAR_FORMAT)
+    path = tmp_path / "nul.tar"
+    path.write_bytes(data + bytes(1024))
+    dest, problems = unpack(tmp_path, path)
+    assert problems == ["member could not be written (ValueError)"]
+    assert (dest / "after").is_file()
