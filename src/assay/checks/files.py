@@ -49,6 +49,8 @@ def world_writable(ctx: CheckContext) -> Outcome:
             f"{len(evidence)} world-writable file(s) or directories without the sticky bit.",
             *evidence[:MAX_EVIDENCE],
         )
+    if unknown := _modes_unknown(ctx):
+        return unknown
     lost = modes_lost(ctx)
     if lost:
         return lost
@@ -69,7 +71,20 @@ def setuid(ctx: CheckContext) -> Outcome:
                 evidence.append(view.evidence(e.path, None, stat.filemode(e.mode), ", ".join(bits)))
     if evidence:
         return failed(f"{len(evidence)} setuid/setgid program(s).", *evidence[:MAX_EVIDENCE])
+    if unknown := _modes_unknown(ctx):
+        return unknown
     return modes_lost(ctx) or passed("No setuid or setgid program in the image.")
+
+
+def _modes_unknown(ctx: CheckContext) -> Outcome | None:
+    """No PASS on modes the extraction did not keep (``RootFS.modes_known``)."""
+    blind = [v.rootfs.label for v in ctx if not v.rootfs.modes_known]
+    if not blind:
+        return None
+    return inconclusive(
+        f"The file modes of {', '.join(blind)} are not known (its format was unpacked by an "
+        "extractor that does not keep them), so none can be ruled out."
+    )
 
 
 @cache

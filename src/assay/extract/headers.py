@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import struct
 from functools import cache
 from importlib import resources
@@ -37,9 +38,17 @@ def identify_image(image: Path, extract_dir: Path | None) -> Identity | None:
     found = identify_header(image)
     if found is None and extract_dir is not None:
         for layer in sorted(extract_dir.glob("*_extract/*")):
-            if layer.is_file() and (found := identify_header(layer)):
+            if _regular(layer) and (found := identify_header(layer)):
                 break
     return found
+
+
+def _regular(path: Path) -> bool:
+    """A regular file itself, not a link to one (a link could point out of the tree)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def _tplink_v1(head: bytes) -> Identity | None:

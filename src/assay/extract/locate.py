@@ -1,4 +1,8 @@
-"""Find root filesystems and kernel images in an extraction tree."""
+"""Find root filesystems and kernel images in an extraction tree or a given directory.
+
+Nothing here follows a symbolic link on the host: trees are walked without following links,
+and a root filesystem's own paths are read through ``RootFS`` (links resolved inside it).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import re
 import stat
 from pathlib import Path
 
+from assay.extract.rootfs import RootFS
 from assay.model.problem import Problem
 
 ROOTFS_MARKERS = ("bin", "sbin", "usr", "lib")
@@ -16,21 +21,23 @@ KERNEL_SCAN_LIMIT = 64 * 1024 * 1024
 
 
 def is_rootfs(path: Path) -> bool:
-    """A directory that looks like ``/`` of a Linux system."""
-    if any((path / db).is_dir() for db in PACKAGE_DBS):
+    """A directory that looks like ``/`` of a Linux system (its links followed inside it)."""
+    fs = RootFS(path)
+    if any(fs.is_dir(db) for db in PACKAGE_DBS):
         return True
-    if not (path / "etc").is_dir():
+    if not fs.is_dir("/etc"):
         return False
-    return sum((path / m).is_dir() for m in ROOTFS_MARKERS) >= 2
+    return sum(fs.is_dir(m) for m in ROOTFS_MARKERS) >= 2
 
 
 def find_rootfs(top: Path) -> list[Path]:
     """Root filesystems under ``top`` (``top`` itself included), outermost first."""
     found: list[Path] = []
-    for dirpath, dirnames, _files in os.walk(top, followlinks=False):
+    for dirpath, dirnames, files in os.walk(top, followlinks=False):
         here = Path(dirpath)
         dirnames.sort()
-        if is_rootfs(here):
+        names = set(dirnames).union(files)
+        if ("etc" in names or not names.isdisjoint(("usr", "var", "lib"))) and is_rootfs(here):
             found.append(here)
             # below a rootfs, only unblob's own "_extract" folders can hold another one
             dirnames[:] = [d for d in dirnames if d.endswith("_extract")]
@@ -49,9 +56,11 @@ def find_kernels(top: Path, deep: bool = True) -> list[Path]:
                 dirnames[:] = [d for d in dirnames if d == "boot" or d.endswith("_extract")]
             candidates.extend(here / f for f in sorted(files))
     else:
-        boot = top / "boot"
-        if boot.is_dir():
-            candidates = sorted(p for p in boot.iterdir() if p.name.startswith(("vmlinu", "Image")))
+        fs = RootFS(top)
+        for name in fs.listdir("/boot"):
+            real = fs.resolve(f"/boot/{name}") if name.startswith(("vmlinu", "Image")) else None
+            if real is not None:
+                candidates.append(real)
     for path in candidates:
         if any(str(path).startswith(f"{k}_extract/") for k in out):
             continue  # a piece unblob carved out of a kernel already found
@@ -95,3 +104,22 @@ def strip_special_files(top: Path) -> list[Problem]:
             "removed from the work directory (they hold no software)",
         )
     ]
+
+
+def links_leaving(top: Path) -> list[tuple[str, str]]:
+    """Symbolic links under ``top`` that the host would follow out of it (absolute targets,
+    or relative ones climbing above ``top``), as (image path, target); never followed."""
+    root = top.resolve()
+    out: list[tuple[str, str]] = []
+    for dirpath, dirnames, files in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for name in sorted(dirnames + files):
+            path = Path(dirpath) / name
+            try:
+                target = os.readlink(path)
+            except OSError:
+                continue  # not a link
+            landing = Path(os.path.normpath(Path(dirpath) / target))
+            if landing != root and root not in landing.parents:
+                out.append(("/" + path.relative_to(root).as_posix(), target))
+    return out

@@ -4,6 +4,10 @@ Paths handed in and out are *image paths*: absolute inside the image (``/etc/sha
 Symbolic links are followed as the device would follow them (an absolute target is taken
 from the image root), and never lead outside the root: a link that would is treated as
 dangling. Device files, FIFOs and sockets are never opened.
+
+Modes, owners and groups are the image's: for an unpacked archive they come from the
+archive's headers (``recorded``; the files on disk carry harmless permissions), otherwise
+from the files as they are on disk. ``modes_known`` is False when neither can be trusted.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from assay.extract.modes import Recorded
 
 MAX_LINK_HOPS = 40
 
@@ -24,7 +30,7 @@ class FileEntry:
 
     path: str  # image path, e.g. "/usr/sbin/dropbear"
     real: Path  # where it is on disk (inside the work directory)
-    mode: int  # lstat mode
+    mode: int  # the image's mode: file type from disk, permission bits as recorded
     size: int
     uid: int
     gid: int
@@ -45,9 +51,22 @@ class FileEntry:
 class RootFS:
     """A root filesystem on disk, seen from inside."""
 
-    def __init__(self, root: Path, label: str = "") -> None:
+    def __init__(
+        self,
+        root: Path,
+        label: str = "",
+        recorded: Mapping[str, Recorded] | None = None,
+        modes_known: bool = True,
+    ) -> None:
         self.root = root.resolve()
         self.label = label or root.name
+        self.recorded: Mapping[str, Recorded] = recorded or {}
+        self.modes_known = modes_known
+
+    @property
+    def modes_source(self) -> str:
+        """Where the modes, owners and groups seen in ``walk`` come from."""
+        return "the archive's headers" if self.recorded else "the files as unpacked"
 
     def __repr__(self) -> str:
         return f"RootFS({str(self.root)!r})"
@@ -92,9 +111,8 @@ class RootFS:
                 target = os.readlink(candidate)
                 if target.startswith("/"):
                     done = []
-                pending = list(PurePosixPath(target).parts) + pending
-                if pending and pending[0] == "/":
-                    pending.pop(0)
+                # split on "/" alone: PurePosixPath keeps a leading "//" as one component
+                pending = [p for p in target.split("/") if p] + pending
                 continue
             done.append(part)
         real = self.root.joinpath(*done)
@@ -131,9 +149,12 @@ class RootFS:
 
     def readlink(self, path: str) -> str | None:
         """The raw target of a symbolic link (as stored in the image)."""
-        real = self.root / self.normalize(path).lstrip("/")
+        clean = PurePosixPath(self.normalize(path))
+        parent = self.resolve(str(clean.parent))  # the folders on the way, inside the image
+        if parent is None or clean.name == "":
+            return None
         try:
-            return os.readlink(real) if real.is_symlink() else None
+            return os.readlink(parent / clean.name)
         except OSError:
             return None
 
@@ -155,14 +176,12 @@ class RootFS:
                     st = real.lstat()
                 except OSError:
                     continue
-                yield FileEntry(
-                    path=self.image_path(real),
-                    real=real,
-                    mode=st.st_mode,
-                    size=st.st_size,
-                    uid=st.st_uid,
-                    gid=st.st_gid,
-                )
+                path = self.image_path(real)
+                mode, uid, gid = st.st_mode, st.st_uid, st.st_gid
+                if (known := self.recorded.get(path)) is not None:
+                    mode = stat.S_IFMT(mode) | known.perm
+                    uid, gid = known.uid, known.gid
+                yield FileEntry(path=path, real=real, mode=mode, size=st.st_size, uid=uid, gid=gid)
 
     def glob(self, pattern: str) -> list[str]:
         """Image paths of regular files matching a glob (``*`` does not cross ``/``)."""

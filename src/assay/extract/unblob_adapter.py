@@ -5,13 +5,21 @@ unblob's SquashFS handlers call ``sasquatch``, which Debian does not ship. Stand
 Debian's ``unsquashfs``; vendor-modified variants (DD-WRT, Broadcom, "non-standard" magic, v4
 big-endian, legacy LZMA) are reported per chunk as unsupported, and the rest of the image is
 still extracted.
+
+Bounds beyond unblob's own nesting depth are added here: the number of entries looked at in
+all and the number of archives unpacked at each nesting level (fan-out). Problems are put in
+our own words on one line, without tracebacks or the server's paths.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import struct
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +29,14 @@ from unblob.extractors import Command
 from unblob.file_utils import File
 from unblob.handlers import BUILTIN_HANDLERS
 from unblob.handlers.filesystem import squashfs
-from unblob.models import ExtractError, Extractor
+from unblob.models import ExtractError, Extractor, Task, TaskResult
 from unblob.processing import ExtractionConfig, process_file
 from unblob.report import ExtractCommandFailedReport, ExtractionProblem
+
+from assay.extract.modes import log_handler
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w.~-])(?:/[^\s/:'\"(),]+)+/?")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 SQUASHFS_COMPRESSORS = {1: "gzip", 2: "lzma", 3: "lzo", 4: "xz", 5: "lz4", 6: "zstd"}
 
@@ -59,7 +72,7 @@ def _stderr(err: ExtractError) -> str:
     for report in err.reports:
         if isinstance(report, ExtractCommandFailedReport):
             text = report.stderr.decode("utf-8", "replace").strip().splitlines()
-            return text[-1][:200] if text else f"exit code {report.exit_code}"
+            return own_words(text[-1]) if text else f"exit code {report.exit_code}"
     return "unknown error"
 
 
@@ -106,18 +119,96 @@ def _skip_mime_types() -> None:
     processing.Processor.__init__ = init  # type: ignore[method-assign]
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """How far unblob may go: nesting depth, entries looked at, archives per nesting level."""
+
+    max_depth: int
+    max_entries: int
+    max_fanout: int
+
+
+@dataclass
+class _Limiter:
+    """Drops the tasks beyond the entry and fan-out bounds; remembers what it dropped."""
+
+    bounds: Bounds
+    handlers_log: int | None = None  # an open handle
+    entries: int = 0
+    per_level: Counter[int] = field(default_factory=Counter)
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def keep(self, result: TaskResult, root: Path, image: Path) -> None:
+        kept = []
+        for task in result.subtasks:
+            self.entries += 1
+            if self.entries > self.bounds.max_entries:
+                self._note(
+                    "entries",
+                    _rel(task.path, root, image),
+                    f"more than {self.bounds.max_entries} entries: the entry bound was reached",
+                    "the rest was not looked into",
+                )
+                continue
+            if task.depth > result.task.depth:
+                self.per_level[task.depth] += 1
+                if self.per_level[task.depth] > self.bounds.max_fanout:
+                    self._note(
+                        f"fanout{task.depth}",
+                        _rel(task.path, root, image),
+                        f"more than {self.bounds.max_fanout} archives unpacked at nesting "
+                        f"level {task.depth}: the fan-out bound was reached",
+                        "the archives beyond it were not looked into",
+                    )
+                    continue
+                self._log_handler(result, task, root, image)
+            kept.append(task)
+        result.subtasks = kept
+
+    def _log_handler(self, result: TaskResult, task: Task, root: Path, image: Path) -> None:
+        """Which handler made this extraction directory (whether its modes are the image's)."""
+        if self.handlers_log is None:
+            return
+        for report in result.reports:
+            if getattr(report, "id", None) == task.blob_id and hasattr(report, "handler_name"):
+                log_handler(self.handlers_log, _rel(task.path, root, image), report.handler_name)
+                return
+
+    def _note(self, key: str, path: str, message: str, resolution: str) -> None:
+        self.notes.setdefault(key, {"path": path, "message": message, "resolution": resolution})
+
+
+def _bounded_pool(limiter: _Limiter, root: Path, image: Path) -> None:
+    """Put the limiter between unblob's workers and its task queue."""
+    original = processing.make_pool  # type: ignore[attr-defined]
+
+    def make_pool(
+        process_num: int, handler: Callable[..., Any], result_callback: Callable[..., Any]
+    ) -> Any:
+        def callback(pool: Any, result: TaskResult) -> None:
+            limiter.keep(result, root, image)
+            result_callback(pool, result)
+
+        return original(process_num=process_num, handler=handler, result_callback=callback)
+
+    processing.make_pool = make_pool  # type: ignore[attr-defined]
+
+
 def run_unblob(
-    image: Path, extract_root: Path, max_depth: int, processes: int
+    image: Path, extract_root: Path, bounds: Bounds, processes: int, handlers_log: int
 ) -> list[dict[str, Any]]:
-    """Unpack ``image`` under ``extract_root``; return problems as plain dicts."""
+    """Unpack ``image`` under ``extract_root``; return problems as plain dicts. Which handler
+    unpacked which directory is appended to the open handle ``handlers_log`` as it happens."""
     # unblob logs through structlog; unconfigured, it renders every debug line with rich
     # tracebacks, which costs more than the extraction itself. Keep only real failures.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
     _skip_mime_types()
+    limiter = _Limiter(bounds, handlers_log)
+    _bounded_pool(limiter, extract_root, image)
     config = ExtractionConfig(
         extract_root=extract_root,
         randomness_depth=0,
-        max_depth=max_depth,
+        max_depth=bounds.max_depth,
         process_num=processes,
         handlers=_patched_handlers(),
         verbose=0,
@@ -127,10 +218,10 @@ def run_unblob(
     for task_result in result.results:
         where = _rel(task_result.task.path, extract_root, image)
         for report in _flatten(task_result.reports):
-            problem = _describe(report)
+            problem = _describe(report, extract_root)
             if problem:
                 problems.append({"path": where, **problem})
-    return problems
+    return problems + list(limiter.notes.values())
 
 
 def _flatten(reports: list[Any]) -> list[Any]:
@@ -141,10 +232,27 @@ def _flatten(reports: list[Any]) -> list[Any]:
     return out
 
 
-def _describe(report: Any) -> dict[str, str] | None:
+def own_words(text: str, root: Path | None = None) -> str:
+    """One short line without control characters or the server's paths (a path inside the
+    extraction directory is shown relative to it, any other by its last component)."""
+    if root is not None:
+        text = text.replace(f"{root}/", "").replace(str(root), ".")
+    text = ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1] or "/", text)
+    line = CONTROL.sub(" ", text.strip().splitlines()[-1] if text.strip() else "")
+    return " ".join(line.split())[:200]
+
+
+def _tool(command: str) -> str:
+    return own_words(command.split()[0] if command.split() else "extractor")
+
+
+def _describe(report: Any, root: Path) -> dict[str, str] | None:
     name = type(report).__name__
     if isinstance(report, ExtractionProblem):
-        return {"message": report.problem, "resolution": report.resolution}
+        return {
+            "message": own_words(report.problem, root),
+            "resolution": own_words(report.resolution, root),
+        }
     if name == "ExtractorDependencyNotFoundReport":
         deps = ", ".join(report.dependencies)
         return {
@@ -156,29 +264,43 @@ def _describe(report: Any) -> dict[str, str] | None:
         }
     if name == "ExtractCommandFailedReport" and report.exit_code == -signal.SIGXFSZ:
         return {
-            "message": f"{report.command.split()[0]} output exceeded the size bound "
+            "message": f"{_tool(report.command)} output exceeded the size bound "
             "(a decompression bomb, or a genuine image larger than --max-size)",
             "resolution": "output truncated at the bound; raise --max-size if genuine",
         }
     if name == "ExtractCommandFailedReport":
-        err = report.stderr.decode("utf-8", "replace").strip().splitlines()
         return {
-            "message": f"extractor failed: {report.command.split()[0]} exited "
-            f"{report.exit_code}: {err[-1][:160] if err else ''}",
+            "message": f"extractor failed: {_tool(report.command)} exited {report.exit_code}",
             "resolution": "chunk partly or not extracted",
         }
     if name == "ExtractorTimedOut":
         return {"message": "extractor timed out", "resolution": "chunk partly extracted"}
     if name == "MaliciousSymlinkRemoved":
-        return {"message": f"symlink pointing outside removed: {report.link}", "resolution": ""}
-    if name.endswith("ExceptionReport") or name == "UnknownError":
         return {
-            "message": f"unblob error: {getattr(report, 'exception', name)}"[:300],
-            "resolution": "part of the input left unextracted",
+            "message": f"symlink pointing outside removed: {own_words(report.link, root)}",
+            "resolution": "",
+        }
+    if name.endswith("ExceptionReport") or name == "UnknownError":
+        handler = getattr(report, "handler", "")
+        what = f"the {own_words(handler)} handler" if handler else "unblob"
+        return {
+            "message": f"{what} could not process part of the input ({_error_kind(report)})",
+            "resolution": "that part was left unextracted",
         }
     if name == "OutputDirectoryExistsReport":
         return {"message": "output directory already exists", "resolution": "skipped"}
     return None
+
+
+def _error_kind(report: Any) -> str:
+    """The kind of error, never its text (which may hold a traceback or paths)."""
+    exc = getattr(report, "exception", None)
+    if isinstance(exc, BaseException):
+        return type(exc).__name__
+    lines = [line for line in str(exc or "").splitlines() if line.strip()]
+    last = lines[-1] if lines else ""  # a traceback's last line names the exception
+    match = re.match(r"\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))", last)
+    return match.group(1).rsplit(".", 1)[-1] if match else "internal error"
 
 
 def _rel(path: Path, root: Path, image: Path) -> str:
@@ -188,4 +310,4 @@ def _rel(path: Path, root: Path, image: Path) -> str:
         return image.name
 
 
-__all__ = ["File", "run_unblob"]
+__all__ = ["Bounds", "File", "own_words", "run_unblob"]

@@ -1,29 +1,34 @@
 """Turn a target (image file, archive, or directory) into root filesystems and kernels.
 
-Images go to the extraction worker (unblob in a Landlock sandbox, in its own process group);
-this module watches its time and the bytes it writes and stops it at the bounds, keeping what
-was extracted so far as a partial result.
+Files go to the extraction worker (tar archives unpacked by ``safe_tar``, anything else by
+unblob, both in a Landlock sandbox, in a session of their own); this module watches its time,
+the bytes it writes and the entries it makes, and at a bound kills the whole session (every
+process the worker started), keeping what was extracted so far as a partial result.
+Directories are read in place through ``RootFS``, whose links never leave the tree.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assay.errors import ExtractError, InputError, LimitExceeded
-from assay.extract.locate import find_kernels, find_rootfs, strip_special_files
+from assay.extract import modes
+from assay.extract.locate import find_kernels, find_rootfs, links_leaving, strip_special_files
 from assay.extract.rootfs import RootFS
-from assay.extract.safe_tar import is_tar, unpack_tar
+from assay.extract.session import kill_session
 from assay.model.problem import Problem
 
 POLL_SECONDS = 0.05
+MAX_ENTRIES = 500_000  # files, directories and links made in all
+MAX_FANOUT = 1_000  # archives unpacked at one nesting level
 
 
 @dataclass
@@ -44,17 +49,32 @@ def unpack(
     timeout: float,
     max_depth: int,
     max_size: int,
+    max_entries: int = MAX_ENTRIES,
+    max_fanout: int = MAX_FANOUT,
     meanwhile: Callable[[], None] | None = None,
 ) -> Unpacked:
     """Unpack ``target`` inside ``work_dir`` (created if needed).
 
-    ``meanwhile`` runs in this process while the extraction worker works (the caller warms up
-    the later stages there, using the second core); it runs once when unpacking succeeds.
+    ``timeout`` bounds the extraction's wall time; ``max_size`` the bytes it writes;
+    ``max_entries`` the entries it makes; ``max_depth`` and ``max_fanout`` how deep archives
+    in archives are unpacked and how many at each level. ``meanwhile`` runs in this process
+    while the extraction worker works (the caller warms up the later stages there, using the
+    second core); it runs once when unpacking succeeds.
     """
     once = _Once(meanwhile)
-    result = _unpack(target, work_dir, timeout, max_depth, max_size, once)
-    once()  # directories and tar archives have no worker to wait for
+    bounds = _Bounds(timeout, max_depth, max_size, max_entries, max_fanout)
+    result = _unpack(target, work_dir, bounds, once)
+    once()  # directories have no worker to wait for
     return result
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    timeout: float
+    max_depth: int
+    max_size: int
+    max_entries: int
+    max_fanout: int
 
 
 class _Once:
@@ -69,14 +89,7 @@ class _Once:
             fn()
 
 
-def _unpack(
-    target: Path,
-    work_dir: Path,
-    timeout: float,
-    max_depth: int,
-    max_size: int,
-    meanwhile: _Once,
-) -> Unpacked:
+def _unpack(target: Path, work_dir: Path, bounds: _Bounds, meanwhile: _Once) -> Unpacked:
     if not target.exists():
         raise InputError(f"{target}: no such file or directory", "check the path")
     if target.is_dir():
@@ -92,17 +105,12 @@ def _unpack(
             f"{extract_dir}: the work directory already holds an extraction",
             "give an empty --work-dir or remove it",
         )
-    if is_tar(target):
-        problems = unpack_tar(target, extract_dir / "archive", max_size)
-        result = Unpacked(extract_dir=extract_dir, problems=problems, kind="archive")
-    else:
-        result = Unpacked(extract_dir=extract_dir, kind="image")
-        result.problems.extend(
-            _run_worker(target, extract_dir, work_dir, timeout, max_depth, max_size, meanwhile)
-        )
+    kind, problems = _run_worker(target, extract_dir, work_dir, bounds, meanwhile)
+    result = Unpacked(extract_dir=extract_dir, problems=problems, kind=kind)
     result.problems.extend(strip_special_files(extract_dir))
-    result.problems.extend(_depth_reached(extract_dir, max_depth))
-    result.rootfs = [RootFS(p) for p in find_rootfs(extract_dir)]
+    result.problems.extend(_depth_reached(extract_dir, bounds.max_depth))
+    seen = _ModeSources(work_dir, extract_dir, kind)
+    result.rootfs = [seen.rootfs(p) for p in find_rootfs(extract_dir)]
     result.kernels = find_kernels(extract_dir)
     if not result.rootfs and result.kernels:
         result.problems.append(
@@ -135,15 +143,47 @@ def _unpack(
                 "only the extracted files were cataloged",
             )
         )
-        result.rootfs = [RootFS(extract_dir, label="extracted")]
+        result.rootfs = [seen.rootfs(extract_dir, label="extracted")]
     return result
+
+
+class _ModeSources:
+    """Root filesystems with the image's modes: from the archive's headers for a tar
+    archive, else from the files, when the extractor that made them keeps modes."""
+
+    def __init__(self, work_dir: Path, extract_dir: Path, kind: str) -> None:
+        self.extract_dir = extract_dir
+        self.archive = kind == "archive"
+        self.recorded = modes.load(work_dir / modes.LOG_NAME) if self.archive else {}
+        self.handlers = modes.load_handlers(work_dir / modes.HANDLERS_LOG_NAME)
+
+    def rootfs(self, root: Path, label: str = "") -> RootFS:
+        if self.archive:
+            recorded = modes.for_root(self.recorded, self.extract_dir, root)
+            return RootFS(root, label, recorded=recorded)
+        known = modes.modes_known(self.handlers, self.extract_dir, root)
+        return RootFS(root, label, modes_known=known)
 
 
 def _directory(target: Path) -> Unpacked:
     root = target.resolve()
     found = find_rootfs(root)
     rootfs = [RootFS(p) for p in found] or [RootFS(root)]
-    return Unpacked(rootfs=rootfs, kernels=find_kernels(root, deep=False), kind="directory")
+    problems = []
+    leaving = links_leaving(root)
+    if leaving:
+        shown = ", ".join(f"{path} -> {link}" for path, link in leaving[:3])
+        problems.append(
+            Problem(
+                "extract",
+                leaving[0][0],
+                f"{len(leaving)} symbolic link(s) would lead out of the directory if followed "
+                f"on this machine ({shown})",
+                "read as the device would read them, inside the image only; never followed",
+            )
+        )
+    kernels = find_kernels(root, deep=False)
+    return Unpacked(rootfs=rootfs, kernels=kernels, kind="directory", problems=problems)
 
 
 def _depth_reached(extract_dir: Path, max_depth: int) -> list[Problem]:
@@ -171,54 +211,57 @@ def _has_content(extract_dir: Path) -> bool:
 
 
 def _run_worker(
-    image: Path,
-    extract_dir: Path,
-    work_dir: Path,
-    timeout: float,
-    max_depth: int,
-    max_size: int,
-    meanwhile: _Once,
-) -> list[Problem]:
+    image: Path, extract_dir: Path, work_dir: Path, bounds: _Bounds, meanwhile: _Once
+) -> tuple[str, list[Problem]]:
     request = work_dir / "extract-request.json"
-    result = work_dir / "extract-problems.json"
-    request.write_text(
-        json.dumps(
-            {
-                "image": str(image.resolve()),
-                "extract_root": str(extract_dir.resolve()),
-                "max_depth": max_depth,
-                "processes": max(1, min(2, os.cpu_count() or 1)),
-                "result": str(result.resolve()),
-            }
-        )
-    )
+    result = work_dir / "extract-result.json"
+    tmp = work_dir / "tmp"
+    tmp.mkdir(exist_ok=True)
     env = dict(os.environ)
     # jefferson and ubireader are console scripts installed next to our interpreter
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    tmp = work_dir / "tmp"
-    tmp.mkdir(exist_ok=True)
     env["TMPDIR"] = str(tmp.resolve())
-    with (work_dir / "extract.log").open("wb") as log:
+    with ExitStack() as stack:
+        # the worker reports through handles opened here: it cannot write to these files
+        fds = {
+            "result_fd": _open(result, os.O_TRUNC, stack),
+            "modes_fd": _open(work_dir / modes.LOG_NAME, os.O_APPEND, stack),
+            "handlers_fd": _open(work_dir / modes.HANDLERS_LOG_NAME, os.O_APPEND, stack),
+        }
+        request.write_text(
+            json.dumps(
+                {
+                    "image": str(image.resolve()),
+                    "extract_root": str(extract_dir.resolve()),
+                    "tmp": str(tmp.resolve()),
+                    "max_depth": bounds.max_depth,
+                    "max_size": bounds.max_size,
+                    "max_entries": bounds.max_entries,
+                    "max_fanout": bounds.max_fanout,
+                    "processes": max(1, min(2, os.cpu_count() or 1)),
+                    **fds,
+                }
+            )
+        )
+        log = stack.enter_context((work_dir / "extract.log").open("wb"))
+        started = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, "-m", "assay.extract.worker", str(request)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
-            preexec_fn=lambda: _limit_file_size(max_size),
+            pass_fds=tuple(fds.values()),
+            preexec_fn=lambda: _limit_file_size(bounds.max_size),
         )
         try:
             meanwhile()
         except BaseException:
-            _kill(proc)
+            kill_session(proc)
             raise
-        exceeded = _watch(proc, extract_dir, timeout, max_size)
-    problems = []
-    if result.exists():
-        problems = [
-            Problem("extract", item["path"], item["message"], item["resolution"])
-            for item in json.loads(result.read_text())
-        ]
+        exceeded = _watch(proc, extract_dir, bounds, started)
+        kill_session(proc)  # whatever the worker left running (extractors it started)
+    kind, problems = _read_result(result, image)
     if exceeded:
         problems.append(Problem("extract", image.name, exceeded, "extraction stopped; partial"))
         if not any(extract_dir.rglob("*")):
@@ -227,35 +270,70 @@ def _run_worker(
                 "raise --timeout or --max-size",
             )
     elif proc.returncode != 0:
-        tail = (work_dir / "extract.log").read_text(errors="replace").strip().splitlines()[-1:]
         problems.append(
             Problem(
                 "extract",
                 image.name,
-                f"extractor crashed: {' '.join(tail)[:200]}",
-                "partial result",
+                f"the extraction worker stopped unexpectedly (exit code {proc.returncode})",
+                "partial result; extract.log in the work directory (--keep-work) says why",
             )
         )
-    return problems
+    return kind, problems
 
 
-def _watch(proc: subprocess.Popen[bytes], root: Path, timeout: float, max_size: int) -> str:
-    """Wait for the worker; kill its whole group if it runs too long or writes too much."""
-    start = time.monotonic()
-    next_size_check = 0.0
+def _open(path: Path, flag: int, stack: ExitStack) -> int:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | flag, 0o644)
+    stack.callback(os.close, fd)
+    return fd
+
+
+def _read_result(result: Path, image: Path) -> tuple[str, list[Problem]]:
+    """What the worker wrote: the kind of target and the problems it met."""
+    try:
+        data = json.loads(result.read_text())
+    except (OSError, ValueError):
+        return "image", []
+    problems = [
+        Problem("extract", item["path"] or image.name, item["message"], item["resolution"])
+        for item in data.get("problems", [])
+    ]
+    return str(data.get("kind", "image")), problems
+
+
+def _watch(proc: subprocess.Popen[bytes], root: Path, bounds: _Bounds, start: float) -> str:
+    """Wait for the worker; kill its whole session if it runs too long, writes too much or
+    makes too many entries. The time counts from ``start`` (the worker's launch). The tree is
+    walked less often as it grows (a walk of a large tree must not take the worker's time);
+    between walks, the disk's used space says when one is due at once."""
+    next_check = 0.0
+    disk_before = _disk_used(root.parent)
     while proc.poll() is None:
         elapsed = time.monotonic() - start
-        if elapsed > timeout:
-            _kill(proc)
-            return f"time limit of {timeout:g} s reached"
-        if elapsed >= next_size_check:
-            size = _tree_size(root)
-            if size > max_size:
-                _kill(proc)
-                return f"extracted size limit of {max_size} bytes reached"
-            next_size_check = elapsed + 0.25
+        if elapsed > bounds.timeout:
+            kill_session(proc)
+            return f"time limit of {bounds.timeout:g} s reached"
+        if elapsed >= next_check or _disk_used(root.parent) - disk_before > bounds.max_size:
+            began = time.monotonic()
+            size, entries = _tree_size(root, bounds.max_entries)
+            if size > bounds.max_size:
+                kill_session(proc)
+                return f"extracted size limit of {bounds.max_size} bytes reached"
+            if entries > bounds.max_entries:
+                kill_session(proc)
+                return f"more than {bounds.max_entries} entries: the entry bound was reached"
+            walk = time.monotonic() - began
+            next_check = time.monotonic() - start + max(0.25, 4 * walk)
         time.sleep(POLL_SECONDS)
     return ""
+
+
+def _disk_used(path: Path) -> int:
+    """Bytes in use on the file system holding ``path`` (cheap; other writers count too)."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return 0
+    return (st.f_blocks - st.f_bfree) * st.f_frsize
 
 
 def _limit_file_size(max_size: int) -> None:
@@ -265,20 +343,16 @@ def _limit_file_size(max_size: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (max_size, max_size))
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
-
-
-def _tree_size(root: Path) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(root):
+def _tree_size(root: Path, max_entries: int) -> tuple[int, int]:
+    """Bytes on disk and entries under ``root`` (counting stops past ``max_entries``)."""
+    total = entries = 0
+    for dirpath, dirs, files in os.walk(root):
+        entries += len(dirs) + len(files)
+        if entries > max_entries:
+            break
         for name in files:
             try:
                 total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
             except OSError:
                 continue
-    return total
+    return total, entries

@@ -1,16 +1,25 @@
 """The extraction worker: ``python -m assay.extract.worker REQUEST.json``.
 
-It runs in its own process group so that the parent can bound its time and the size it
-writes, and it confines itself with Landlock (through unblob's sandbox) so that nothing it
-or the external extractors do can write outside the extraction directory. It writes the
-problems it met as JSON next to the request and exits 0, or exits non-zero on a crash.
+Everything Assay unpacks is unpacked here: tar archives by ``safe_tar``, everything else by
+unblob. The worker runs in a session of its own so that the parent can bound its time and
+the size it writes and kill it with every process it started. Before it reads the target it
+confines itself with Landlock (through unblob's sandbox): from then on nothing it or the
+external extractors do can write anywhere but the extraction tree and its temporary folder.
+What it reports (the kind of target, the problems met, the archive's modes, which handler
+unpacked what) goes to handles the parent opened, outside the writable area, so that no
+unpacked file can overwrite it. It exits 0, or non-zero on a crash.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import resource
 import sys
 from pathlib import Path
+from typing import Any
+
+TAR_MEMORY = 1 << 30  # heap for reading a tar archive (tarfile holds one header at a time)
 
 
 def main(request_path: str) -> int:
@@ -18,11 +27,10 @@ def main(request_path: str) -> int:
     image = Path(request["image"])
     extract_root = Path(request["extract_root"])
     extract_root.mkdir(parents=True, exist_ok=True)
-    # import everything (libmagic, lief...) before the sandbox closes the rest of the disk
-    from assay.extract.unblob_adapter import run_unblob
+    from assay.extract.safe_tar import is_tar, unpack_tar
 
-    sandboxed = _enter_sandbox(extract_root, Path(request["result"]).parent)
-    problems = run_unblob(image, extract_root, request["max_depth"], request["processes"])
+    sandboxed = _enter_sandbox(extract_root, Path(request["tmp"]))
+    problems: list[dict[str, Any]] = []
     if not sandboxed:
         problems.append(
             {
@@ -31,11 +39,40 @@ def main(request_path: str) -> int:
                 "resolution": "extracted without file-system confinement",
             }
         )
-    Path(request["result"]).write_text(json.dumps(problems))
+    result_fd = request["result_fd"]
+    usual = resource.getrlimit(resource.RLIMIT_DATA)
+    resource.setrlimit(resource.RLIMIT_DATA, (min(TAR_MEMORY, usual[1]), usual[1]))
+    if is_tar(image):
+        kind = "archive"
+        _report(result_fd, kind, problems)
+        problems += unpack_tar(
+            image,
+            extract_root / "archive",
+            request["modes_fd"],
+            request["max_size"],
+            request["max_entries"],
+        )
+    else:
+        resource.setrlimit(resource.RLIMIT_DATA, usual)  # unblob and its extractors need more
+        kind = "image"
+        _report(result_fd, kind, problems)
+        from assay.extract.unblob_adapter import Bounds, run_unblob
+
+        bounds = Bounds(request["max_depth"], request["max_entries"], request["max_fanout"])
+        handlers_fd = request["handlers_fd"]
+        problems += run_unblob(image, extract_root, bounds, request["processes"], handlers_fd)
+    _report(result_fd, kind, problems)
     return 0
 
 
-def _enter_sandbox(extract_root: Path, result_dir: Path) -> bool:
+def _report(fd: int, kind: str, problems: list[dict[str, Any]]) -> None:
+    """Replace what the result handle holds."""
+    data = json.dumps({"kind": kind, "problems": problems}).encode()
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, data, 0)
+
+
+def _enter_sandbox(extract_root: Path, tmp: Path) -> bool:
     from unblob._rust.sandbox import AccessFS, SandboxError, restrict_access
 
     try:
@@ -45,7 +82,9 @@ def _enter_sandbox(extract_root: Path, result_dir: Path) -> bool:
             AccessFS.read_write(str(extract_root)),
             AccessFS.remove_dir(str(extract_root)),
             AccessFS.remove_file(str(extract_root)),
-            AccessFS.read_write(str(result_dir)),
+            AccessFS.read_write(str(tmp)),
+            AccessFS.remove_dir(str(tmp)),
+            AccessFS.remove_file(str(tmp)),
         )
     except SandboxError:
         return False
