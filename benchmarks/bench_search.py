@@ -33,11 +33,11 @@ def packages() -> list[tuple[str, str]]:
         root = unpack_rootfs(Path(work))
         out = []
         for control in sorted((root / "usr/lib/opkg/info").glob("*.control")):
-            fields = dict(
-                (k.strip(), v.strip())
+            fields = {
+                k.strip(): v.strip()
                 for k, _, v in (line.partition(":") for line in control.read_text().splitlines())
                 if v
-            )
+            }
             out.append((fields["Package"], fields["Version"]))
         return out
 
