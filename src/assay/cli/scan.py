@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,6 +12,7 @@ from rich.console import Console
 from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from assay.model.assessment import Assessment
 from assay.pipeline import ScanOptions, assess
+from assay.present.text import terminal
 
 SEVERITY_ORDER = ["none", "low", "medium", "high", "critical"]
 
@@ -121,7 +121,9 @@ def command(
         if temp is not None and not keep_work:
             shutil.rmtree(temp, ignore_errors=True)
     if as_json:
-        click.echo(json.dumps(assessment.to_dict(), indent=2))
+        from assay.present import native
+
+        click.echo(native.text(assessment), nl=False)
     else:
         _summary(console, assessment, paths)
     ctx.exit(EXIT_FINDINGS if _fails(assessment, fail_on) else EXIT_OK)
@@ -129,15 +131,13 @@ def command(
 
 def write_outputs(assessment: Assessment, out_dir: Path, registry_url: str = "") -> list[Path]:
     """Write every output of a scan into ``out_dir``; return their paths."""
-    from assay.present import cyclonedx
+    from assay.present import cyclonedx, native
     from assay.present.label import write_label
     from assay.present.report import write_reports
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [cyclonedx.write(assessment, out_dir)]
-    native = out_dir / "assessment.json"
-    native.write_text(json.dumps(assessment.to_dict(), indent=2) + "\n")
-    paths.append(native)
+    paths.append(native.write(assessment, out_dir))
     paths.extend(write_reports(assessment, out_dir))
     paths.extend(write_label(assessment, out_dir, registry_url))
     return paths
@@ -159,7 +159,8 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
     ident = assessment.identity
     what = " ".join(x for x in (ident.vendor, ident.model, ident.hardware_version) if x)
     os_ = " ".join(x for x in (ident.os_name, ident.os_version, ident.os_build) if x)
-    console.print(f"[bold]{assessment.target.path}[/] {what} {os_}".rstrip())
+    title = terminal(f"{what} {os_}".strip())
+    console.print(f"[bold]{terminal(assessment.target.path)}[/] {title}".rstrip())
     console.print(f"  components      {len(assessment.components)}")
     vulns = assessment.vulnerabilities
     kev = sum(v.kev and not v.conditional for v in vulns)
@@ -172,4 +173,4 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
         console.print(f"  problems        {len(assessment.problems)} (see assessment.json)")
     console.print("Outputs:")
     for path in paths:
-        console.print(f"  {path}")
+        console.print(f"  {terminal(path)}")

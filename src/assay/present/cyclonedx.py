@@ -43,6 +43,7 @@ from assay import __version__
 from assay.model.assessment import Assessment
 from assay.model.component import Component
 from assay.model.vulnerability import VulnerabilityMatch
+from assay.present.text import clean_model
 
 TYPES = {
     "application": ComponentType.APPLICATION,
@@ -187,5 +188,8 @@ def _vulnerability(match: VulnerabilityMatch, ref: str) -> Vulnerability:
 def write(assessment: Assessment, out_dir: Path) -> Path:
     """Write the SBOM as CycloneDX 1.6 JSON (the tests validate it against the schema)."""
     path = out_dir / "sbom.cdx.json"
-    path.write_text(JsonV1Dot6(build_bom(assessment)).output_as_string(indent=2))
+    path.write_text(
+        JsonV1Dot6(build_bom(clean_model(assessment))).output_as_string(indent=2),
+        encoding="utf-8",
+    )
     return path

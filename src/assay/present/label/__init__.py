@@ -38,7 +38,10 @@ def write_label(
     today: date | None = None,
 ) -> list[Path]:
     """Write ``label.svg``, ``label.png`` and ``label.json`` into ``out_dir``; return the paths."""
-    document = assessment.to_dict() if isinstance(assessment, Assessment) else assessment
+    from assay.present.native import document as published
+    from assay.present.native import shown
+
+    document = published(assessment) if isinstance(assessment, Assessment) else shown(assessment)
     label = build_label(document, product_url(document, registry_url), today)
     out_dir.mkdir(parents=True, exist_ok=True)
     svg = render_svg(label)

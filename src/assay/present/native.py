@@ -1,0 +1,71 @@
+"""``assessment.json``: the native document, as Assay publishes it.
+
+``Assessment.to_dict()`` is the data as the stages made it; :func:`presentable` is what every
+renderer shows: problem and evidence paths relative to the image root, problem messages in one
+line without server paths or tracebacks, verdict reasons without server paths, and every string
+cleaned of control characters and undecodable bytes (``present.text``), so that nothing that
+reads or prints an output can be driven by what the image holds.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from assay.model.assessment import Assessment
+from assay.present.text import clean_model, clean_tree, image_path, problem_text
+
+
+def presentable(assessment: Assessment) -> Assessment:
+    """A copy of ``assessment`` fit to be shown (see the module docstring)."""
+    roots = [r for r in assessment.facts.get("rootfs", []) if isinstance(r, str)]
+    shown = replace(
+        assessment,
+        problems=[
+            replace(
+                p,
+                path=image_path(p.path, roots),
+                message=problem_text(p.message, roots),
+                resolution=problem_text(p.resolution, roots),
+            )
+            for p in assessment.problems
+        ],
+        findings=[
+            replace(
+                f,
+                summary=problem_text(f.summary, roots) if "/" in f.summary else f.summary,
+                evidence=tuple(replace(e, path=image_path(e.path, roots)) for e in f.evidence),
+            )
+            for f in assessment.findings
+        ],
+        verdicts=[
+            replace(v, reason=problem_text(v.reason, roots)) if "/" in v.reason else v
+            for v in assessment.verdicts
+        ],
+    )
+    return clean_model(shown)
+
+
+def shown(document: dict[str, Any]) -> dict[str, Any]:
+    """A stored ``assessment.json`` (a dict, maybe from elsewhere) with every string cleaned."""
+    cleaned: dict[str, Any] = clean_tree(document)
+    return cleaned
+
+
+def document(assessment: Assessment) -> dict[str, Any]:
+    """The assessment as published."""
+    return presentable(assessment).to_dict()
+
+
+def text(assessment: Assessment) -> str:
+    """``assessment.json``'s text."""
+    return json.dumps(document(assessment), indent=2) + "\n"
+
+
+def write(assessment: Assessment, out_dir: Path) -> Path:
+    """Write ``assessment.json`` into ``out_dir``."""
+    path = out_dir / "assessment.json"
+    path.write_text(text(assessment), encoding="utf-8")
+    return path
