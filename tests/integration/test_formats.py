@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import lzma
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,134 @@ def test_compressed_image_as_handed_in(tmp_path: Path) -> None:
     doc = json.loads((out / "assessment.json").read_text())
     assert (doc["identity"]["vendor"], doc["identity"]["model"]) == ("TP-Link", "TL-WR703N")
     assert sum("opkg-db" in c["found_by"] for c in doc["components"]) == 80
+
+
+# -o/--output and --fail-on, on a small tree with a real failed check (an empty root password)
+
+
+def _weak_tree(root: Path) -> Path:
+    _tree(root)
+    (root / "etc/shadow").write_text("root::16000:0:99999:7:::\n")
+    (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/ash\n")
+    return root
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assay", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+
+
+def test_output_json_to_stdout_writes_nothing_else(tmp_path: Path) -> None:
+    tree = _weak_tree(tmp_path / "rootfs")
+    proc = _run("scan", str(tree), "-o", "json", "--no-vulns", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["target"]["name"] == "rootfs"
+    assert not (tmp_path / "assay-out").exists()  # -o alone: no --out set
+
+
+def test_no_output_option_keeps_writing_the_full_set(tmp_path: Path) -> None:
+    tree = _weak_tree(tmp_path / "rootfs")
+    proc = _run("scan", str(tree), "--no-vulns", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in (tmp_path / "assay-out").iterdir())
+    assert names == [
+        "assessment.json",
+        "label.json",
+        "label.png",
+        "label.svg",
+        "report.html",
+        "report.md",
+        "sbom.cdx.json",
+    ]
+    assert proc.stdout == ""  # not a terminal: no table unless asked
+
+
+def test_table_piped_is_one_line_per_row(tmp_path: Path) -> None:
+    tree = _weak_tree(tmp_path / "rootfs")
+    proc = _run("scan", str(tree), "-o", "table", "--no-color", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout
+    lines = proc.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("COMPONENT"))
+    assert header.split() == [
+        "COMPONENT",
+        "INSTALLED",
+        "FIXED-IN",
+        "VULNERABILITY",
+        "SEVERITY",
+        "EPSS",
+        "KEV",
+        "STATUS",
+    ]
+    rows = [line for line in lines if "CVE-" in line]
+    assert rows and all(line.split()[0] in {"zlib", "openwrt"} for line in rows)
+    assert any(line.split()[:3] == ["zlib", "1.2.11-3", "CVE-2023-45853"] for line in rows)
+    failed = next(line for line in lines if line.startswith("credentials.empty-password"))
+    assert "critical" in failed and "/etc/shadow" in failed
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "json", "-o", "sarif"], "would both go to standard output"),
+        (["-o", "yaml"], "unknown format 'yaml'"),
+        (["-o", "cyclonedx-json@1.2"], "CycloneDX 1.2 is not offered"),
+        (["-o", "sarif@2"], "sarif has no versions"),
+        (["--fail-on", "severe"], "--fail-on severe: not a rule"),
+        (["--fail-on", "norm:iso"], "no norm 'iso'"),
+        (["--fail-on", "epss:7"], "EPSS is a probability"),
+    ],
+)
+def test_bad_output_or_rule_is_a_usage_error(tmp_path: Path, args: list[str], message: str) -> None:
+    tree = _weak_tree(tmp_path / "rootfs")
+    proc = _run("scan", str(tree), *args, cwd=tmp_path)
+    assert proc.returncode == 2
+    err = proc.stderr.strip()
+    assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_fail_on_low_trips_on_a_failed_check_without_vulnerabilities(tmp_path: Path) -> None:
+    """The case from the issue: it used to exit 0."""
+    tree = _weak_tree(tmp_path / "rootfs")
+    proc = _run("scan", str(tree), "--no-vulns", "--fail-on", "low", "-q", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "--fail-on tripped by" in proc.stderr
+    assert "check credentials.empty-password: failed, severity critical (--fail-on low)" in (
+        proc.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "code", "named"),
+    [
+        ("vuln:low", 0, ""),  # --no-vulns: nothing to trip on
+        ("check:critical", 1, "check credentials.empty-password"),
+        ("norm:cra", 1, "norm cra:"),
+        ("norm:any", 1, "norm "),
+        ("none", 0, ""),
+    ],
+)
+def test_fail_on_rules(tmp_path: Path, rule: str, code: int, named: str) -> None:
+    tree = _weak_tree(tmp_path / "rootfs")
+    proc = _run("scan", str(tree), "--no-vulns", "--fail-on", rule, "-q", cwd=tmp_path)
+    assert proc.returncode == code, proc.stderr
+    if named:
+        assert named in proc.stderr
+    else:
+        assert "tripped" not in proc.stderr
+
+
+def test_fail_on_vulnerability_names_each_one(tmp_path: Path) -> None:
+    tree = _weak_tree(tmp_path / "rootfs")
+    proc = _run("scan", str(tree), "--no-checks", "--fail-on", "vuln:medium", "-q", cwd=tmp_path)
+    assert proc.returncode == 1
+    tripped = [line for line in proc.stderr.splitlines() if line.startswith("  vulnerability ")]
+    assert tripped and all("(--fail-on vuln:medium)" in line for line in tripped)
+    assert all(" on pkg:" in line for line in tripped)

@@ -1,8 +1,9 @@
-"""``assay scan TARGET --out DIR``: the main job."""
+"""``assay scan TARGET [-o FORMAT[=FILE]]... [--out DIR]``: the main job."""
 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -12,9 +13,8 @@ from rich.console import Console
 from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from assay.model.assessment import Assessment
 from assay.pipeline import ScanOptions, assess
+from assay.present import formats, gate
 from assay.present.text import terminal
-
-SEVERITY_ORDER = ["none", "low", "medium", "high", "critical"]
 
 
 def _size(text: str) -> int:
@@ -31,12 +31,14 @@ def _size(text: str) -> int:
 @click.command("scan")
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option(
+    "-o", "--output", "outputs", multiple=True, metavar="FORMAT[=FILE]", help=formats.HELP
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
-    default=Path("assay-out"),
-    show_default=True,
-    help="Where to write sbom.cdx.json, assessment.json, reports.",
+    help="Write the full set here: sbom.cdx.json, assessment.json, report.html, report.md, "
+    "label.svg/png/json (default: assay-out, unless -o is given).",
 )
 @click.option(
     "--declaration",
@@ -63,20 +65,16 @@ def _size(text: str) -> int:
 @click.option(
     "--registry-url", default="", help="Base URL of the public registry for the label QR code."
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["none", *SEVERITY_ORDER[1:], "kev"]),
-    default="none",
-    show_default=True,
-    help="Exit 1 if a vulnerability at or above this is found.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print assessment.json to stdout.")
+@click.option("--fail-on", "fail_on", multiple=True, metavar="RULE", help=gate.HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print assessment.json to stdout (-o json).")
+@click.option("--no-color", is_flag=True, help="No colours in the terminal table.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.pass_context
 def command(
     ctx: click.Context,
     target: Path,
-    out_dir: Path,
+    outputs: tuple[str, ...],
+    out_dir: Path | None,
     declaration: Path | None,
     store: Path | None,
     work_dir: Path | None,
@@ -87,12 +85,17 @@ def command(
     no_vulns: bool,
     no_checks: bool,
     registry_url: str,
-    fail_on: str,
+    fail_on: tuple[str, ...],
     as_json: bool,
+    no_color: bool,
     quiet: bool,
 ) -> None:
     """Scan a firmware image, root-filesystem directory or tar archive."""
-    console = Console(stderr=True, quiet=quiet or as_json)
+    rules = gate.parse_rules(fail_on)
+    wanted = _outputs(outputs, as_json)
+    if out_dir is None and not outputs and not as_json:
+        out_dir = Path("assay-out")
+    console = Console(stderr=True, quiet=quiet, no_color=no_color)
     temp = None
     if work_dir is None:
         temp = Path(tempfile.mkdtemp(prefix="assay-"))
@@ -111,48 +114,65 @@ def command(
         with console.status("scanning", spinner="dots") as status:
 
             def observe(stage: str, message: str) -> None:
-                status.update(f"[bold]{stage}[/]: {message}")
+                status.update(f"[bold]{stage}[/]: {terminal(message)}")
 
             result = assess(target, options, observe)
             assessment = result.assessment
             status.update("writing outputs")
-            paths = write_outputs(assessment, out_dir, registry_url)
+            paths = write_outputs(assessment, out_dir, registry_url) if out_dir else []
+            for output in wanted:
+                if output.path is not None:
+                    paths.extend(formats.write(output, assessment, registry_url))
     finally:
         if temp is not None and not keep_work:
             shutil.rmtree(temp, ignore_errors=True)
-    if as_json:
-        from assay.present import native
+    _summary(console, assessment, paths)
+    for output in wanted:
+        if output.path is None:
+            _to_stdout(output, assessment, registry_url, color=not no_color)
+    trips = gate.tripped(assessment, rules)
+    for line in _trip_lines(trips):
+        click.echo(line, err=True)
+    ctx.exit(EXIT_FINDINGS if trips else EXIT_OK)
 
-        click.echo(native.text(assessment), nl=False)
-    else:
-        _summary(console, assessment, paths)
-    ctx.exit(EXIT_FINDINGS if _fails(assessment, fail_on) else EXIT_OK)
+
+def _outputs(specs: tuple[str, ...], as_json: bool) -> list[formats.Output]:
+    """The -o outputs (--json is -o json); the table on a terminal when none is asked for."""
+    wanted = [formats.parse(spec) for spec in specs]
+    if as_json:
+        wanted.append(formats.Output("json"))
+    if not specs and not as_json and sys.stdout.isatty():
+        wanted.append(formats.Output("table"))
+    to_stdout = [str(o) for o in wanted if o.path is None]
+    if len(to_stdout) > 1:
+        raise UsageError(
+            f"-o {' and -o '.join(to_stdout)} would both go to standard output",
+            "give all but one a file: -o FORMAT=FILE",
+        )
+    return wanted
+
+
+def _to_stdout(output: formats.Output, assessment: Assessment, url: str, color: bool) -> None:
+    if output.format == "table" and sys.stdout.isatty():
+        from assay.present.table import print_tables
+
+        print_tables(Console(no_color=not color, highlight=False), assessment)
+        return
+    click.echo(formats.render(output, assessment, url), nl=False)
+
+
+def _trip_lines(trips: list[gate.Trip]) -> list[str]:
+    if not trips:
+        return []
+    from assay.present.text import clean
+
+    head = f"assay: --fail-on tripped by {len(trips)} item(s):"
+    return [head, *(f"  {clean(trip.line())}" for trip in trips)]
 
 
 def write_outputs(assessment: Assessment, out_dir: Path, registry_url: str = "") -> list[Path]:
-    """Write every output of a scan into ``out_dir``; return their paths."""
-    from assay.present import cyclonedx, native
-    from assay.present.label import write_label
-    from assay.present.report import write_reports
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [cyclonedx.write(assessment, out_dir)]
-    paths.append(native.write(assessment, out_dir))
-    paths.extend(write_reports(assessment, out_dir))
-    paths.extend(write_label(assessment, out_dir, registry_url))
-    return paths
-
-
-def _fails(assessment: Assessment, fail_on: str) -> bool:
-    if fail_on == "none":
-        return False
-    if fail_on == "kev":
-        return any(v.kev for v in assessment.vulnerabilities)
-    floor = SEVERITY_ORDER.index(fail_on)
-    return any(
-        v.severity in SEVERITY_ORDER and SEVERITY_ORDER.index(v.severity) >= floor
-        for v in assessment.vulnerabilities
-    )
+    """Write the full set of a scan into ``out_dir``; return their paths."""
+    return formats.write_set(assessment, out_dir, registry_url)
 
 
 def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> None:

@@ -36,10 +36,13 @@ from cyclonedx.model.vulnerability import (
     VulnerabilitySeverity,
     VulnerabilitySource,
 )
+from cyclonedx.output import make_outputter
 from cyclonedx.output.json import JsonV1Dot6
+from cyclonedx.schema import OutputFormat, SchemaVersion
 from packageurl import PackageURL
 
 from assay import __version__
+from assay.errors import UsageError
 from assay.model.assessment import Assessment
 from assay.model.component import Component
 from assay.model.vulnerability import VulnerabilityMatch
@@ -185,11 +188,23 @@ def _vulnerability(match: VulnerabilityMatch, ref: str) -> Vulnerability:
     )
 
 
+VERSIONS = {"1.6": SchemaVersion.V1_6, "1.5": SchemaVersion.V1_5, "1.4": SchemaVersion.V1_4}
+
+
+def render(assessment: Assessment, kind: str = "json", version: str = "1.6") -> str:
+    """The SBOM as CycloneDX ``kind`` (json | xml) of ``version`` (1.6, 1.5 or 1.4); what an
+    older version cannot hold (e.g. evidence occurrences before 1.5) the library leaves out."""
+    if version not in VERSIONS:
+        raise UsageError(f"CycloneDX {version} is not offered", f"use one of {', '.join(VERSIONS)}")
+    bom = build_bom(clean_model(assessment))
+    if kind == "json" and version == "1.6":
+        return JsonV1Dot6(bom).output_as_string(indent=2)
+    output = OutputFormat.JSON if kind == "json" else OutputFormat.XML
+    return make_outputter(bom, output, VERSIONS[version]).output_as_string(indent=2)
+
+
 def write(assessment: Assessment, out_dir: Path) -> Path:
     """Write the SBOM as CycloneDX 1.6 JSON (the tests validate it against the schema)."""
     path = out_dir / "sbom.cdx.json"
-    path.write_text(
-        JsonV1Dot6(build_bom(clean_model(assessment))).output_as_string(indent=2),
-        encoding="utf-8",
-    )
+    path.write_text(render(assessment), encoding="utf-8")
     return path
