@@ -46,7 +46,7 @@ from assay.errors import UsageError
 from assay.model.assessment import Assessment
 from assay.model.component import Component
 from assay.model.vulnerability import VulnerabilityMatch
-from assay.present.text import clean_model
+from assay.present.native import presentable
 
 TYPES = {
     "application": ComponentType.APPLICATION,
@@ -196,11 +196,22 @@ def render(assessment: Assessment, kind: str = "json", version: str = "1.6") -> 
     older version cannot hold (e.g. evidence occurrences before 1.5) the library leaves out."""
     if version not in VERSIONS:
         raise UsageError(f"CycloneDX {version} is not offered", f"use one of {', '.join(VERSIONS)}")
-    bom = build_bom(clean_model(assessment))
+    bom = _bom(presentable(assessment))
     if kind == "json" and version == "1.6":
         return JsonV1Dot6(bom).output_as_string(indent=2)
     output = OutputFormat.JSON if kind == "json" else OutputFormat.XML
     return make_outputter(bom, output, VERSIONS[version]).output_as_string(indent=2)
+
+
+_LAST: dict[str, Any] = {}
+
+
+def _bom(shown: Assessment) -> Bom:
+    """The BOM of a presentable assessment, built once for all the versions asked for."""
+    if id(_LAST.get("source")) != id(shown):
+        _LAST.update(source=shown, bom=build_bom(shown))
+    bom: Bom = _LAST["bom"]
+    return bom
 
 
 def write(assessment: Assessment, out_dir: Path) -> Path:

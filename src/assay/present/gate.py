@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from assay.errors import UsageError
@@ -59,13 +60,19 @@ class Trip:
 
 
 def counts(match: VulnerabilityMatch) -> bool:
-    """Whether a match counts toward ``--fail-on``: the vulnerability stage's one rule
-    (``assay.vulns.counts.counts``) when it is there, else: no unsettled platform condition."""
+    """Whether a match counts toward ``--fail-on`` (and in the table and SARIF): the
+    vulnerability stage's one rule (``assay.vulns.counts.counts``) when it is there, else: no
+    unsettled platform condition."""
+    return _counting_rule()(match)
+
+
+@cache
+def _counting_rule() -> Callable[[Any], bool]:
     try:
         rule: Callable[[Any], bool] = importlib.import_module("assay.vulns.counts").counts
     except (ImportError, AttributeError):
-        return not match.conditional
-    return rule(match)
+        return lambda match: not match.conditional
+    return rule
 
 
 def parse_rules(values: Iterable[str]) -> list[Rule]:

@@ -12,14 +12,40 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from assay.model.assessment import Assessment
 from assay.present.text import clean_model, clean_tree, image_path, problem_text
 
+# the last assessment made presentable: a scan renders several outputs of one assessment
+_LAST: dict[str, Any] = {}
+
+
+def _shape(assessment: Assessment) -> tuple[int, ...]:
+    return (
+        id(assessment),
+        len(assessment.components),
+        len(assessment.vulnerabilities),
+        len(assessment.findings),
+        len(assessment.verdicts),
+        len(assessment.problems),
+    )
+
 
 def presentable(assessment: Assessment) -> Assessment:
-    """A copy of ``assessment`` fit to be shown (see the module docstring)."""
+    """A copy of ``assessment`` fit to be shown (see the module docstring). The result for
+    the last assessment is kept while its lists keep their lengths, so that the outputs of
+    one scan clean it once."""
+    if id(_LAST.get("result")) == id(assessment):  # already presentable
+        return assessment
+    if _LAST.get("shape") == _shape(assessment) and _LAST.get("source") is assessment:
+        return cast(Assessment, _LAST["result"])
+    result = _presentable(assessment)
+    _LAST.update(source=assessment, shape=_shape(assessment), result=result)
+    return result
+
+
+def _presentable(assessment: Assessment) -> Assessment:
     roots = [r for r in assessment.facts.get("rootfs", []) if isinstance(r, str)]
     shown = replace(
         assessment,

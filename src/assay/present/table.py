@@ -11,9 +11,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from assay.model.assessment import Assessment
@@ -57,94 +55,103 @@ def _sort_key(match: VulnerabilityMatch, name: str) -> tuple[Any, ...]:
     )
 
 
-def vulnerability_table(assessment: Assessment) -> Table:
+Row = tuple[list[str], list[str], str]  # cells, a style per cell, the row's style
+
+
+def vulnerability_rows(assessment: Assessment) -> list[Row]:
     shown = presentable(assessment)
     components = {c.ref: c for c in shown.components}
-    rows = []
+    keyed = []
     for match in shown.vulnerabilities:
         component = components.get(match.component)
         name = component.name if component else match.component
         installed = component.version if component else ""
-        fixed = (getattr(match, "fixed_in", None) or {}).get("version", "")
-        rows.append((_sort_key(match, name), match, name, installed, fixed))
-    table = _table("Vulnerabilities", VULN_COLUMNS)
-    for _, match, name, installed, fixed in sorted(rows, key=lambda row: row[0]):
+        fixed = clean((getattr(match, "fixed_in", None) or {}).get("version", ""))
         severity = match.severity.lower()
-        table.add_row(
-            Text(name),
-            Text(installed),
-            Text(clean(fixed)),
-            Text(match.id),
-            Text(severity, style=STYLE.get(severity, "")),
+        cells = [
+            name,
+            installed,
+            fixed,
+            match.id,
+            severity,
             f"{match.epss:.3f}" if match.epss is not None else "",
-            Text("KEV", style="bold red") if match.kev else "",
-            Text(status(match)),
-            style="" if counts(match) else "dim",
-        )
-    return table
+            "KEV" if match.kev else "",
+            status(match),
+        ]
+        styles = ["", "", "green", "", STYLE.get(severity, ""), "", "bold red", ""]
+        row: Row = (cells, styles, "" if counts(match) else "dim")
+        keyed.append((_sort_key(match, name), row))
+    return [row for _, row in sorted(keyed, key=lambda item: item[0])]
 
 
-def checks_table(assessment: Assessment) -> Table:
+def check_rows(assessment: Assessment) -> list[Row]:
     shown = presentable(assessment)
     failed = [f for f in shown.findings if f.verdict == Verdict.FAIL]
     failed.sort(key=lambda f: (RANK.get(f.severity.lower(), 5), f.check))
-    table = _table("Failed checks", CHECK_COLUMNS)
+    rows: list[Row] = []
     for finding in failed:
-        where = next((e.path for e in finding.evidence if e.path), "")
-        more = len([e for e in finding.evidence if e.path]) - 1
+        paths = [e.path for e in finding.evidence if e.path]
+        where = f"{paths[0]} (+{len(paths) - 1})" if len(paths) > 1 else "".join(paths)
         severity = finding.severity.lower()
-        table.add_row(
-            Text(finding.check),
-            Text(severity, style=STYLE.get(severity, "")),
-            Text(finding.title or finding.summary),
-            Text(f"{where} (+{more})" if more > 0 else where),
-        )
-    return table
+        cells = [finding.check, severity, finding.title or finding.summary, where]
+        rows.append((cells, ["", STYLE.get(severity, ""), "", ""], ""))
+    return rows
 
 
-def _table(title: str, columns: tuple[str, ...]) -> Table:
-    table = Table(
-        title=title,
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        header_style="bold",
-    )
-    for column in columns:
-        table.add_column(column, no_wrap=True, overflow="ignore")
-    return table
+def _lay_out(title: str, columns: tuple[str, ...], rows: list[Row]) -> Text:
+    """One table as one ``Text``: left-aligned columns three spaces apart, never wrapped."""
+    widths = [len(c) for c in columns]
+    for cells, _, _ in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, cells, strict=True)]
+    text = Text()
+    text.append(title + "\n", style="bold")
+    text.append(_line(list(columns), widths) + "\n", style="bold")
+    text.append("\u2500" * (sum(widths) + 3 * (len(widths) - 1)) + "\n")
+    for cells, styles, row_style in rows:
+        last = len(cells) - 1
+        for n, (cell, style) in enumerate(zip(cells, styles, strict=True)):
+            padded = cell if n == last else cell.ljust(widths[n]) + "   "
+            text.append(padded, style=" ".join(x for x in (row_style, style) if x) or None)
+        text.append("\n")
+    return text
 
 
-def render(assessment: Assessment, color: bool = False, width: int | None = None) -> str:
-    """Both tables as text (ANSI colours only when ``color``); ``width`` None: as wide as
-    the rows need, so nothing wraps."""
+def _line(cells: list[str], widths: list[int]) -> str:
+    return "   ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+def tables(assessment: Assessment) -> list[Text]:
+    """The two tables (or a line saying there is nothing to list)."""
+    vulns, checks = vulnerability_rows(assessment), check_rows(assessment)
+    return [
+        _lay_out("Vulnerabilities", VULN_COLUMNS, vulns)
+        if vulns
+        else Text("No vulnerabilities matched.\n"),
+        _lay_out("Failed checks", CHECK_COLUMNS, checks) if checks else Text("No check failed.\n"),
+    ]
+
+
+def render(assessment: Assessment, color: bool = False) -> str:
+    """Both tables as text: plain, or with ANSI colours when ``color``. Each row is one line
+    however long (nothing wraps), so the output greps and diffs."""
+    if not color:
+        return "\n".join(_plain(text) for text in tables(assessment))
     buffer = io.StringIO()
     console = Console(
-        file=buffer,
-        width=width or 10_000,
-        force_terminal=color,
-        no_color=not color,
-        highlight=False,
-        emoji=False,
-        markup=False,
-        soft_wrap=False,
+        file=buffer, force_terminal=True, color_system="standard", width=10_000, soft_wrap=True
     )
     print_tables(console, assessment)
-    if width is None:
-        return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
     return buffer.getvalue()
 
 
+def _plain(text: Text) -> str:
+    return "\n".join(line.rstrip() for line in text.plain.split("\n"))
+
+
 def print_tables(console: Console, assessment: Assessment) -> None:
-    """Print both tables on ``console`` (a terminal: its own width and colours)."""
-    vulns, checks = vulnerability_table(assessment), checks_table(assessment)
-    if vulns.row_count:
-        console.print(vulns)
-    else:
-        console.print("No vulnerabilities matched.")
-    if checks.row_count:
-        console.print(checks)
-    else:
-        console.print("No check failed.")
+    """Print both tables on ``console`` (a terminal: with its colours, rows never wrapped by
+    us)."""
+    for n, text in enumerate(tables(assessment)):
+        if n:
+            console.print()
+        console.print(text, soft_wrap=True, end="")

@@ -75,19 +75,30 @@ def clean_model(value: T) -> T:
 
 
 def _clean_any(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value
+    """``value`` cleaned; the very same object when nothing in it needed cleaning (most
+    documents: then the walk allocates nothing)."""
     if isinstance(value, str):
-        return clean(value, multiline=True)
-    if is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _clean_any(getattr(value, f.name)) for f in fields(value)}
-        return replace(value, **changes)
+        return clean(value, multiline=True) if _UNSAFE.search(value) else value
+    if isinstance(value, Enum | int | float | bool) or value is None:
+        return value
     if isinstance(value, dict):
-        return {_clean_any(k): _clean_any(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_clean_any(v) for v in value)
-    if isinstance(value, list):
-        return [_clean_any(v) for v in value]
+        items = [(_clean_any(k), _clean_any(v)) for k, v in value.items()]
+        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items(), strict=True)):
+            return value
+        return dict(items)
+    if isinstance(value, list | tuple):
+        cleaned = [_clean_any(v) for v in value]
+        if all(a is b for a, b in zip(cleaned, value, strict=True)):
+            return value
+        return cleaned if isinstance(value, list) else tuple(cleaned)
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in fields(value):
+            old = getattr(value, f.name)
+            new = _clean_any(old)
+            if new is not old:
+                changes[f.name] = new
+        return replace(value, **changes) if changes else value
     return value
 
 
