@@ -6,6 +6,7 @@ Regenerate with ``ASSAY_UPDATE_GOLDEN=1 pytest tests/integration/test_golden.py`
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -270,3 +271,26 @@ def test_reports_and_label_as_formats(formats: Path) -> None:
     ET.fromstring((formats / "label.svg").read_text())
     assert (formats / "label.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((formats / "label.json").read_text())["level"] is not None
+
+
+def test_spdx3_loads_with_the_spdx3_bindings(formats: Path) -> None:
+    """SPDX 3.0.1 JSON-LD, read back by the SPDX project's bindings (which check types and
+    required properties on reading)."""
+    from spdx_python_model import v3_0_1 as spdx
+
+    text = (formats / "sbom.spdx3.jsonld").read_text()
+    assert json.loads(text)["@context"] == "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+    objects = spdx.SHACLObjectSet()
+    spdx.JSONLDDeserializer().read(io.BytesIO(text.encode()), objects)
+    packages = {p.name: p for p in objects.foreach_type(spdx.software_Package)}
+    assert {"busybox", "dnsmasq-base", "zlib1g"} <= set(packages)
+    assert packages["busybox"].software_packageUrl.startswith("pkg:deb/debian/busybox@")
+    firmware = next(p for p in packages.values() if p.software_primaryPurpose.endswith("firmware"))
+    (document,) = objects.foreach_type(spdx.SpdxDocument)
+    assert [e._id for e in document.rootElement] == [firmware._id]
+    vulnerabilities = {v.name for v in objects.foreach_type(spdx.security_Vulnerability)}
+    assert "CVE-2016-6301" in vulnerabilities
+    kinds = {
+        str(r.relationshipType).rsplit("/", 1)[-1] for r in objects.foreach_type(spdx.Relationship)
+    }
+    assert kinds == {"contains", "hasAssociatedVulnerability"}

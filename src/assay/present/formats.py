@@ -21,7 +21,7 @@ FORMATS = {
     "cyclonedx-xml": "the same as CycloneDX XML (1.6; @1.5, @1.4)",
     "spdx-json": "SPDX 2.3 JSON",
     "spdx-tag-value": "SPDX 2.3 tag-value",
-    "spdx3-json": "SPDX 3.0 JSON-LD",
+    "spdx3-json": "SPDX 3.0.1 JSON-LD",
     "sarif": "SARIF 2.1.0 (failed checks and vulnerabilities, located in the image)",
     "html": "the developer report (self-contained HTML)",
     "md": "the developer report (Markdown)",
@@ -179,6 +179,12 @@ def _spdx(kind: str) -> Callable[[Assessment, str, str], str]:
     return renderer
 
 
+def _spdx3(assessment: Assessment, version: str, registry_url: str) -> str:
+    from assay.present.spdx3 import render as spdx3
+
+    return spdx3(assessment)
+
+
 _RENDERERS: dict[str, Callable[[Assessment, str, str], str]] = {
     "table": _table,
     "json": _json,
@@ -186,7 +192,7 @@ _RENDERERS: dict[str, Callable[[Assessment, str, str], str]] = {
     "cyclonedx-xml": _cdx_xml,
     "spdx-json": _spdx("json"),
     "spdx-tag-value": _spdx("tag-value"),
-    "spdx3-json": _spdx("spdx3"),
+    "spdx3-json": _spdx3,
     "sarif": _sarif,
     "html": _html,
     "md": _md,

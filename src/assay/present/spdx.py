@@ -4,19 +4,16 @@ SPDX 2.3 as JSON or tag-value: one package for the firmware (purpose FIRMWARE) t
 document describes and that CONTAINS one package per component, each with its PURL and CPE
 as external references, its supplier and its declared licence when known (a licence that is
 not a valid SPDX expression becomes NOASSERTION). The writer validates the document before
-writing it (``validate_full_spdx_document``). SPDX 3.0 JSON-LD is the same document bumped
-with the tools' own converter (``spdx_tools.spdx3``, which follows a 3.0 draft of the model).
+writing it (``validate_full_spdx_document``). SPDX 3 is ``present.spdx3`` (spdx-tools does
+not support it yet).
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import re
 import uuid
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 
 from assay import __version__
@@ -163,11 +160,9 @@ def _license(text: str) -> Any:
 
 
 def render(assessment: Assessment, kind: str = "json") -> str:
-    """SPDX text: ``json`` (2.3), ``tag-value`` (2.3) or ``spdx3`` (3.0 JSON-LD)."""
+    """SPDX 2.3 text: ``json`` or ``tag-value`` (SPDX 3 is ``present.spdx3``)."""
     document = build(assessment)
     try:
-        if kind == "spdx3":
-            return _spdx3(document)
         stream = io.StringIO()
         if kind == "tag-value":
             from spdx_tools.spdx.writer.tagvalue.tagvalue_writer import write_document_to_stream
@@ -181,18 +176,3 @@ def render(assessment: Assessment, kind: str = "json") -> str:
     except ValueError as err:  # the tools' validator refused the document
         raise AssayError(f"SPDX output is not valid: {str(err)[:300]}", "please report it") from err
     return stream.getvalue()
-
-
-def _spdx3(document: Any) -> str:
-    from spdx_tools.spdx3.bump_from_spdx2.spdx_document import bump_spdx_document
-    from spdx_tools.spdx3.writer.json_ld.json_ld_converter import (
-        convert_payload_to_json_ld_list_of_elements,
-    )
-
-    with contextlib.redirect_stderr(io.StringIO()):  # it prints each field it cannot carry
-        payload = bump_spdx_document(document)
-    elements = convert_payload_to_json_ld_list_of_elements(payload)
-    context = json.loads(
-        resources.files("spdx_tools.spdx3.writer.json_ld").joinpath("context.json").read_text()
-    )
-    return json.dumps({"@context": context, "@graph": elements}, indent=2) + "\n"

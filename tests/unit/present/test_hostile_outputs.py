@@ -171,3 +171,42 @@ def test_problems_and_evidence_show_image_paths_without_tracebacks() -> None:
     assert shown["problems"][0]["message"] == "OSError: [Errno 5] cannot read /lib/x.so"
     assert shown["findings"][0]["evidence"][0]["path"] == "/bin/su"
     assert "cannot read /lib/x.so" in outputs["md"] and "/bin/su" in outputs["html"]
+
+
+def test_every_output_format_stays_valid(tmp_path: Path) -> None:
+    """The same hostile tree through each -o format, each checked by its own validator."""
+    import jsonschema
+    from cyclonedx.validation.xml import XmlValidator
+    from spdx_python_model import v3_0_1 as spdx3
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    from assay.cli import main
+
+    tree = hostile_tree(tmp_path / "rootfs")
+    out = tmp_path / "o"
+    names = {
+        "cyclonedx-xml": "sbom.cdx.xml",
+        "cyclonedx-json@1.4": "sbom14.cdx.json",
+        "spdx-json": "sbom.spdx.json",
+        "spdx-tag-value": "sbom.spdx",
+        "spdx3-json": "sbom.spdx3.jsonld",
+        "sarif": "assay.sarif",
+        "table": "table.txt",
+    }
+    assert main(["scan", str(tree), "-q", *(f"-o{f}={out / n}" for f, n in names.items())]) == 0
+    for name in names.values():
+        assert _raw((out / name).read_text(encoding="utf-8")) == [], name
+    xml = (out / "sbom.cdx.xml").read_text()
+    assert XmlValidator(SchemaVersion.V1_6).validate_str(xml) is None
+    cdx14 = (out / "sbom14.cdx.json").read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_4).validate_str(cdx14) is None
+    for name in ("sbom.spdx.json", "sbom.spdx"):
+        assert validate_full_spdx_document(parse_file(str(out / name))) == [], name
+    objects = spdx3.SHACLObjectSet()
+    spdx3.JSONLDDeserializer().read(BytesIO((out / "sbom.spdx3.jsonld").read_bytes()), objects)
+    assert any("busybox" in p.name for p in objects.foreach_type(spdx3.software_Package))
+    schema = Path(__file__).resolve().parents[2] / "data/schemas/sarif-2.1.0-rtm.5.json"
+    validator = jsonschema.Draft4Validator(json.loads(schema.read_text()))
+    assert list(validator.iter_errors(json.loads((out / "assay.sarif").read_text()))) == []
+    assert "/etc/\\xff\\x1b[2Jodd\\x07" in (out / "table.txt").read_text()
