@@ -95,7 +95,9 @@ def command(
     wanted = _outputs(outputs, as_json)
     if out_dir is None and not outputs and not as_json:
         out_dir = Path("assay-out")
-    console = Console(stderr=True, quiet=quiet, no_color=no_color)
+    # an output on stdout other than the table on a terminal: keep stderr to errors
+    piped = any(o.path is None and o.format != "table" for o in wanted)
+    console = Console(stderr=True, quiet=quiet or piped, no_color=no_color)
     temp = None
     if work_dir is None:
         temp = Path(tempfile.mkdtemp(prefix="assay-"))

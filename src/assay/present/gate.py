@@ -123,6 +123,11 @@ def tripped(assessment: Assessment, rules: Iterable[Rule]) -> list[Trip]:
     """Every item that trips one of ``rules``, in rule order, each item once per rule."""
     trips: list[Trip] = []
     live = [m for m in assessment.vulnerabilities if counts(m)]
+    names = {c.ref: f"{c.name}@{c.version}" if c.version else c.name for c in assessment.components}
+
+    def _vuln(match: VulnerabilityMatch) -> str:
+        return f"{match.id} on {names.get(match.component, match.component)}"
+
     failed = [f for f in assessment.findings if f.verdict == Verdict.FAIL]
     for rule in rules:
         name = str(rule)
@@ -168,10 +173,6 @@ def _norm_trips(assessment: Assessment, rule: Rule) -> list[Trip]:
         for v in assessment.verdicts
         if v.verdict == Verdict.FAIL and f"{v.norm}:{v.requirement}" in binding
     ]
-
-
-def _vuln(match: VulnerabilityMatch) -> str:
-    return f"{match.id} on {match.component}"
 
 
 def _unique(trips: list[Trip]) -> list[Trip]:

@@ -52,22 +52,22 @@ def _items(rules: list[str]) -> list[str]:
 
 def test_severity_covers_vulnerabilities_and_failed_checks() -> None:
     assert _items(["high"]) == [
-        "CVE-2022-37434 on pkg:generic/zlib@1.2.7",
-        "CVE-2016-5195 on pkg:generic/linux@3.3.8",
+        "CVE-2022-37434 on zlib@1.2.7",
+        "CVE-2016-5195 on linux@3.3.8",
         "credentials.empty-password",
     ]
     # a conditional match (platform condition unsettled) never counts
-    assert "CVE-2099-0001 on pkg:generic/linux@3.3.8" not in _items(["low", "kev"])
+    assert "CVE-2099-0001 on linux@3.3.8" not in _items(["low", "kev"])
 
 
 def test_kinds_of_rule() -> None:
     assert _items(["check:low"]) == ["credentials.empty-password", "hardening.elf"]
-    assert _items(["vuln:critical"]) == ["CVE-2022-37434 on pkg:generic/zlib@1.2.7"]
-    assert _items(["kev"]) == ["CVE-2016-5195 on pkg:generic/linux@3.3.8"]
-    assert _items(["epss:0.5"]) == ["CVE-2016-5195 on pkg:generic/linux@3.3.8"]
+    assert _items(["vuln:critical"]) == ["CVE-2022-37434 on zlib@1.2.7"]
+    assert _items(["kev"]) == ["CVE-2016-5195 on linux@3.3.8"]
+    assert _items(["epss:0.5"]) == ["CVE-2016-5195 on linux@3.3.8"]
     assert _items(["none"]) == [] and _items([]) == []
     assert _items(["kev,check:critical"]) == [
-        "CVE-2016-5195 on pkg:generic/linux@3.3.8",
+        "CVE-2016-5195 on linux@3.3.8",
         "credentials.empty-password",
     ]
 
