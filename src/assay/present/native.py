@@ -2,17 +2,21 @@
 
 ``Assessment.to_dict()`` is the data as the stages made it; :func:`presentable` is what every
 renderer shows: problem and evidence paths relative to the image root, problem messages in one
-line without server paths or tracebacks, verdict reasons without server paths, and every string
-cleaned of control characters and undecodable bytes (``present.text``), so that nothing that
+line without server paths or tracebacks, verdict reasons without server paths, PURLs
+percent-encoded, and every string cleaned of control characters and undecodable bytes
+(``present.text``), so that nothing that
 reads or prints an output can be driven by what the image holds.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
+
+from packageurl import PackageURL
 
 from assay.model.assessment import Assessment
 from assay.present.text import clean_model, clean_tree, image_path, problem_text
@@ -71,7 +75,39 @@ def _presentable(assessment: Assessment) -> Assessment:
             for v in assessment.verdicts
         ],
     )
-    return clean_model(shown)
+    return _valid_purls(clean_model(shown))
+
+
+_PURL_SAFE = re.compile(r"[A-Za-z0-9.\-_~:/@?&=%+]*")
+
+
+def _valid_purls(assessment: Assessment) -> Assessment:
+    """PURLs a catalog built from image strings, percent-encoded as the PURL spec wants (so
+    SBOM and VEX documents that require a URI accept them); the matches follow their
+    component's new reference."""
+    renamed: dict[str, str] = {}
+    components = []
+    for component in assessment.components:
+        purl = component.purl
+        if purl and not _PURL_SAFE.fullmatch(purl):
+            try:
+                fixed = PackageURL.from_string(purl).to_string()
+            except ValueError:
+                fixed = ""  # not a PURL at all: the component is named by name@version
+            old_ref = component.ref
+            component = replace(component, purl=fixed)
+            renamed[old_ref] = component.ref
+        components.append(component)
+    if not renamed:
+        return assessment
+    return replace(
+        assessment,
+        components=components,
+        vulnerabilities=[
+            replace(v, component=renamed[v.component]) if v.component in renamed else v
+            for v in assessment.vulnerabilities
+        ],
+    )
 
 
 def shown(document: dict[str, Any]) -> dict[str, Any]:
