@@ -63,16 +63,31 @@ def counts(match: VulnerabilityMatch) -> bool:
     """Whether a match counts toward ``--fail-on`` (and in the table and SARIF): the
     vulnerability stage's one rule (``assay.vulns.counts.counts``) when it is there, else: no
     unsettled platform condition."""
-    return _counting_rule()(match)
+    module = _vulns_counts()
+    if module is None:
+        return not match.conditional
+    rule: Callable[[Any], bool] = module.counts
+    return rule(match)
+
+
+def why_not(match: VulnerabilityMatch) -> str:
+    """Why a match does not count ("" when it does), in the vulnerability stage's words."""
+    module = _vulns_counts()
+    if module is None:
+        if match.conditional:
+            return "a platform condition the identity and the declaration could not settle"
+        return ""
+    explain: Callable[[Any], str] = module.why_not
+    return explain(match)
 
 
 @cache
-def _counting_rule() -> Callable[[Any], bool]:
+def _vulns_counts() -> Any:
+    """``assay.vulns.counts`` (the one rule for what counts), or None before it exists."""
     try:
-        rule: Callable[[Any], bool] = importlib.import_module("assay.vulns.counts").counts
-    except (ImportError, AttributeError):
-        return lambda match: not match.conditional
-    return rule
+        return importlib.import_module("assay.vulns.counts")
+    except ImportError:
+        return None
 
 
 def parse_rules(values: Iterable[str]) -> list[Rule]:

@@ -20,7 +20,7 @@ from assay import __version__
 from assay.model.assessment import Assessment
 from assay.model.check import Finding, Verdict
 from assay.model.vulnerability import VulnerabilityMatch
-from assay.present.gate import counts
+from assay.present.gate import counts, why_not
 from assay.present.native import presentable
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -166,12 +166,6 @@ def _vuln_result(match: VulnerabilityMatch, name: str, where: str, target: str) 
         },
     }
     if not counts(match):
-        result["suppressions"] = [{"kind": "external", "justification": _why_not(match)}]
+        reason = why_not(match) or "does not count"
+        result["suppressions"] = [{"kind": "external", "justification": reason}]
     return result
-
-
-def _why_not(match: VulnerabilityMatch) -> str:
-    status = str(getattr(match, "status", "affected"))
-    if status not in ("affected", "probable", "unknown"):
-        return f"status {status}"
-    return "a platform condition the identity and the declaration could not settle"
