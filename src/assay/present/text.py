@@ -125,11 +125,17 @@ def image_path(path: str, roots: Iterable[str] = ()) -> str:
 
 
 def problem_text(message: str, roots: Iterable[str] = ()) -> str:
-    """A problem message in one line: a traceback is cut to its last line (the error itself),
-    server paths under the work directory are shown as :func:`image_path` shows them."""
+    """A problem message in one line: a traceback is replaced by the error it ends with (or,
+    cut before its end, by "traceback cut"), and paths under the work directory are shown as
+    :func:`image_path` shows them; source paths of a traceback never appear."""
     lines = [line for line in message.splitlines() if line.strip()]
-    if any(_TRACEBACK in line for line in lines):
-        lines = lines[-1:]
+    at = next((n for n, line in enumerate(lines) if _TRACEBACK in line), -1)
+    if at >= 0:
+        prefix = lines[at].split(_TRACEBACK, 1)[0].strip()
+        body = lines[at + 1 :]
+        errors = [line for line in body if not line.startswith((" ", "\t"))]
+        ending = errors[-1].strip() if errors else "an internal error (traceback cut)"
+        lines = [f"{prefix} {ending}".strip()]
     text = clean(" ".join(line.strip() for line in lines))
     roots = list(roots)
     return re.sub(r"/[^\s'\"]+", lambda m: image_path(m.group(), roots), text)

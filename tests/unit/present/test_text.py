@@ -73,3 +73,9 @@ def test_problem_text_is_one_line_without_traceback_or_server_paths() -> None:
     shown = problem_text(message)
     assert shown == "ValueError: cannot read /fw.bin_extract/a.bin"
     assert problem_text("gzip: bad\x1b[2J header") == "gzip: bad\\x1b[2J header"
+    # unblob's report holds a whole traceback, which the extractor cuts at 300 characters
+    cut = (
+        "unblob error: Traceback (most recent call last):\n"
+        '  File "/work/main/.venv/lib/python3.11/site-packages/unblob/processing.py", line 9'
+    )
+    assert problem_text(cut) == "unblob error: an internal error (traceback cut)"
