@@ -254,3 +254,22 @@ def test_fail_on_vulnerability_names_each_one(tmp_path: Path) -> None:
     assert any(
         line.startswith("  vulnerability CVE-2023-45853 on zlib@1.2.11-3:") for line in tripped
     )
+
+
+def test_outputs_of_a_partial_scan_hold_no_server_path(wr703n_image: Path, tmp_path: Path) -> None:
+    """A truncated real image (a kernel, its root filesystem cut short) scanned in a known work
+    directory: no output names that directory or shows a traceback."""
+    cut = tmp_path / "truncated.bin"
+    cut.write_bytes(wr703n_image.read_bytes()[:1_500_000])
+    work, out = tmp_path / "work", tmp_path / "out"
+    args = ["scan", str(cut), "--work-dir", str(work), "--keep-work", "--out", str(out), "-q"]
+    assert main([*args, "--no-vulns", "-o", f"sarif={out / 'assay.sarif'}"]) == 0
+    assert any(work.rglob("*"))  # the work directory was used
+    for path in out.iterdir():
+        if path.suffix == ".png":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert str(work) not in text and str(tmp_path) not in text, path.name
+        assert "Traceback" not in text, path.name
+    problems = json.loads((out / "assessment.json").read_text())["problems"]
+    assert problems and all(not p["path"].startswith(str(tmp_path)) for p in problems)
