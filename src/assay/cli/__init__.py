@@ -30,6 +30,9 @@ COMMAND_MODULES = [
     "feeds",
     "diff",
     "vex",
+    "verify",
+    "environment",
+    "mud",
 ]
 
 

@@ -37,17 +37,11 @@ def _spdx_id(text: str) -> str:
 
 def build(assessment: Assessment) -> Any:
     """The SPDX 2.3 ``Document`` (spdx-tools' model) of an assessment."""
-    from spdx_tools.spdx.model import (
-        Actor,
-        ActorType,
-        CreationInfo,
-        Document,
-        Package,
-        PackagePurpose,
-        Relationship,
-        RelationshipType,
-        SpdxNoAssertion,
-    )
+    from spdx_tools.spdx.model.actor import Actor, ActorType
+    from spdx_tools.spdx.model.document import CreationInfo, Document
+    from spdx_tools.spdx.model.package import Package, PackagePurpose
+    from spdx_tools.spdx.model.relationship import Relationship, RelationshipType
+    from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 
     shown = presentable(assessment)
     ident = shown.identity
@@ -93,7 +87,7 @@ def _slug(text: str) -> str:
 
 
 def _sha256(value: str) -> list[Any]:
-    from spdx_tools.spdx.model import Checksum, ChecksumAlgorithm
+    from spdx_tools.spdx.model.checksum import Checksum, ChecksumAlgorithm
 
     if re.fullmatch(r"[0-9a-f]{64}", value or ""):
         return [Checksum(ChecksumAlgorithm.SHA256, value)]
@@ -101,15 +95,14 @@ def _sha256(value: str) -> list[Any]:
 
 
 def _package(component: Component, spdx_id: str) -> Any:
-    from spdx_tools.spdx.model import (
-        Actor,
-        ActorType,
+    from spdx_tools.spdx.model.actor import Actor, ActorType
+    from spdx_tools.spdx.model.package import (
         ExternalPackageRef,
         ExternalPackageRefCategory,
         Package,
         PackagePurpose,
-        SpdxNoAssertion,
     )
+    from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 
     refs = []
     if component.purl:
@@ -146,8 +139,11 @@ def _package(component: Component, spdx_id: str) -> Any:
 
 
 def _license(text: str) -> Any:
-    from license_expression import ExpressionError, get_spdx_licensing
-    from spdx_tools.spdx.model import SpdxNoAssertion
+    from license_expression import (  # type: ignore[import-untyped]
+        ExpressionError,
+        get_spdx_licensing,
+    )
+    from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 
     if not text.strip():
         return SpdxNoAssertion()
