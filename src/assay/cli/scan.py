@@ -92,7 +92,7 @@ def command(
 ) -> None:
     """Scan a firmware image, root-filesystem directory or tar archive."""
     rules = gate.parse_rules(fail_on)
-    wanted = _outputs(outputs, as_json)
+    wanted = _outputs(outputs, as_json, quiet)
     if out_dir is None and not outputs and not as_json:
         out_dir = Path("assay-out")
     # an output on stdout other than the table on a terminal: keep stderr to errors
@@ -138,12 +138,13 @@ def command(
     ctx.exit(EXIT_FINDINGS if trips else EXIT_OK)
 
 
-def _outputs(specs: tuple[str, ...], as_json: bool) -> list[formats.Output]:
-    """The -o outputs (--json is -o json); the table on a terminal when none is asked for."""
+def _outputs(specs: tuple[str, ...], as_json: bool, quiet: bool) -> list[formats.Output]:
+    """The -o outputs (--json is -o json); the table on a terminal when none is asked for
+    (and not --quiet)."""
     wanted = [formats.parse(spec) for spec in specs]
     if as_json:
         wanted.append(formats.Output("json"))
-    if not specs and not as_json and sys.stdout.isatty():
+    if not specs and not as_json and not quiet and sys.stdout.isatty():
         wanted.append(formats.Output("table"))
     to_stdout = [str(o) for o in wanted if o.path is None]
     if len(to_stdout) > 1:
