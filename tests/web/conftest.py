@@ -84,14 +84,27 @@ def free_port() -> int:
 def served_registry(
     tmp_path_factory: pytest.TempPathFactory, wr703n_assessment: dict[str, Any]
 ) -> Iterator[tuple[str, str]]:
-    """``assay serve`` on 127.0.0.1 with a SQLite registry holding the real assessment, filled
-    through ``assay registry add``; yields (base URL, product slug)."""
+    """``assay serve`` on 127.0.0.1 with a SQLite registry holding the real assessment, signed
+    by a scanner key the registry trusts (``assay keys generate``, ``assay registry
+    trust-key``) and filled through ``assay registry add``; yields (base URL, product slug)."""
     import json
 
+    from assay.present.signing import load_private, sign
+
     folder = tmp_path_factory.mktemp("served")
-    (folder / "assessment.json").write_text(json.dumps(wr703n_assessment), encoding="utf-8")
     env = {**os.environ, "ASSAY_HOME": str(folder / "home")}
     env.pop("ASSAY_REGISTRY_URL", None)
+    key = folder / "scanner.pem"
+    for args in (
+        ["keys", "generate", "--out", str(key)],
+        ["registry", "trust-key", str(key.with_suffix(".pub")), "--name", "test scanner"],
+    ):
+        done = subprocess.run(
+            [*assay_command(), *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+    signed = sign(wr703n_assessment, load_private(key))
+    (folder / "assessment.json").write_text(json.dumps(signed), encoding="utf-8")
     added = subprocess.run(
         [
             *assay_command(),

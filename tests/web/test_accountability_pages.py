@@ -125,6 +125,15 @@ def test_feed_update_shows_new_findings(world: World, feeds: tuple[Path, Path]) 
             assert f"/api/v1/products/{{slug}}/{path}" in spec
         assert "/api/v1/manufacturers/{name}/ledger" in spec
 
+        # a re-audit that changes nothing (run by hand: same store, same firmware) is a no-op
+        # for the lifecycle words too: the new findings stay new
+        from assay.accountability.reaudit import reaudit
+
+        noop = reaudit(world.registry, world.store)
+        assert noop.counts() == {} and noop.firmware_rematched == 0
+        again = client.get(f"/api/v1/products/{SLUG}/findings").json()
+        assert {f["vulnerability"] for f in again["findings"] if f["lifecycle"] == "new"} == new
+
 
 def test_fixed_in_a_later_firmware_and_escaping(world: World) -> None:
     """A later firmware without the vulnerable dropbear fixes CVE-2012-0920; text from the
@@ -375,6 +384,8 @@ def test_cra_reports_recorded_and_the_fix_starts_the_final_clock(
         assert unknown.status_code == 400 and "no re-audit finding" in unknown.text
         future = client.post(url, headers=auth, params={"submitted_at": "2999-01-01T00:00:00Z"})
         assert future.status_code == 400 and "in the future" in future.text
+        ancient = client.post(url, headers=auth, params={"submitted_at": "2000-01-01T00:00:00Z"})
+        assert ancient.status_code == 400 and "precedes the case" in ancient.text
         sent = client.post(url, headers=auth, params={"reference": "ENISA-123"})
         assert sent.status_code == 201 and sent.json()["reference"] == "ENISA-123"
         again = client.post(url, headers=auth)

@@ -36,7 +36,7 @@ def client(registry: Registry) -> Iterator[TestClient]:
 
 @pytest.fixture
 def real_slug(registry: Registry, wr703n_assessment: dict[str, Any]) -> str:
-    return registry.add(wr703n_assessment).product_slug
+    return registry.add(wr703n_assessment, scanned=True).product_slug  # made by assess()
 
 
 def assert_error(response: Any, status: int, text: str) -> None:
@@ -150,10 +150,14 @@ def hostile_document(make: str = "Acme") -> dict[str, Any]:
                 "reason": HOSTILE,
             }
         ],
-        "declaration": {
-            "manufacturer": {"name": make},
+        "declaration": {  # hostile, yet valid by the schema (stored declarations are)
+            "schema_version": "1",
+            "manufacturer": {"name": make, "contact": "mailto:info@acme.example"},
             "product": {"name": f"Cam {HOSTILE}", "model": "C-1"},
-            "vulnerability_disclosure": {"contact": ["javascript:alert(3)"], "policy_url": HOSTILE},
+            "vulnerability_disclosure": {
+                "contact": [f"mailto:psirt@acme.example?subject={HOSTILE}"],
+                "policy_url": f"https://acme.example/{HOSTILE}",
+            },
         },
         "problems": [],
     }

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from assay.accountability import audit_tables as a
-from assay.accountability.clocks import STAGES
+from assay.accountability.clocks import OBLIGATION_STARTS, STAGES
 from assay.accountability.from_registry import product_findings
 from assay.errors import InputError, UsageError
 from assay.registry import Registry
@@ -50,10 +50,18 @@ def record_submission(
     with registry.sessions() as session:
         if session.scalar(select(t.Product.id).where(t.Product.slug == slug)) is None:
             raise NotFound(f"no product {slug!r} in the registry", "see `assay registry list`")
-    if vid not in {f["vulnerability"].upper() for f in product_findings(registry, slug)}:
+    seen = [f for f in product_findings(registry, slug) if f["vulnerability"].upper() == vid]
+    if not seen:
         raise InputError(
             f"product {slug!r} has no re-audit finding of {vid}",
             "record reports for the cases its page lists (after `assay registry reaudit`)",
+        )
+    start = case_start(seen)
+    if when < start:
+        raise UsageError(
+            f"the submission time {when.isoformat()} precedes the case, which started "
+            f"{start.isoformat()}",
+            "give the time the report was actually sent (ISO 8601 with a time zone)",
         )
     with registry.sessions.begin() as session:
         product_id = session.scalar(select(t.Product.id).where(t.Product.slug == slug))
@@ -88,6 +96,13 @@ def record_submission(
         "reference": reference,
         "recorded": moment.isoformat(),
     }
+
+
+def case_start(findings: list[dict[str, Any]]) -> datetime:
+    """When a case's clock started: its first sighting by the re-audit, not before the
+    reporting obligation applies (``ReportCase.clock_start``)."""
+    first = min(_aware(datetime.fromisoformat(str(f["first_seen"]))) for f in findings)
+    return max(first, OBLIGATION_STARTS)
 
 
 def submissions(registry: Registry, slug: str) -> dict[str, list[tuple[str, datetime]]]:

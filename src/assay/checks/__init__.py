@@ -8,6 +8,7 @@ finding that says why; it never stops the run. The list of checks and what each 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable
 
@@ -60,7 +61,12 @@ def _run_one(check: FunctionCheck, ctx: CheckContext) -> Finding:
     if not ctx.rootfs:
         return check.finding(Outcome(Verdict.INCONCLUSIVE, "No root filesystem was unpacked."))
     try:
-        return check.run(ctx)
+        finding = check.run(ctx)
     except Exception as err:  # a broken check must not break the scan: say so instead
         reason = f"the check failed: {type(err).__name__}: {err}".splitlines()[0][:300]
         return check.finding(Outcome(Verdict.INCONCLUSIVE, reason))
+    if ctx.thin and finding.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE):
+        # absence of evidence is not evidence of absence
+        summary = f"Cannot decide: {ctx.thin} (the check alone said: {finding.summary})"
+        return dataclasses.replace(finding, verdict=Verdict.INCONCLUSIVE, summary=summary)
+    return finding

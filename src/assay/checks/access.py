@@ -10,12 +10,19 @@ from __future__ import annotations
 import re
 
 from assay.checks.context import CheckContext, ImageView
-from assay.checks.interface import Outcome, failed, not_applicable, passed
-from assay.checks.services import boot_evidence
+from assay.checks.interface import Outcome, failed, inconclusive, not_applicable, passed
+from assay.checks.services import boot_evidence, boot_unfollowed
 from assay.checks.views.uci import is_false, is_true, read_uci
 from assay.model.check import Evidence
 
 PLAIN_ONLY_HTTPD = ("httpd", "boa", "thttpd", "goahead", "webs", "mini_httpd", "shttpd")
+WEB_SERVERS = (
+    *PLAIN_ONLY_HTTPD, "uhttpd", "lighttpd", "nginx", "cherokee", "cherokee-worker", "web",
+    "axhttpd", "nano_httpd", "jhttpd", "appweb", "mongoose", "civetweb",
+)  # fmt: skip
+SSH_SERVERS = ("dropbear", "dropbearmulti", "sshd")
+HTTP_SERVER = re.compile(rb"HTTP/1\.[01] ")
+SERVER_HEADER = re.compile(rb"Server: ")
 
 
 def http_admin(ctx: CheckContext) -> Outcome:
@@ -27,8 +34,10 @@ def http_admin(ctx: CheckContext) -> Outcome:
         for line in view.boot.find(PLAIN_ONLY_HTTPD):
             prog = next(t for t in line.tokens() if t.rsplit("/", 1)[-1] in PLAIN_ONLY_HTTPD)
             name = prog.rsplit("/", 1)[-1]
-            if name == "mini_httpd" and " -S" in line.text:
+            if name == "mini_httpd" and " -S" in line.text or line.mechanism == "compiled":
                 continue
+            if name == "httpd" and re.search(r"httpd\s+-[de]\b", line.text):
+                continue  # BusyBox httpd -d/-e decodes or encodes a string, serves nothing
             servers.append(name)
             port = re.search(r"\s-p\s+(\S+)", line.text)
             note = f"{name} serves plain HTTP on port {port.group(1) if port else 80}"
@@ -36,8 +45,59 @@ def http_admin(ctx: CheckContext) -> Outcome:
     if evidence:
         return failed("The web interface is served over plain HTTP.", *evidence)
     if not servers:
-        return not_applicable("No web server is started at boot.")
+        vendor = [e for view in ctx for e in _vendor_http(view)]
+        if vendor:
+            return inconclusive(
+                "A vendor program that answers HTTP is started at boot; its port and TLS use "
+                "could not be read.",
+                *vendor,
+            )
+        return _nothing_started(ctx, "web server", WEB_SERVERS)
     return passed(f"Web server(s) {', '.join(sorted(set(servers)))} serve HTTPS only.")
+
+
+def _nothing_started(ctx: CheckContext, label: str, names: tuple[str, ...]) -> Outcome:
+    """NOT_APPLICABLE only when the start-up graph was read to its end and the image holds no
+    such server; otherwise INCONCLUSIVE with what is there."""
+    present = [
+        view.evidence(e.path, None, "", f"{label} in the image, not seen started")
+        for view in ctx
+        for e in view.entries
+        if e.path.rsplit("/", 1)[-1] in names and (e.is_file or e.is_symlink)
+    ]
+    opaque = boot_unfollowed(ctx)
+    if opaque:
+        why, evidence = opaque
+        return inconclusive(f"No {label} seen started, but {why}", *present[:5], *evidence)
+    vendor = [
+        v.evidence(p, None, "", "vendor program run at boot") for v in ctx for p in v.boot.vendor
+    ]
+    if present and vendor:
+        return inconclusive(
+            f"A {label} is in the image but not seen started; compiled vendor programs run at "
+            "boot may start it.",
+            *present[:5],
+            *vendor[:5],
+        )
+    if present:
+        return not_applicable(
+            f"No {label} is started at boot (present, not enabled).", *present[:5]
+        )
+    return not_applicable(f"No {label} is started at boot, and none is in the image.")
+
+
+def _vendor_http(view: ImageView) -> list[Evidence]:
+    """Programs started at boot that are HTTP servers by what they hold (a status line and a
+    Server: header), whatever their name."""
+    out = []
+    for path in view.boot.launched:
+        if path.rsplit("/", 1)[-1] in (*PLAIN_ONLY_HTTPD, "uhttpd", "lighttpd"):
+            continue  # judged from their configuration above
+        data = view.mounted.read_bytes(path, limit=8 << 20) or b""
+        if data[:4] == b"\x7fELF" and HTTP_SERVER.search(data) and SERVER_HEADER.search(data):
+            note = "started at boot; answers HTTP (HTTP/1.x status line, Server: header)"
+            out.append(view.evidence(path, None, "HTTP/1.", note))
+    return out
 
 
 def _uhttpd(view: ImageView, servers: list[str]) -> list[Evidence]:
@@ -88,7 +148,7 @@ def _ssh(ctx: CheckContext, want: str) -> Outcome:
             daemons += found
             evidence += ev
     if daemons == 0:
-        return not_applicable("No SSH server is started at boot.")
+        return _nothing_started(ctx, "SSH server", SSH_SERVERS)
     if evidence:
         what = "root to log in with a password" if want == "root" else "password logins"
         return failed(f"The SSH server allows {what}.", *evidence)

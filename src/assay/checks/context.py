@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from assay.checks.views.accounts import Account, placeholder_means_empty, read_accounts
 from assay.checks.views.boot import BootView, read_boot
+from assay.checks.views.mounted import Mounted
 from assay.extract.rootfs import FileEntry, RootFS
 from assay.model.check import Evidence
 from assay.model.component import Component
@@ -17,13 +18,27 @@ from assay.model.identity import Identity
 
 T = TypeVar("T")
 
+# An image with fewer regular files than this, or with none of these folders, was not unpacked
+# far enough for a check to say PASS or NOT_APPLICABLE about it.
+MIN_FILES = 10
+SYSTEM_DIRS = ("/etc", "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/etc_ro")
+
 
 class ImageView:
     """Lazily parsed, cached facts about one root filesystem."""
 
-    def __init__(self, rootfs: RootFS, label: str = "") -> None:
+    def __init__(
+        self,
+        rootfs: RootFS,
+        label: str = "",
+        identified: dict[str, str] | None = None,
+        siblings: tuple[RootFS, ...] = (),
+    ) -> None:
         self.rootfs = rootfs
         self.label = label
+        self.siblings = siblings  # the image's other root filesystems (mounted at run time)
+        # image path -> name of the component the catalog identified there (lower case)
+        self.identified = identified or {}
         self._memo: dict[str, Any] = {}
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
@@ -39,8 +54,14 @@ class ImageView:
         return tuple(self.rootfs.walk())
 
     @cached_property
+    def file_count(self) -> int:
+        return sum(1 for e in self.entries if e.is_file)
+
+    @cached_property
     def accounts(self) -> tuple[Account, ...]:
-        return tuple(read_accounts(self.rootfs))
+        names = ("passwd", "shadow", "httpd.conf", ".htpasswd", "htpasswd")
+        found = [e.path for e in self.entries if e.path.rsplit("/", 1)[-1] in names]
+        return tuple(read_accounts(self.rootfs, found))
 
     @cached_property
     def placeholder_empty(self) -> tuple[str, int, str] | None:
@@ -49,7 +70,16 @@ class ImageView:
 
     @cached_property
     def boot(self) -> BootView:
-        return read_boot(self.rootfs)
+        names = ("inittab", "rcS", "rc.local", "rc.sysinit")
+        found = [e.path for e in self.entries if e.is_file and e.path.rsplit("/", 1)[-1] in names]
+        return read_boot(self.mounted, found, (e.path for e in self.entries))
+
+    @cached_property
+    def mounted(self) -> RootFS:
+        """This root filesystem with the image's other ones filling its empty top folders
+        (where start-up mounts them): for reading the programs start-up runs."""
+        others = [r for r in self.siblings if r.root != self.rootfs.root]
+        return Mounted(self.rootfs, others) if others else self.rootfs
 
     def lines(self, path: str, limit: int = 1 << 20) -> list[tuple[int, str]]:
         """Numbered lines of a text file ([] when absent)."""
@@ -89,7 +119,27 @@ class CheckContext:
     @cached_property
     def views(self) -> tuple[ImageView, ...]:
         many = len(self.rootfs) > 1
-        return tuple(ImageView(r, label=r.label if many else "") for r in self.rootfs)
+        identified = {
+            path: c.name.lower()
+            for c in self.components
+            for path in (*c.locations, *c.files)
+            if c.type == "application"
+        }
+        return tuple(
+            ImageView(r, r.label if many else "", identified, tuple(self.rootfs))
+            for r in self.rootfs
+        )
 
     def __iter__(self) -> Iterator[ImageView]:
         return iter(self.views)
+
+    @cached_property
+    def thin(self) -> str:
+        """Why the image as a whole could not be examined ('' when it could): too few files
+        or no system folder were unpacked, so absence of a problem proves nothing."""
+        files = sum(v.file_count for v in self)
+        has_system = any(v.rootfs.is_dir(d) for v in self for d in SYSTEM_DIRS)
+        if files >= MIN_FILES and has_system:
+            return ""
+        folders = "no system folder (/etc, /bin, /sbin, /usr)" if not has_system else "few files"
+        return f"only {files} file(s) were unpacked, {folders}: the image was not examined"

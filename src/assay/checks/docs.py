@@ -3,6 +3,8 @@ test): ``python -m assay.checks.docs > docs/checks.md``."""
 
 from __future__ import annotations
 
+from importlib import resources
+
 from assay.checks.interface import CheckInfo, load_metadata
 
 HEADER = """# Security-by-default checks
@@ -29,7 +31,8 @@ regulations, Schedule 1 paragraph n).
 
 
 def render_markdown(infos: list[CheckInfo]) -> str:
-    lines = [HEADER, "| id | title | severity | serves |", "|---|---|---|---|"]
+    intro = resources.files("assay.checks").joinpath("data/checks-intro.md").read_text("utf-8")
+    lines = [HEADER, intro, "| id | title | severity | serves |", "|---|---|---|---|"]
     for info in infos:
         serves = ", ".join(info.serves)
         link = f"[`{info.id}`](#{_anchor(info.id)})"

@@ -10,12 +10,27 @@ from typing import Any
 import yaml
 
 from assay.checks.context import CheckContext, ImageView
-from assay.checks.interface import Outcome, failed, passed
+from assay.checks.interface import Outcome, failed, inconclusive, passed
 from assay.model.check import Evidence
 
 MAX_EVIDENCE = 50
 # the image's /etc/passwd is not used to name owners: uid 0 is always root
 ROOT_UID = 0
+PLAIN_MODES = (0o644, 0o755, 0o600, 0o700)
+
+
+def modes_lost(ctx: CheckContext) -> Outcome | None:
+    """INCONCLUSIVE when every file and folder has one of the plain modes an archive or an
+    unpacker gives (644/755, 600/700): the image kept no real modes (a git tree, a tar unpacked
+    without its attributes), so setuid and write bits cannot be seen."""
+    files = [e for v in ctx for e in v.entries if e.is_file or e.is_dir]
+    if len(files) < 50 or any(stat.S_IMODE(e.mode) not in PLAIN_MODES for e in files):
+        return None
+    return inconclusive(
+        f"All {len(files)} files and folders have plain modes (644/755/600/700 only): the modes "
+        "were reset when the image was archived or unpacked, so setuid and world-writable bits "
+        "cannot be seen."
+    )
 
 
 def world_writable(ctx: CheckContext) -> Outcome:
@@ -34,6 +49,9 @@ def world_writable(ctx: CheckContext) -> Outcome:
             f"{len(evidence)} world-writable file(s) or directories without the sticky bit.",
             *evidence[:MAX_EVIDENCE],
         )
+    lost = modes_lost(ctx)
+    if lost:
+        return lost
     total = sum(len(v.entries) for v in ctx)
     return passed(f"No world-writable file or unprotected directory among {total} entries.")
 
@@ -51,7 +69,7 @@ def setuid(ctx: CheckContext) -> Outcome:
                 evidence.append(view.evidence(e.path, None, stat.filemode(e.mode), ", ".join(bits)))
     if evidence:
         return failed(f"{len(evidence)} setuid/setgid program(s).", *evidence[:MAX_EVIDENCE])
-    return passed("No setuid or setgid program in the image.")
+    return modes_lost(ctx) or passed("No setuid or setgid program in the image.")
 
 
 @cache

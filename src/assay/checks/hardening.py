@@ -7,15 +7,26 @@ Reads only ELF headers, program headers, the dynamic section and the dynamic str
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.dynamic import DynamicSegment
-from elftools.elf.elffile import ELFFile
-
 from assay.checks.context import CheckContext, ImageView
 from assay.checks.interface import Outcome, failed, not_applicable, passed
+from assay.checks.views.elfheaders import (
+    DT_BIND_NOW,
+    DT_FLAGS,
+    DT_FLAGS_1,
+    DT_STRSZ,
+    DT_STRTAB,
+    ET_DYN,
+    ET_EXEC,
+    PT_GNU_RELRO,
+    PT_GNU_STACK,
+    PT_INTERP,
+    PT_LOAD,
+    read_headers,
+)
 from assay.model.check import Evidence
 
 PF_X = 0x1
@@ -71,48 +82,40 @@ def elf_facts(view: ImageView) -> list[ElfFacts]:
 
 def _inspect(path: str, size: int, fh: BinaryIO) -> ElfFacts | None:
     try:
-        elf = ELFFile(fh)
-        etype = elf.header["e_type"]
-        if etype not in ("ET_EXEC", "ET_DYN"):
+        elf = read_headers(fh)
+        if elf is None or elf.etype not in (ET_EXEC, ET_DYN):
             return None
-        nx, relro, interp, bind_now, pie_flag = False, "none", False, False, False
-        loads: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
+        types = {seg.type for seg in elf.segments}
+        stack = next((seg for seg in elf.segments if seg.type == PT_GNU_STACK), None)
+        nx = stack is not None and not stack.flags & PF_X
+        relro = "partial" if PT_GNU_RELRO in types else "none"
+        interp = PT_INTERP in types
+        loads = [(s.vaddr, s.offset, s.filesz) for s in elf.segments if s.type == PT_LOAD]
+        bind_now = pie_flag = False
         strtab_addr = strtab_size = 0
-        for seg in elf.iter_segments():
-            ptype = seg["p_type"]
-            if ptype == "PT_GNU_STACK":
-                nx = not seg["p_flags"] & PF_X
-            elif ptype == "PT_GNU_RELRO":
-                relro = "partial"
-            elif ptype == "PT_INTERP":
-                interp = True
-            elif ptype == "PT_LOAD":
-                loads.append((seg["p_vaddr"], seg["p_offset"], seg["p_filesz"]))
-            if isinstance(seg, DynamicSegment):
-                for tag in seg.iter_tags():
-                    d_tag, d_val = tag.entry.d_tag, tag.entry.d_val
-                    if d_tag == "DT_BIND_NOW" or (d_tag == "DT_FLAGS" and d_val & DF_BIND_NOW):
-                        bind_now = True
-                    elif d_tag == "DT_FLAGS_1":
-                        bind_now |= bool(d_val & DF_1_NOW)
-                        pie_flag = bool(d_val & DF_1_PIE)
-                    elif d_tag == "DT_STRTAB":
-                        strtab_addr = d_val
-                    elif d_tag == "DT_STRSZ":
-                        strtab_size = d_val
+        for d_tag, d_val in elf.dynamic:
+            if d_tag == DT_BIND_NOW or (d_tag == DT_FLAGS and d_val & DF_BIND_NOW):
+                bind_now = True
+            elif d_tag == DT_FLAGS_1:
+                bind_now |= bool(d_val & DF_1_NOW)
+                pie_flag = bool(d_val & DF_1_PIE)
+            elif d_tag == DT_STRTAB:
+                strtab_addr = d_val
+            elif d_tag == DT_STRSZ:
+                strtab_size = d_val
         strtab = _read_strtab(fh, loads, strtab_addr, strtab_size)
-    except (ELFError, ValueError, KeyError, OSError, AssertionError):
+    except (ValueError, OSError, struct.error):
         return None
     if relro == "partial" and bind_now:
         relro = "full"
     library = ".so" in path.rsplit("/", 1)[-1]
-    executable = not library and (etype == "ET_EXEC" or interp or pie_flag)
+    executable = not library and (elf.etype == ET_EXEC or interp or pie_flag)
     return ElfFacts(
         path=path,
         size=size,
         executable=executable,
         nx=nx,
-        pie=etype == "ET_DYN" and executable,
+        pie=elf.etype == ET_DYN and executable,
         relro=relro,
         canary=any(s in strtab for s in CANARY),
         fortify=FORTIFIED.search(strtab) is not None,

@@ -11,6 +11,7 @@ import yaml
 
 from assay.checks.context import CheckContext, ImageView
 from assay.checks.interface import Outcome, failed, inconclusive, not_applicable, passed
+from assay.checks.vendor_updates import VendorUpdater, upgrade_pages, vendor_updaters
 from assay.model.check import Evidence, Verdict
 
 # Names that suggest a vendor's own updater (only used to say "maybe", never to pass).
@@ -68,9 +69,18 @@ def mechanism(ctx: CheckContext) -> Outcome:
         for up in updaters(view):
             kinds.add(up.kind)
             evidence.append(view.evidence(up.path, None, "", f"{up.label} ({up.kind} updates)"))
+        for vendor in _vendor(view):
+            kinds.add("firmware")
+            kind = "compiled program" if vendor.compiled else "script"
+            note = f"vendor firmware updater ({kind}) that writes flash"
+            evidence.append(view.evidence(vendor.path, None, "", note))
         maybe += [
             view.evidence(p, None, "", "looks like a vendor updater")
             for p in _vendor_candidates(view)
+        ]
+        maybe += [
+            view.evidence(p, None, "", "web page for a firmware upgrade")
+            for p in upgrade_pages(view)
         ]
     if "firmware" in kinds:
         return passed("The image has a firmware update mechanism.", *evidence)
@@ -79,8 +89,13 @@ def mechanism(ctx: CheckContext) -> Outcome:
             "Only a package manager was found; it may not update the whole firmware.", *evidence
         )
     if maybe:
-        return inconclusive("No known update mechanism; these may be a vendor updater.", *maybe)
-    return failed("No update mechanism found in the image.")
+        return inconclusive(
+            "No update mechanism that writes flash was recognised; these may be one.", *maybe[:20]
+        )
+    return inconclusive(
+        "No update mechanism recognised in the image; updates may be done by a compiled "
+        "program or by another processor (an RTOS side, the boot loader)."
+    )
 
 
 def signature(ctx: CheckContext) -> Outcome:
@@ -91,6 +106,7 @@ def signature(ctx: CheckContext) -> Outcome:
                 continue
             judge = _JUDGES.get(up.key)
             verdicts.append(judge(view, up) if judge else _unknown(view, up))
+        verdicts += [vendor.outcome for vendor in _vendor(view)]
     if not verdicts:
         return inconclusive(
             "No firmware update mechanism found to examine (see updates.mechanism)."
@@ -101,6 +117,12 @@ def signature(ctx: CheckContext) -> Outcome:
         if hits:
             return Outcome(hits[0].verdict, " ".join(v.summary for v in hits), evidence)
     return passed(" ".join(v.summary for v in verdicts), *evidence)
+
+
+def _vendor(view: ImageView) -> list[VendorUpdater]:
+    """Vendor updaters, leaving out the known ones judged on their own (sysupgrade...)."""
+    known = {up.path for up in updaters(view)}
+    return [v for v in vendor_updaters(view) if v.path not in known]
 
 
 def _sysupgrade(view: ImageView, up: Updater) -> Outcome:
@@ -148,12 +170,33 @@ def _mender(view: ImageView, up: Updater) -> Outcome:
     return failed("Mender accepts unsigned artifacts (no ArtifactVerifyKey).", ev)
 
 
+def _update_engine(view: ImageView, up: Updater) -> Outcome:
+    """update_engine checks payload signatures against the key it is built with; the key file
+    in the image shows which one (without it the build may skip the check)."""
+    for key in (
+        "/etc/update_engine/update-payload-key.pub.pem",
+        "/system/etc/update_engine/update-payload-key.pub.pem",
+    ):
+        if view.rootfs.is_file(key):
+            ev = view.evidence(key, None, "", "public key update_engine verifies payloads with")
+            return passed(
+                "update_engine verifies payload signatures with the key in the image.", ev
+            )
+    return _unknown(view, up)
+
+
 def _unknown(view: ImageView, up: Updater) -> Outcome:
     ev = view.evidence(up.path, None, "", f"{up.label}: verification not judged by Assay")
     return inconclusive(f"Cannot tell whether {up.label} verifies signatures.", ev)
 
 
-_JUDGES = {"sysupgrade": _sysupgrade, "swupdate": _swupdate, "rauc": _rauc, "mender": _mender}
+_JUDGES = {
+    "sysupgrade": _sysupgrade,
+    "swupdate": _swupdate,
+    "rauc": _rauc,
+    "mender": _mender,
+    "update_engine": _update_engine,
+}
 
 
 def channel(ctx: CheckContext) -> Outcome:

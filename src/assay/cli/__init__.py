@@ -33,6 +33,8 @@ COMMAND_MODULES = [
     "verify",
     "environment",
     "mud",
+    "keys",
+    "corpus",
 ]
 
 

@@ -12,6 +12,7 @@ from assay.cli.options import registry_option
 from assay.errors import UsageError
 
 FORMATS = ("json", "md", "html")
+FORMATS_IN = ("graphml", "zigbee2mqtt", "mud", "devices-csv", "brick", "iot-sentinel")
 SOURCES = {
     ".graphml": "graphml",
     ".ttl": "brick",
@@ -32,7 +33,7 @@ def command() -> None:
     "--format",
     "source_format",
     default=None,
-    type=click.Choice(["environment", "graphml", "zigbee2mqtt", "mud", "devices-csv", "brick"]),
+    type=click.Choice(["environment", *FORMATS_IN]),
     help="What FILE is (default: by its name; .yaml/.yml/.json is an environment).",
 )
 @click.option(
@@ -121,16 +122,35 @@ def _load(file: Path, source_format: str | None, url: str | None) -> Any:
 
 
 def _registry_resolver(url: str) -> Any:
-    from assay.accountability.registered import current_assessment, resolve
-    from assay.environment.inventory import from_document
+    from assay.environment.watch import resolver_for
     from assay.registry import Registry
 
-    registry = Registry.open(url)
+    return resolver_for(Registry.open(url))
 
-    def resolver(reference: str) -> Any:
-        components, findings, _ = from_document(
-            current_assessment(registry, resolve(registry, reference))
-        )
-        return components, findings
 
-    return resolver
+@command.command("add")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--name", default=None, help="Name to keep it under (default: its own name).")
+@registry_option
+def add_command(file: Path, name: str | None, url: str | None) -> None:
+    """Keep the environment in FILE in the registry; the re-audit then raises events for it."""
+    from assay.environment.watch import store
+    from assay.registry import Registry
+
+    with Registry.open(url) as registry:
+        label = store(registry.engine, file, name)
+    click.echo(f"environment {label!r} stored; re-audits now report what reaches it")
+
+
+@command.command("list")
+@registry_option
+def list_command(url: str | None) -> None:
+    """The environments kept in the registry."""
+    from assay.environment.watch import stored
+    from assay.registry import Registry
+
+    with Registry.open(url) as registry:
+        for label, document in stored(registry.engine):
+            devices = document.get("devices", [])
+            watched = sum(1 for d in devices if d.get("registry"))
+            click.echo(f"{label}: {len(devices)} device entries, {watched} on registered firmware")

@@ -48,10 +48,14 @@ def reaudit_command(
         statements.extend(load_vex(path))
     with Registry.open(url) as registry, closing(open_store(db)) as store:
         report = reaudit(registry, store, statements=statements)
+        from assay.environment.watch import raise_events, resolver_for
+
+        environment_events = raise_events(registry.engine, resolver_for(registry))
         sent = _deliver(registry) if deliver else None
     if as_json:
         data = report.to_dict()
         data["delivery"] = sent
+        data["environment_events"] = environment_events
         click.echo(json.dumps(data, indent=2))
         return
     counts = report.counts()
@@ -71,6 +75,11 @@ def reaudit_command(
         )
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no changes"
     click.echo(f"{summary}; {report.still_open} findings open")
+    if environment_events:
+        click.echo(
+            f"environments: {environment_events} event(s) about known exploited "
+            "vulnerabilities reaching stored environments (in the outbox)"
+        )
     if sent:
         click.echo(f"webhooks: {sent['delivered']} delivered, {sent['retried']} to retry")
 

@@ -1,4 +1,5 @@
-"""``assay registry add|list|show|token``: the product registry from the command line."""
+"""``assay registry add|list|show|token|trust-key|keys``: the product registry from the command
+line."""
 
 from __future__ import annotations
 
@@ -40,14 +41,17 @@ def command() -> None:
 def add(target: Path, declaration_file: Path | None, url: str | None, as_json: bool) -> None:
     """Scan TARGET (an image) or read it (an assessment.json) and store it."""
     declaration = load_declaration(declaration_file) if declaration_file else None
-    document = assessment_of(target, declaration_file)
+    document, scanned = assessment_of(target, declaration_file)
     with Registry.open(url) as registry:
-        stored = registry.add(document, declaration)
+        stored = registry.add(document, declaration, scanned=scanned)
     if as_json:
         _print_json(stored.to_dict())
         return
     what = "new product" if stored.new_product else "product"
-    click.echo(f"stored assessment {stored.assessment_id} for {what} {stored.product_slug}")
+    click.echo(
+        f"stored assessment {stored.assessment_id} for {what} {stored.product_slug} "
+        f"({stored.provenance}, level {stored.level})"
+    )
 
 
 @command.command("list")
@@ -115,15 +119,99 @@ def _find(registry: Registry, product: str) -> ProductDetail:
         ) from None
 
 
-@command.command("token")
+class _TokenGroup(click.Group):
+    """``token MANUFACTURER`` (as before) means ``token create MANUFACTURER``."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            return "create", self.commands["create"], args
+        return super().resolve_command(ctx, args)
+
+
+@command.group("token", cls=_TokenGroup)
+def token() -> None:
+    """Manufacturers' write tokens: create, list, revoke."""
+
+
+@token.command("create")
 @click.argument("manufacturer")
 @click.option("--note", default="", help="What the token is for (kept with it).")
 @registry_option
-def token(manufacturer: str, note: str, url: str | None) -> None:
+def token_create(manufacturer: str, note: str, url: str | None) -> None:
     """Create a write token for MANUFACTURER (printed once; only its hash is stored)."""
     with Registry.open(url) as registry:
         secret = registry.create_token(manufacturer, note)
     click.echo(secret)
+
+
+@token.command("list")
+@click.argument("manufacturer", required=False, default="")
+@registry_option
+@json_option
+def token_list(manufacturer: str, url: str | None, as_json: bool) -> None:
+    """List tokens (numbers, manufacturers, notes; never the secrets)."""
+    with Registry.open(url) as registry:
+        tokens = registry.tokens(manufacturer)
+    if as_json:
+        _print_json([x.to_dict() for x in tokens])
+        return
+    for x in tokens:
+        state = "revoked" if x.revoked else "active"
+        click.echo(f"{x.id}\t{x.manufacturer}\t{state}\t{x.created}\t{x.note}")
+
+
+@token.command("revoke")
+@click.argument("token_or_number")
+@registry_option
+def token_revoke(token_or_number: str, url: str | None) -> None:
+    """Revoke a token, given as the token itself or its number from `token list`."""
+    with Registry.open(url) as registry:
+        record = registry.revoke_token(token_or_number)
+    click.echo(f"revoked token {record.id} of {record.manufacturer}")
+
+
+@command.command("trust-key")
+@click.argument("public_key")
+@click.option("--name", default="", help="Whose scanner this is (kept with the key).")
+@registry_option
+def trust_key(public_key: str, name: str, url: str | None) -> None:
+    """Trust a scanner key: PUBLIC_KEY is its .pub file or its `ed25519:...` line (from
+    `assay keys list`). Assessments it signed get levels like those scanned here."""
+    text = public_key
+    if not public_key.startswith("ed25519:") and Path(public_key).is_file():
+        text = Path(public_key).read_text(encoding="utf-8", errors="replace")
+    with Registry.open(url) as registry:
+        record = registry.trust_key(text, name)
+    click.echo(f"trusted scanner key {record.key_id} {record.name}".rstrip())
+
+
+@command.command("distrust-key")
+@click.argument("key_id")
+@registry_option
+def distrust_key(key_id: str, url: str | None) -> None:
+    """Stop trusting scanner key KEY_ID for new uploads."""
+    with Registry.open(url) as registry:
+        record = registry.distrust_key(key_id)
+    click.echo(f"no longer trusted: scanner key {record.key_id}")
+
+
+@command.command("keys")
+@registry_option
+@json_option
+def keys(url: str | None, as_json: bool) -> None:
+    """List the scanner keys this registry trusts (and those it no longer trusts)."""
+    with Registry.open(url) as registry:
+        records = registry.trusted_keys()
+    if as_json:
+        _print_json([r.to_dict() for r in records])
+        return
+    if not records:
+        click.echo("no trusted scanner keys (see `assay registry trust-key`)", err=True)
+    for r in records:
+        state = "revoked" if r.revoked else "trusted"
+        click.echo(f"{r.key_id}\t{state}\t{r.public_key}\t{r.name}")
 
 
 # the incremental re-audit, its webhooks and the CRA report records live in assay.cli.reaudit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
@@ -66,6 +67,12 @@ def _size(text: str) -> int:
     "--registry-url", default="", help="Base URL of the public registry for the label QR code."
 )
 @click.option("--fail-on", "fail_on", multiple=True, metavar="RULE", help=gate.HELP)
+@click.option(
+    "--sign-key",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Sign assessment.json (in --out and every -o json) with this scanner key "
+    "(from `assay keys generate`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print assessment.json to stdout (-o json).")
 @click.option("--no-color", is_flag=True, help="No colours in the terminal table.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
@@ -86,6 +93,7 @@ def command(
     no_checks: bool,
     registry_url: str,
     fail_on: tuple[str, ...],
+    sign_key: Path | None,
     as_json: bool,
     no_color: bool,
     quiet: bool,
@@ -125,13 +133,19 @@ def command(
             for output in wanted:
                 if output.path is not None:
                     paths.extend(formats.write(output, assessment, registry_url))
+            if sign_key is not None:
+                from assay.present.signing import sign_file
+
+                for path in paths:
+                    if path.name == "assessment.json" or _is_json_output(path, wanted):
+                        sign_file(path, sign_key)
     finally:
         if temp is not None and not keep_work:
             shutil.rmtree(temp, ignore_errors=True)
     _summary(console, assessment, paths)
     for output in wanted:
         if output.path is None:
-            _to_stdout(output, assessment, registry_url, color=not no_color)
+            _to_stdout(output, assessment, registry_url, not no_color, sign_key)
     trips = gate.tripped(assessment, rules)
     for line in _trip_lines(trips):
         click.echo(line, err=True)
@@ -155,13 +169,24 @@ def _outputs(specs: tuple[str, ...], as_json: bool, quiet: bool) -> list[formats
     return wanted
 
 
-def _to_stdout(output: formats.Output, assessment: Assessment, url: str, color: bool) -> None:
+def _is_json_output(path: Path, wanted: list[formats.Output]) -> bool:
+    return any(o.format == "json" and o.path == path for o in wanted)
+
+
+def _to_stdout(
+    output: formats.Output, assessment: Assessment, url: str, color: bool, key: Path | None
+) -> None:
     if output.format == "table" and sys.stdout.isatty():
         from assay.present.table import print_tables
 
         print_tables(Console(no_color=not color, highlight=False), assessment)
         return
-    click.echo(formats.render(output, assessment, url), nl=False)
+    text = formats.render(output, assessment, url)
+    if output.format == "json" and key is not None:
+        from assay.present.signing import load_private, sign
+
+        text = json.dumps(sign(json.loads(text), load_private(key)), indent=2) + "\n"
+    click.echo(text, nl=False)
 
 
 def _trip_lines(trips: list[gate.Trip]) -> list[str]:

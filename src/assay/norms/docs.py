@@ -33,6 +33,11 @@ when the data is loaded. A manufacturer's statement `not-met` makes its requirem
 `not-applicable` statement on a mandatory requirement is INCONCLUSIVE (only conditional or
 recommended ones may be declared not applicable).
 
+A check that could not see what it needs (nothing unpacked, start-up inside a compiled program,
+an unknown hash scheme; see docs/checks.md) says INCONCLUSIVE, never PASS or NOT_APPLICABLE, so
+a requirement that rests on it is INCONCLUSIVE or NEEDS_LAB, never PASS
+(`tests/unit/norms/test_norms_absence.py`: an image with one unpacked file passes nothing).
+
 Leaves:
 
 """

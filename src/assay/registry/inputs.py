@@ -33,7 +33,7 @@ def parse_declaration(data: bytes, name: str) -> dict[str, Any]:
             "start from `assay declaration init`",
         )
     plain: dict[str, Any] = json.loads(json.dumps(content, default=_iso))  # YAML dates -> text
-    _validate(plain, name)
+    check_declaration(plain, name)
     return plain
 
 
@@ -42,12 +42,13 @@ def _iso(value: Any) -> str:
     return str(iso()) if callable(iso) else str(value)
 
 
-def _validate(content: dict[str, Any], name: str) -> None:
-    """Check against the declaration schema of ``assay.declaration`` (when it is installed)."""
-    try:
-        from assay.declaration.loader import validate
-    except ImportError:
-        return
+def check_declaration(content: Any, name: str) -> None:
+    """Raise InputError unless ``content`` passes the declaration schema of
+    ``assay.declaration`` (the same check for an uploaded file and one inside an assessment)."""
+    from assay.declaration.loader import validate
+
+    if not isinstance(content, dict):
+        raise InputError(f"declaration {name}: not a mapping of fields", "scan again")
     problems = validate(content)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -11,8 +11,11 @@ from assay.errors import InputError
 from assay.registry.inputs import looks_like_json, parse_assessment
 
 
-def assessment_of(target: Path, declaration_file: Path | None = None) -> dict[str, Any]:
-    """The assessment document of ``target`` (an assessment.json, or an image to scan)."""
+def assessment_of(
+    target: Path, declaration_file: Path | None = None
+) -> tuple[dict[str, Any], bool]:
+    """The assessment document of ``target`` (an assessment.json, or an image to scan) and
+    whether Assay made it here (True: scanned now; False: a document as given)."""
     if not target.exists():
         raise InputError(
             f"{target}: no such file or directory", "give an image or an assessment.json"
@@ -21,8 +24,8 @@ def assessment_of(target: Path, declaration_file: Path | None = None) -> dict[st
         with target.open("rb") as handle:
             head = handle.read(64)
         if looks_like_json(head):
-            return parse_assessment(target.read_bytes(), target.name)
-    return scan(target, declaration_file)
+            return parse_assessment(target.read_bytes(), target.name), False
+    return scan(target, declaration_file), True
 
 
 def scan(target: Path, declaration_file: Path | None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from assay.registry.records import (
 from assay.registry.summary import summarize
 
 MAX_LIMIT = 500
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns (PostgreSQL); larger ones match nothing
 LIGHT = (
     t.AssessmentRow.id,
     t.AssessmentRow.assessed,
@@ -27,6 +28,8 @@ LIGHT = (
     t.AssessmentRow.level,
     t.AssessmentRow.kev_count,
     t.AssessmentRow.vulnerability_count,
+    t.AssessmentRow.provenance,
+    t.AssessmentRow.signed_by,
 )
 
 
@@ -151,17 +154,20 @@ class Queries:
         session: Session, assessment_id: int | None, with_document: bool = True
     ) -> AssessmentRecord | None:
         """One assessment: with its full document, or (for pages) only its summary."""
+        if assessment_id is None or not 0 < assessment_id <= MAX_ID:
+            return None  # an id no database column can hold is simply not there
         heavy = t.AssessmentRow.summary if not with_document else t.AssessmentRow.document
         row = session.execute(
-            select(t.AssessmentRow, t.Firmware, t.Product.slug)
+            select(t.AssessmentRow, t.Firmware, t.Product.slug, t.Manufacturer.name)
             .join(t.Firmware, t.AssessmentRow.firmware_id == t.Firmware.id)
             .join(t.Product, t.Firmware.product_id == t.Product.id)
+            .join(t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id)
             .where(t.AssessmentRow.id == assessment_id)
             .options(load_only(*LIGHT, heavy))
         ).first()
         if row is None:
             return None
-        a, f, slug = row
+        a, f, slug, maker = row
         document = a.document if with_document else {}
         summary = (summarize(document) if with_document else a.summary) or {}
         return AssessmentRecord(
@@ -177,6 +183,9 @@ class Queries:
             vulnerability_count=a.vulnerability_count,
             document=document,
             summary=summary,
+            provenance=a.provenance,
+            signed_by=a.signed_by,
+            manufacturer=maker,
         )
 
     def assessment(self, assessment_id: int) -> AssessmentRecord:

@@ -7,6 +7,8 @@ from typing import Any
 
 from assay.errors import InputError, UsageError
 
+SCANNED, SIGNED, SELF_ASSERTED = "scanned", "signed", "self-asserted"
+
 
 class NotFound(InputError):
     """A product, assessment or token the caller named is not in the registry."""
@@ -47,9 +49,26 @@ class AssessmentRecord:
     vulnerability_count: int
     document: dict[str, Any] = field(compare=False, repr=False)  # {} when not loaded
     summary: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    provenance: str = SELF_ASSERTED  # "scanned", "signed" or "self-asserted"
+    signed_by: str = ""  # the trusted scanner key's id when "signed"
+    manufacturer: str = ""
+
+    @property
+    def self_asserted(self) -> bool:
+        """True unless Assay itself produced the evidence (scanned here, or signed by a
+        trusted scanner key): such an assessment gets no level and no "Yes"."""
+        return self.provenance not in (SCANNED, SIGNED)
+
+    def provenance_text(self) -> str:
+        if self.provenance == SCANNED:
+            return "assessed by this registry from the uploaded image"
+        if self.provenance == SIGNED:
+            return f"signed at scan time by trusted scanner key {self.signed_by}"
+        return f"self-asserted by {self.manufacturer or 'the manufacturer'}: not verified by Assay"
 
     def to_dict(self, with_document: bool = False) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k not in ("document", "summary")}
+        data["provenance_text"] = self.provenance_text()
         if with_document:
             data["document"] = self.document
         return data
@@ -96,6 +115,30 @@ class ProductDetail:
 
 
 @dataclass(frozen=True)
+class TrustedKeyRecord:
+    key_id: str
+    public_key: str
+    name: str
+    created: str
+    revoked: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: int
+    manufacturer: str
+    note: str
+    created: str
+    revoked: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
 class Stored:
     """The outcome of adding one assessment."""
 
@@ -103,6 +146,8 @@ class Stored:
     assessment_id: int
     new_product: bool
     new_firmware: bool
+    provenance: str = SELF_ASSERTED
+    level: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assay.errors import StoreError
 from assay.present.label import build_label
 from assay.present.label.declaration import support_until
+from assay.present.signing import verify
 from assay.registry import tables as t
 from assay.registry.db import default_url, make_engine, migrate
-from assay.registry.identify import ProductKey, product_key, slugify
+from assay.registry.identify import ProductKey, product_key
+from assay.registry.inputs import check_declaration
+from assay.registry.keys import KeysAndTokens, free_slug, manufacturer_row, token_digest
 from assay.registry.queries import Queries
-from assay.registry.records import Forbidden, NotFound, Stored
+from assay.registry.records import SCANNED, SELF_ASSERTED, SIGNED, Forbidden, NotFound, Stored
 from assay.registry.summary import summarize
-
-TOKEN_PREFIX = "assay_"
 
 
 def _now() -> datetime:
@@ -38,12 +38,7 @@ def search_text(key: ProductKey) -> str:
     return " ".join((key.manufacturer, key.name, key.model, key.hardware_version)).lower()
 
 
-def token_digest(token: str) -> str:
-    """SHA-256 of a token: tokens are 256 random bits, so a fast hash is enough (docs)."""
-    return hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
-
-
-class Registry(Queries):
+class Registry(KeysAndTokens, Queries):
     """One registry database (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -72,49 +67,65 @@ class Registry(Queries):
         document: dict[str, Any],
         declaration: dict[str, Any] | None = None,
         as_manufacturer: str | None = None,
+        scanned: bool = False,
     ) -> Stored:
         """Store one assessment (``Assessment.to_dict()``), its product, firmware and declaration.
 
         ``declaration`` replaces the one inside the document. ``as_manufacturer`` (from a
         token) must be the product's manufacturer, else ``Forbidden`` and nothing is stored.
+        ``scanned``: this registry made the document from the image itself. Otherwise the
+        document is Assay's own only when signed by a trusted scanner key; else it is stored
+        as self-asserted by its manufacturer, with no level (``docs/registry.md``).
         """
+        provenance, signer = (SCANNED, "") if scanned else self._provenance(document)
         if declaration is not None:
             document = {**document, "declaration": declaration}
+        elif document.get("declaration") is not None:
+            check_declaration(document["declaration"], "inside the assessment")
         key = product_key(document)
         if as_manufacturer is not None and as_manufacturer != key.manufacturer:
             raise Forbidden(
                 f"this token belongs to {as_manufacturer!r}, not to {key.manufacturer!r}",
                 "upload with a token of the product's manufacturer",
             )
-        label = build_label(document)
+        asserted = key.manufacturer if provenance == SELF_ASSERTED else None
+        label = build_label(document, self_asserted_by=asserted)
+        origin = (provenance, signer)
         try:
             with self.sessions.begin() as session:
-                return self._add(session, document, key, label.level.value, label.kev_unfixed)
+                return self._add(
+                    session, document, key, label.level.value, label.kev_unfixed, origin
+                )
         except SQLAlchemyError as err:
             raise StoreError(
                 f"cannot store the assessment: {err.__class__.__name__}",
                 "nothing was stored; check the registry database",
             ) from err
 
-    @classmethod
-    def _manufacturer(cls, session: Session, name: str, now: datetime) -> t.Manufacturer:
-        """The manufacturer called ``name``, created (with a free slug) if new."""
-        maker = session.scalar(select(t.Manufacturer).where(t.Manufacturer.name == name))
-        if maker is None:
-            maker = t.Manufacturer(
-                name=name,
-                slug=cls._free_slug(session, t.Manufacturer, slugify(name)),
-                created=now,
+    def _provenance(self, document: dict[str, Any]) -> tuple[str, str]:
+        """("signed", key id) for a valid signature of a trusted key, else self-asserted."""
+        with self.sessions() as session:
+            trusted = dict(
+                session.execute(
+                    select(t.TrustedKey.key_id, t.TrustedKey.public_key).where(
+                        t.TrustedKey.revoked.is_(False)
+                    )
+                ).all()
             )
-            session.add(maker)
-            session.flush()
-        return maker
+        verdict = verify(document, trusted)
+        return (SIGNED, verdict.key_id) if verdict.trusted else (SELF_ASSERTED, "")
 
     def _add(
-        self, session: Session, document: dict[str, Any], key: Any, level: int, kev: int
+        self,
+        session: Session,
+        document: dict[str, Any],
+        key: Any,
+        level: int,
+        kev: int,
+        origin: tuple[str, str],
     ) -> Stored:
         now = _now()
-        maker = self._manufacturer(session, key.manufacturer, now)
+        maker = manufacturer_row(session, key.manufacturer, now)
         product = session.scalar(
             select(t.Product).where(
                 t.Product.manufacturer_id == maker.id,
@@ -129,7 +140,7 @@ class Registry(Queries):
                 name=key.name,
                 model=key.model,
                 hardware_version=key.hardware_version,
-                slug=self._free_slug(session, t.Product, key.slug),
+                slug=free_slug(session, t.Product, key.slug),
                 created=now,
                 updated=now,
             )
@@ -164,6 +175,7 @@ class Registry(Queries):
             self._event(session, product.id, "firmware", f"firmware {key.firmware_version}")
         declaration_id = self._store_declaration(session, product.id, document.get("declaration"))
         row = self._store_assessment(session, firmware.id, declaration_id, document, level, kev)
+        row.provenance, row.signed_by = origin
         product.updated = now
         product.latest_assessment_id = row.id
         product.firmware_version = key.firmware_version
@@ -175,10 +187,10 @@ class Registry(Queries):
             session,
             product.id,
             "assessment",
-            f"assessment {row.id} of firmware {key.firmware_version}: level {level}, "
-            f"{kev} known exploited unfixed",
+            f"assessment {row.id} of firmware {key.firmware_version} ({_origin_text(origin)}): "
+            f"level {level}, {kev} known exploited unfixed",
         )
-        return Stored(product.slug, row.id, new_product, new_firmware)
+        return Stored(product.slug, row.id, new_product, new_firmware, origin[0], level)
 
     def _store_declaration(self, session: Session, product_id: int, content: Any) -> int | None:
         if not isinstance(content, dict):
@@ -245,45 +257,12 @@ class Registry(Queries):
     def _event(session: Session, product_id: int, kind: str, detail: str) -> None:
         session.add(t.Event(product_id=product_id, at=_now(), kind=kind, detail=_s(detail, 2000)))
 
-    @staticmethod
-    def _free_slug(session: Session, table: Any, slug: str) -> str:
-        candidate, n = slug, 1
-        while session.scalar(
-            select(func.count()).select_from(table).where(table.slug == candidate)
-        ):
-            n += 1
-            candidate = f"{slug}-{n}"
-        return candidate
 
-    def create_token(self, manufacturer: str, note: str = "") -> str:
-        """A new write token for ``manufacturer`` (created if new); only its hash is kept."""
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self.sessions.begin() as session:
-            maker = self._manufacturer(session, manufacturer, _now())
-            session.add(
-                t.ApiToken(
-                    manufacturer_id=maker.id,
-                    token_sha256=token_digest(token),
-                    note=note[:200],
-                    created=_now(),
-                    revoked=False,
-                )
-            )
-        return token
-
-    def manufacturer_for_token(self, token: str) -> str:
-        """The manufacturer a token is bound to; ``NotFound`` for unknown or revoked tokens."""
-        with self.sessions() as session:
-            name = session.scalar(
-                select(t.Manufacturer.name)
-                .join(t.ApiToken, t.ApiToken.manufacturer_id == t.Manufacturer.id)
-                .where(
-                    t.ApiToken.token_sha256 == token_digest(token), t.ApiToken.revoked.is_(False)
-                )
-            )
-        if name is None:
-            raise NotFound("unknown or revoked API token", "ask the registry operator for a token")
-        return name
+def _origin_text(origin: tuple[str, str]) -> str:
+    kind, signer = origin
+    return {SCANNED: "scanned here", SIGNED: f"signed by scanner key {signer}"}.get(
+        kind, "self-asserted, not verified"
+    )
 
 
 def _mapping(value: Any) -> dict[str, Any]:

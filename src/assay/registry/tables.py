@@ -47,6 +47,19 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class TrustedKey(Base):
+    """A scanner public key whose signed assessments count as Assay's own (migration 0004)."""
+
+    __tablename__ = "trusted_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(64), unique=True)
+    public_key: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Product(Base):
     __tablename__ = "products"
     __table_args__ = (UniqueConstraint("manufacturer_id", "model", "hardware_version"),)
@@ -113,6 +126,13 @@ class AssessmentRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)  # the full assessment.json
     # what pages read: the document without its heavy parts (migration 0003)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # where the evidence came from (migration 0004): "scanned" (by this registry from the
+    # image), "signed" (at scan time by a trusted scanner key, ``signed_by``) or
+    # "self-asserted" (anything else: it gets no level and no "Yes" on the label)
+    provenance: Mapped[str] = mapped_column(
+        String(20), default="self-asserted", server_default="self-asserted"
+    )
+    signed_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class ComponentRow(Base):

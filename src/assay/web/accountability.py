@@ -2,7 +2,8 @@
 accountability ledger, and the CRA reporting-clock cases of known exploited vulnerabilities.
 
 Lifecycle words (from the ``audit_finding`` state, see docs/accountability.md):
-*new* = open, found by the latest re-audit run; *still open* = open since an earlier scan or
+*new* = open, found by the latest re-audit run that changed anything (a run that changed
+nothing leaves the words as they were); *still open* = open since an earlier scan or
 run; *reopened* = open again after the feed had withdrawn it; *fixed* = absent from a later
 firmware of the product; *withdrawn* = the feed record changed and no longer matches;
 *suppressed* = a VEX statement says not affected or fixed (its justification is the detail).
@@ -41,6 +42,23 @@ def last_run(registry: Registry) -> datetime | None:
             select(func.max(a.OutboxEvent.created)).where(a.OutboxEvent.kind == "reaudit.completed")
         )
     return None if moment is None else _aware(moment)
+
+
+def last_change(registry: Registry) -> datetime | None:
+    """When the latest re-audit that changed a finding ran: what *new* is measured from, so
+    that a run which changed nothing (a no-op) leaves the words as they were."""
+    a.ensure_tables(registry.engine)
+    query = (
+        select(a.OutboxEvent.created, a.OutboxEvent.payload)
+        .where(a.OutboxEvent.kind == "reaudit.completed")
+        .order_by(a.OutboxEvent.created.desc(), a.OutboxEvent.id.desc())
+    )
+    with registry.sessions() as session:
+        for moment, payload in session.execute(query.execution_options(yield_per=200)):
+            counts = payload.get("counts") if isinstance(payload, dict) else None
+            if not isinstance(counts, dict) or any(counts.values()):
+                return _aware(moment)
+    return None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -217,7 +235,7 @@ def findings_view(registry: Registry, slug: str, now: datetime | None = None) ->
         "product": slug,
         "as_of": now.isoformat(timespec="seconds"),
         "last_reaudit": latest.isoformat() if latest else None,
-        "findings": findings(registry, slug, latest),
+        "findings": findings(registry, slug, last_change(registry)),
     }
 
 

@@ -16,7 +16,12 @@ from starlette.datastructures import UploadFile
 from assay.errors import InputError
 from assay.registry import Forbidden, NotFound
 from assay.registry.identify import product_key
-from assay.registry.inputs import looks_like_json, parse_assessment, parse_declaration
+from assay.registry.inputs import (
+    check_declaration,
+    looks_like_json,
+    parse_assessment,
+    parse_declaration,
+)
 from assay.web.common import accountability_of, need_label, registry
 from assay.web.errors import ApiError
 
@@ -259,6 +264,11 @@ def _manufacturer(
     status_code=202,
     openapi_extra=UPLOAD_FORM,
     summary="Upload a firmware image (or assessment.json) and a declaration",
+    description="An image is scanned by the registry (provenance `scanned`). An "
+    "`assessment.json` counts as Assay's own only when signed at scan time by a scanner key "
+    "the registry trusts (`assay scan --sign-key`; provenance `signed`); otherwise it is stored "
+    "as `self-asserted` by the manufacturer: no level and no Yes on its label. A declaration "
+    "(uploaded, or inside the assessment) must pass the declaration schema.",
     responses={
         **ERRORS,
         401: {"description": "No or bad token"},
@@ -282,8 +292,12 @@ async def upload(
             "ask the operator to raise --max-upload",
         )
     most: int = request.app.state.settings.max_pending
-    if request.app.state.jobs.pending() >= most:
-        raise ApiError(503, f"{most} uploads are already waiting", "try again later")
+    with request.app.state.jobs.slot(most):  # held until the job is queued (or refused)
+        return await _accept(request, manufacturer)
+
+
+async def _accept(request: Request, manufacturer: str) -> JSONResponse:
+    """Read the form, check what can be checked now (parsing off the event loop), queue."""
     form = await request.form(max_files=2, max_fields=4)
     firmware = form.get("firmware")
     if not isinstance(firmware, UploadFile) or not firmware.filename:
@@ -292,19 +306,30 @@ async def upload(
     raw_declaration = form.get("declaration")
     if isinstance(raw_declaration, UploadFile) and raw_declaration.filename:
         data = await raw_declaration.read()
-        declaration = parse_declaration(data, _safe_name(raw_declaration.filename))
+        name = _safe_name(raw_declaration.filename)
+        declaration = await run_in_threadpool(parse_declaration, data, name)
     head = await firmware.read(64)
     if not head:
         raise InputError(f"{_safe_name(firmware.filename)}: the file is empty", "upload the image")
     await firmware.seek(0)
     if looks_like_json(head):
-        document = parse_assessment(await firmware.read(), _safe_name(firmware.filename))
+        data = await firmware.read()
+        name = _safe_name(firmware.filename)
+        document = await run_in_threadpool(_read_assessment, data, name, declaration is None)
         _check_owner(document, declaration, manufacturer)
         await firmware.seek(0)
     elif declaration is not None:
         _check_owner({"declaration": declaration}, None, manufacturer)
     job = await run_in_threadpool(_spool_and_submit, request, firmware, declaration, manufacturer)
     return JSONResponse({"job": job, "status_url": f"/api/v1/jobs/{job['id']}"}, status_code=202)
+
+
+def _read_assessment(data: bytes, name: str, embedded: bool) -> dict[str, Any]:
+    """The uploaded document; its own declaration schema-checked when it is the one kept."""
+    document = parse_assessment(data, name)
+    if embedded and document.get("declaration") is not None:
+        check_declaration(document["declaration"], f"inside {name}")
+    return document
 
 
 def _check_owner(document: dict[str, Any], declaration: dict[str, Any] | None, maker: str) -> None:

@@ -15,9 +15,10 @@ from assay import __version__
 from assay.registry import Registry
 from assay.web import api, errors, pages
 from assay.web.feeds import KevLookup
+from assay.web.headers import SecurityHeaders
 from assay.web.jobs import Jobs
 from assay.web.poller import ReauditPoller
-from assay.web.views import short
+from assay.web.views import short, visible
 
 HERE = Path(__file__).resolve().parent
 
@@ -64,9 +65,11 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.poller = poller
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.filters["short"] = short
+    app.state.templates.env.finalize = visible  # every {{ value }}: no control characters
     app.state.label_cache = {}
     app.state.kev = KevLookup(settings.vuln_store)
     errors.install(app)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

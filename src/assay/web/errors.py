@@ -45,15 +45,23 @@ class ApiError(Exception):
         self.status, self.message, self.hint = status, message, hint
 
 
+MAX_TEXT = 500  # an error is one line: a message naming 40,000 unknown keys is cut
+
+
 def error_body(status: int, message: str, hint: str = "") -> dict[str, Any]:
     return {
         "error": {
             "status": status,
             "code": CODES.get(status, "error"),
-            "message": message,
-            "hint": hint,
+            "message": _line(message),
+            "hint": _line(hint),
         }
     }
+
+
+def _line(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\u2026"
 
 
 def status_of(err: AssayError) -> int:
@@ -77,7 +85,7 @@ def _respond(request: Request, status: int, message: str, hint: str = "") -> Res
     return templates.TemplateResponse(
         request,
         "error.html",
-        {"status": status, "message": message, "hint": hint},
+        {"status": status, "message": _line(message), "hint": _line(hint)},
         status_code=status,
     )
 

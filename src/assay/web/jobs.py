@@ -6,7 +6,9 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,11 +42,32 @@ class Jobs:
         self.keep = keep
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._receiving = 0  # uploads holding a place (``slot``) before their job exists
 
     def pending(self) -> int:
         """Uploads queued or being processed."""
         with self._lock:
-            return sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))
+            return self._pending()
+
+    def _pending(self) -> int:
+        return sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))
+
+    @contextmanager
+    def slot(self, most: int) -> Iterator[None]:
+        """Hold one of ``most`` places for an upload being received: counted with the queued
+        and running jobs under one lock, so that concurrent uploads cannot overshoot; 503
+        when none is free. Submit the job inside the block."""
+        with self._lock:
+            if self._pending() + self._receiving >= most:
+                from assay.web.errors import ApiError
+
+                raise ApiError(503, f"{most} uploads are already waiting", "try again later")
+            self._receiving += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._receiving -= 1
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -79,11 +102,13 @@ class Jobs:
     ) -> None:
         self._set(replace(job, status="running"))
         try:
-            document = assessment_of(upload, declaration_file)
-            if document.get("target", {}).get("name") == upload.name:
+            document, scanned = assessment_of(upload, declaration_file)
+            if scanned and document.get("target", {}).get("name") == upload.name:
                 # a scanned upload: record the name the manufacturer gave (shown escaped)
                 document["target"] = {**document["target"], "name": job.file_name[:500]}
-            stored = self.registry.add(document, declaration, as_manufacturer=job.manufacturer)
+            stored = self.registry.add(
+                document, declaration, as_manufacturer=job.manufacturer, scanned=scanned
+            )
             self._set(replace(job, status="done", result=stored.to_dict()))
         except AssayError as err:
             from assay.web.errors import error_body, status_of

@@ -16,6 +16,7 @@ from assay.web.common import (
     registry,
     rendered,
 )
+from assay.web.headers import SVG_POLICY, report_policy
 from assay.web.views import PLAIN, days_left, disclosure, norms_view
 
 router = APIRouter(include_in_schema=False)
@@ -115,7 +116,7 @@ def label_svg(request: Request, slug: str) -> Response:
     return Response(
         svg,
         media_type="image/svg+xml",
-        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+        headers={"Content-Security-Policy": SVG_POLICY},
     )
 
 
@@ -134,7 +135,7 @@ def assessment(request: Request, assessment_id: int) -> Response:
     record = registry(request).assessment(assessment_id)
     report = _report_html(record.document)
     if report is not None:
-        return HTMLResponse(report, headers={"Content-Security-Policy": "script-src 'none'"})
+        return HTMLResponse(report, headers={"Content-Security-Policy": report_policy(report)})
     document = record.document
     return _page(
         request,

@@ -88,6 +88,9 @@ class ReauditPoller:
             if not force and unchanged:
                 return StepResult(False, revision)
             report = reaudit(self.registry, store, now=self._clock())
+            from assay.environment.watch import raise_events, resolver_for
+
+            raise_events(self.registry.engine, resolver_for(self.registry), self._clock())
         finally:
             store.close()
         self.last_revision, self.last_assessment = revision, latest

@@ -41,13 +41,16 @@ def label_for(
     known-exploited flags from the current feeds; and whether the feeds could be checked."""
     if detail.latest is None:
         return None, False
-    document = dict(detail.latest.summary)
+    document = dict(detail.latest.summary)  # provenance comes from the registry, not from it
     if detail.declaration is not None and not document.get("declaration"):
         document["declaration"] = detail.declaration
     checked = False
     if kev is not None:
         document, checked = refreshed(document, kev)
-    return build_label(document, page_url, datetime.now(UTC).date()), checked
+    latest = detail.latest
+    maker = latest.manufacturer or detail.summary.manufacturer
+    asserted = maker if latest.self_asserted else None
+    return build_label(document, page_url, datetime.now(UTC).date(), asserted), checked
 
 
 def norms_view(document: dict[str, Any]) -> list[NormView]:
@@ -115,6 +118,19 @@ def norm_order(key: str) -> int:
         return [n.key for n in load_catalog().norms].index(key)
     except (ImportError, ValueError, AssayError):
         return 1000
+
+
+_CONTROLS = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F], None)
+_CONTROLS.update(dict.fromkeys(range(0x80, 0xA0), None))
+
+
+def visible(value: Any) -> Any:
+    """A value for a page: strings lose C0/C1 control characters (ESC, NUL, BEL... from an
+    image's files), tabs and line breaks stay; Markup stays Markup; other values as they are."""
+    if isinstance(value, str):
+        cleaned = value.translate(_CONTROLS)
+        return type(value)(cleaned) if type(value) is not str else cleaned
+    return value
 
 
 def short(value: Any, limit: int = 220) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -56,12 +58,20 @@ def test_report_command_records_once(
     assert main(["registry", "reaudit", "--registry", url, "--db", db, "--no-deliver"]) == 0
     slug = "tp-link-tl-wr703n-v1"
     args = ["registry", "report", slug, "cve-2016-5195", "early_warning", "--registry", url]
-    assert main([*args, "--at", "2026-11-27T09:30:00", "--reference", "CSIRT-7"]) == 0
+    # the case started when the re-audit first saw it (just now): a report cannot precede it
+    assert main([*args, "--at", "2000-01-01T00:00:00"]) == 2
+    assert "precedes the case, which started" in capsys.readouterr().err
+    assert main([*args, "--at", "2999-01-01T00:00:00"]) == 2
+    assert "in the future" in capsys.readouterr().err
+    time.sleep(1)  # whole seconds only: a time after the re-audit's
+    sent = datetime.now(UTC).replace(microsecond=0)
+    at = sent.strftime("%Y-%m-%dT%H:%M:%S")
+    assert main([*args, "--at", at, "--reference", "CSIRT-7"]) == 0
     assert "recorded: early_warning on CVE-2016-5195" in capsys.readouterr().out
     assert main(args) == 2
     assert "already recorded" in capsys.readouterr().err
     assert main([*args[:4], "draft", "--registry", url]) == 2  # not a stage
     recorded = submissions(world.registry, slug)
     assert [(stage, when.isoformat()) for stage, when in recorded["CVE-2016-5195"]] == [
-        ("early_warning", "2026-11-27T09:30:00+00:00")
+        ("early_warning", sent.isoformat())
     ]

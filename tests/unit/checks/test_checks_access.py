@@ -46,8 +46,14 @@ def test_busybox_httpd_is_plain_http_and_no_server_is_na(tree: Tree) -> None:
     f = run("services.http-admin", tree({"/etc/init.d/rcS": "#!/bin/sh\nhttpd -p 8080 -h /www\n"}))
     assert f.verdict == Verdict.FAIL
     assert "port 8080" in f.evidence[0].note
-    none = tree({"/etc/init.d/rcS": "#!/bin/sh\nmount -a\n"})
+    # start-up that runs a program of its own, none of them a web server: NOT_APPLICABLE
+    none = tree({"/etc/init.d/rcS": "#!/bin/sh\nmount -a\n/bin/app\n", "/bin/app": b"\x7fELF"})
     assert run("services.http-admin", none).verdict == Verdict.NOT_APPLICABLE
+    # start-up that runs nothing of its own: the services start some other way
+    opaque = tree({"/etc/init.d/rcS": "#!/bin/sh\nmount -a\n", "/usr/sbin/vendord": b"\x7fELF"})
+    f = run("services.http-admin", opaque)
+    assert f.verdict == Verdict.INCONCLUSIVE
+    assert "start no program of their own" in f.summary
 
 
 def test_dropbear_uci_defaults_allow_root_password_login(tree: Tree) -> None:
@@ -99,5 +105,16 @@ def test_openssh_config(tree: Tree) -> None:
 
 
 def test_no_ssh_server_is_not_applicable(tree: Tree) -> None:
-    r = tree({"/etc/init.d/rcS": "#!/bin/sh\nmount -a\n", "/usr/sbin/dropbear": b"\x7fELF"})
+    rcs = "#!/bin/sh\nmount -a\n/bin/app.sh &\n"
+    app = "#!/bin/sh\necho hello\n"
+    r = tree({"/etc/init.d/rcS": rcs, "/usr/sbin/dropbear": b"\x7fELF", "/bin/app.sh": app})
     assert run("services.ssh-root-login", r).verdict == Verdict.NOT_APPLICABLE
+    # a compiled vendor program run at boot may start the SSH server that is in the image
+    vendor = tree(
+        {
+            "/etc/init.d/rcS": "#!/bin/sh\n/bin/app &\n",
+            "/usr/sbin/dropbear": b"\x7fELF",
+            "/bin/app": b"\x7fELF",
+        }
+    )
+    assert run("services.ssh-root-login", vendor).verdict == Verdict.INCONCLUSIVE

@@ -185,6 +185,6 @@ def test_nvram_blob_and_busybox_httpd_credentials(tree: Tree) -> None:
     assert found == [
         ("/etc/httpd.conf", 2, "web login admin with the default password 'admin'"),
         ("/etc/httpd.conf", 3, "web login root with a clear-text password"),
-        ("/etc/nvram.defaults.bin", None, "clear-text credential"),
+        ("/etc/nvram.defaults.bin", None, "clear-text password, a well-known default ('pa******')"),
     ]
     assert f.evidence[2].excerpt == "http_passwd=pa******"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from assay.checks import CheckContext, run_context
@@ -126,9 +124,3 @@ def test_the_other_real_findings(findings: dict[str, Finding]) -> None:
     assert findings["hardening.elf"].summary.startswith("45 ELF files (21 programs, 24 libraries)")
     tools = {e.path for e in findings["files.debug-tools"].evidence}
     assert tools == {"/usr/bin/nc", "/usr/sbin/telnetd"}
-
-
-def test_all_checks_are_fast(wr703n_rootfs: RootFS) -> None:
-    start = time.perf_counter()
-    run_context(CheckContext(rootfs=[wr703n_rootfs]))
-    assert time.perf_counter() - start < 2.0  # measured ~0.2 s; budget for the scan is 4 s

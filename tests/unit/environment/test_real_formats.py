@@ -142,3 +142,18 @@ def test_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
         imported("zigbee2mqtt", tmp_path / "m.json")
     with pytest.raises(InputError, match="unknown environment format"):
         imported("visio", bad)
+
+
+def test_iot_sentinel_devices_behind_their_hubs(environments: Path) -> None:
+    env = imported(
+        "iot-sentinel",
+        environments / "device-inventories" / "iot-sentinel" / "captures_IoT-Sentinel",
+    )
+    assert len(env.devices) == 31  # 31 devices of 27 types (SOURCES.md)
+    result = analyze(env)
+    spofs = {s["name"]: s["cuts_off"] for s in result["single_points_of_failure"]}
+    # SOURCES.md: the door sensor shares the D-Link hub's MAC, the Hue switch the bridge's
+    assert spofs["D-LinkHomeHub"]["examples"] == ["D-LinkDoorSensor"]
+    assert spofs["HueBridge"]["examples"] == ["HueSwitch"]
+    assert spofs["gateway"]["devices"] == 31
+    assert len(result["problems"]) == 2

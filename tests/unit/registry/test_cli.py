@@ -99,6 +99,49 @@ def test_clear_errors(
 def test_token(registry_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "registry", "token", "Acme", "--registry", registry_url)
     assert code == 0 and out.strip().startswith("assay_")
+    secret = out.strip()
+    code, out, _ = run(
+        capsys, "registry", "token", "create", "Acme", "--note", "CI", "--registry", registry_url
+    )
+    assert code == 0 and out.strip().startswith("assay_")
+    code, out, _ = run(capsys, "registry", "token", "list", "--registry", registry_url, "--json")
+    listed = json.loads(out)
+    assert [(x["manufacturer"], x["note"], x["revoked"]) for x in listed] == [
+        ("Acme", "", False),
+        ("Acme", "CI", False),
+    ]
+    assert secret not in out
+    code, out, _ = run(capsys, "registry", "token", "revoke", secret, "--registry", registry_url)
+    assert code == 0 and f"revoked token {listed[0]['id']} of Acme" in out
+    code, out, err = run(capsys, "registry", "token", "revoke", "nope", "--registry", registry_url)
+    assert code == 3 and "neither a token nor a token number" in err
+
+
+def test_keys_and_trust(
+    registry_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = tmp_path / "k" / "lab.pem"
+    code, out, err = run(capsys, "keys", "generate", "--out", str(key))
+    assert code == 0, err
+    code, out, err = run(capsys, "keys", "generate", "--out", str(key))
+    assert code == 2 and "a key is already there" in err  # never overwritten
+    code, out, _ = run(capsys, "keys", "list", "--dir", str(key.parent), "--json")
+    (listed,) = json.loads(out)
+    pub = key.with_suffix(".pub")
+    code, out, err = run(capsys, "registry", "trust-key", str(pub), "--registry", registry_url)
+    assert code == 0 and listed["key_id"] in out, err
+    code, out, err = run(
+        capsys, "registry", "trust-key", "ed25519:AAAA", "--registry", registry_url
+    )
+    assert code == 3 and "not an Ed25519 public key" in err
+    code, out, _ = run(capsys, "registry", "keys", "--registry", registry_url, "--json")
+    assert [(k["key_id"], k["revoked"]) for k in json.loads(out)] == [(listed["key_id"], False)]
+    code, out, _ = run(
+        capsys, "registry", "distrust-key", listed["key_id"], "--registry", registry_url
+    )
+    assert code == 0
+    code, out, _ = run(capsys, "registry", "keys", "--registry", registry_url)
+    assert "revoked" in out
 
 
 def test_default_registry_lives_in_assay_home(

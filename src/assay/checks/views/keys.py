@@ -72,9 +72,11 @@ def scan_keys(rootfs: RootFS, entries: tuple[FileEntry, ...]) -> list[KeyItem]:
 
 def _pem_items(path: str, data: bytes) -> list[KeyItem]:
     out = []
+    line, counted = 1, 0  # line numbers counted on from the previous block, not from the top
     for m in PEM.finditer(data):
         label = m.group(1).decode()
-        line = data.count(b"\n", 0, m.start()) + 1
+        line += data.count(b"\n", counted, m.start())
+        counted = m.start()
         block = m.group(0)
         kind = "private-key" if label.endswith("PRIVATE KEY") else "certificate"
         if kind == "certificate" and label not in CERT_LABELS:
@@ -102,7 +104,11 @@ def _private_item(path: str, line: int, block: bytes) -> KeyItem:
         if label == "OPENSSH PRIVATE KEY":
             key = serialization.load_ssh_private_key(block, password=None)
         else:
-            key = serialization.load_pem_private_key(block, password=None)
+            # the key is only described (type, size), never used: skipping RSA's consistency
+            # check saves ~0.1 s per key (33 keys in one vendor image)
+            key = serialization.load_pem_private_key(
+                block, password=None, unsafe_skip_rsa_key_validation=True
+            )
     except (ValueError, TypeError, NotImplementedError) as err:
         note = "placeholder or damaged key: " + str(err).split("\n")[0][:80]
         if len(block) < 120:

@@ -19,7 +19,11 @@ from importlib import resources
 
 CRYPT_DATA_SIZE = 32768  # sizeof(struct crypt_data) in libxcrypt
 
-VERIFIABLE = ("des", "md5", "sha256", "sha512", "bcrypt", "yescrypt")
+# schemes libxcrypt computes, and clear text (compared as it is)
+VERIFIABLE = (
+    "des", "bsdi", "md5", "sha256", "sha512", "bcrypt", "yescrypt", "gost-yescrypt", "scrypt",
+    "sha1crypt", "nt", "sunmd5", "plain",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,10 +75,14 @@ def default_passwords() -> tuple[str, ...]:
     return tuple(out)
 
 
-def guess(hashed: str, username: str = "", budget: float = 0.5) -> Guess:
-    """Is ``hashed`` the hash of a well-known default password (or of the user's name)?"""
+def guess(hashed: str, username: str = "", budget: float = 1.5, plain: bool = False) -> Guess:
+    """Is ``hashed`` the hash of a well-known default password (or of the user's name)?
+    With ``plain`` the field is a clear-text password and is compared as it is."""
     candidates = [username] if username else []
     candidates += [p for p in default_passwords() if p != username]
+    if plain:
+        hit = next((c for c in candidates if hmac.compare_digest(c, hashed)), None)
+        return Guess(hit if hit is not None else None, len(candidates), len(candidates))
     deadline = time.monotonic() + budget
     for i, candidate in enumerate(candidates):
         result = crypt_hash(candidate, hashed)

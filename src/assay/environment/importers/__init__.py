@@ -19,6 +19,7 @@ FORMATS = {
     "mud": "mud",
     "devices-csv": "devices_csv",
     "brick": "brick",
+    "iot-sentinel": "sentinel",
 }
 
 

@@ -16,9 +16,15 @@ OK = ("PASS", "NOT_APPLICABLE")
 
 
 def build_label(
-    document: dict[str, Any], registry_url: str = "", today: date | None = None
+    document: dict[str, Any],
+    registry_url: str = "",
+    today: date | None = None,
+    self_asserted_by: str | None = None,
 ) -> Label:
-    """The label of one assessment. Missing sections give "Unknown", never "Yes"."""
+    """The label of one assessment. Missing sections give "Unknown", never "Yes".
+
+    ``self_asserted_by`` (a manufacturer's name): the document was neither made nor signed by
+    Assay, so nothing in it is believed: no level, and every "Yes" becomes "Unknown"."""
     declaration = document.get("declaration") or None
     if not isinstance(declaration, dict):
         declaration = None
@@ -59,7 +65,26 @@ def build_label(
     )
     evidence = [*_list(decl.lookup(declaration, "third_party_evidence"))]
     evidence += _list(_mapping(document.get("facts")).get("third_party_evidence"))
+    if self_asserted_by is not None:
+        return _self_asserted(label, self_asserted_by or "the manufacturer")
     return _with_level(label, verdicts, evidence)
+
+
+def _self_asserted(label: Label, maker: str) -> Label:
+    """``label`` as a claim of ``maker``: no level, no "Yes" (a "No" it admits stays)."""
+    why = f"self-asserted by {maker}, not verified by Assay"
+
+    def doubt(fact: Fact) -> Fact:
+        return Fact(None, f"{why}: {fact.reason}", fact.evidence) if fact.value else fact
+
+    return replace(
+        label,
+        level=Level(0, (), (f"any level: {why} (not scanned by the registry, not signed)",)),
+        no_default_passwords=doubt(label.no_default_passwords),
+        automatic_updates=doubt(label.automatic_updates),
+        vulnerability_reporting=doubt(label.vulnerability_reporting),
+        self_asserted_by=maker,
+    )
 
 
 def _os_name(identity: dict[str, Any]) -> str:

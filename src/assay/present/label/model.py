@@ -71,6 +71,7 @@ class Label:
     data_declared: bool
     registry_url: str
     assessed: str
+    self_asserted_by: str = ""  # set when neither scanned nor signed by Assay: no level, no Yes
 
     @property
     def expired(self) -> bool:
@@ -114,6 +115,11 @@ class Label:
         )
         lines = [
             f"Security label for {self.title}{hw}{fw}.",
+            *(
+                [f"Self-asserted by {self.self_asserted_by}: not verified by Assay."]
+                if self.self_asserted_by
+                else []
+            ),
             f"Manufacturer: {self.manufacturer or 'not declared'}.",
             f"{self.support_text()}.",
             f"{level}.",
@@ -153,5 +159,6 @@ class Label:
             "sensors": list(self.sensors),
             "registry_url": self.registry_url,
             "assessed": self.assessed,
+            "self_asserted_by": self.self_asserted_by or None,
             "text": self.text(),
         }

@@ -1,0 +1,62 @@
+"""The task a Dask worker runs: one image, its own work directory, the usual bounds.
+
+It returns the assessment, or a failure with its reason when Assay itself refuses the image
+(not a firmware image, a bound hit...): those are final, not retried. Anything else raised is a
+crash: Dask retries the task once, then the client records it as failed with the reason. The
+pipeline is imported once per worker process and stays loaded (the start-up a per-image process
+would pay every time).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def declaration_for(image: Path, default: str | None) -> Path | None:
+    """The declaration beside the image (``IMAGE.declaration.yaml``, ``.yml`` or ``.json``),
+    else the one given for the whole corpus."""
+    for suffix in (".declaration.yaml", ".declaration.yml", ".declaration.json"):
+        candidate = image.with_name(image.name + suffix)
+        if candidate.is_file():
+            return candidate
+    return Path(default) if default else None
+
+
+def scan_image(path: str, sha256: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Scan one image; return ``{"status": "ok", "document": ...}`` or a failure record."""
+    from assay.errors import AssayError
+    from assay.pipeline import ScanOptions, assess
+
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="assay-corpus-", dir=options.get("work_root")))
+    try:
+        scan = ScanOptions(
+            work_dir=work,
+            declaration=declaration_for(Path(path), options.get("declaration")),
+            timeout=float(options.get("timeout", 600.0)),
+            max_size=int(options.get("max_size", 2 * 1024**3)),
+            store=Path(options["store"]) if options.get("store") else None,
+        )
+        try:
+            document = assess(Path(path), scan).assessment.to_dict()
+        except AssayError as err:
+            return {
+                "status": "failed",
+                "sha256": sha256,
+                "path": path,
+                "reason": err.diagnostics(),
+                "seconds": time.perf_counter() - started,
+            }
+        return {
+            "status": "ok",
+            "sha256": sha256,
+            "path": path,
+            "document": document,
+            "seconds": time.perf_counter() - started,
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
