@@ -273,3 +273,20 @@ def test_outputs_of_a_partial_scan_hold_no_server_path(wr703n_image: Path, tmp_p
         assert "Traceback" not in text, path.name
     problems = json.loads((out / "assessment.json").read_text())["problems"]
     assert problems and all(not p["path"].startswith(str(tmp_path)) for p in problems)
+
+
+def test_sign_key_signs_every_json_output(tmp_path: Path) -> None:
+    from assay.present.signing import generate, key_id, public_text, verify
+
+    tree = _weak_tree(tmp_path / "rootfs")
+    key_file = tmp_path / "lab.pem"
+    public = generate(key_file).public_key()
+    trusted = {key_id(public): public_text(public)}
+    args = ["scan", str(tree), "--no-vulns", "--sign-key", str(key_file)]
+    proc = _run(*args, "--out", "set", "-o", "json=one.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for path in (tmp_path / "set/assessment.json", tmp_path / "one.json"):
+        assert verify(json.loads(path.read_text()), trusted).trusted, path
+    piped = _run(*args, "-o", "json", cwd=tmp_path)
+    assert piped.returncode == 0, piped.stderr
+    assert verify(json.loads(piped.stdout), trusted).trusted
