@@ -6,11 +6,14 @@ Regenerate with ``ASSAY_UPDATE_GOLDEN=1 pytest tests/integration/test_golden.py`
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
@@ -135,3 +138,159 @@ def test_golden_vex(outputs: Path, tmp_path: Path, fmt: str, name: str) -> None:
         golden.write_text(rendered)
     assert golden.exists(), "run with ASSAY_UPDATE_GOLDEN=1 once to create it"
     assert rendered == golden.read_text()
+
+
+# every -o format of one scan of the tree with a failed check (an empty root password)
+SARIF_SCHEMA = (
+    Path(__file__).resolve().parent.parent / "data" / "schemas" / "sarif-2.1.0-rtm.5.json"
+)
+FORMAT_FILES = {
+    "json": "assessment.json",
+    "cyclonedx-json": "sbom.cdx.json",
+    "cyclonedx-json@1.5": "sbom-1.5.cdx.json",
+    "cyclonedx-json@1.4": "sbom-1.4.cdx.json",
+    "cyclonedx-xml": "sbom.cdx.xml",
+    "cyclonedx-xml@1.5": "sbom-1.5.cdx.xml",
+    "cyclonedx-xml@1.4": "sbom-1.4.cdx.xml",
+    "spdx-json": "sbom.spdx.json",
+    "spdx-tag-value": "sbom.spdx",
+    "spdx3-json": "sbom.spdx3.jsonld",
+    "sarif": "assay.sarif",
+    "html": "report.html",
+    "md": "report.md",
+    "label": "label.svg",
+    "table": "table.txt",
+}
+
+
+@pytest.fixture(scope="module")
+def formats(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("formats")
+    tree = _tree(tmp / "rootfs")
+    (tree / "etc/shadow").write_text("root::16000:0:99999:7:::\n")
+    (tree / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    out = tmp / "out"
+    args = [f"-o{fmt}={out / name}" for fmt, name in FORMAT_FILES.items()]
+    assert main(["scan", str(tree), *args, "-q"]) == 0
+    return out
+
+
+def _mask_text(text: str) -> str:
+    """Mask what changes on every run in the text formats (dates, ids, our version)."""
+    for pattern, repl in (
+        (r"(DocumentNamespace: ).*", r"\1<masked>"),
+        (r"(Created: ).*", r"\1<masked>"),
+        (r"(Creator: Tool: assay-).*", r"\1<masked>"),
+    ):
+        text = re.sub(pattern, repl, text)
+    return text
+
+
+SPDX_VOLATILE = {"documentNamespace", "created", "creators"}
+
+
+def _mask_formats(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _mask_formats(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_formats(v, key) for v in value]
+    if key in SPDX_VOLATILE or key == "semanticVersion":
+        return "<masked>"
+    return _mask(value, key)
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    ["sarif", "spdx-json", "spdx-tag-value", "cyclonedx-json@1.5", "cyclonedx-json@1.4", "table"],
+)
+def test_golden_formats(formats: Path, fmt: str) -> None:
+    name = FORMAT_FILES[fmt]
+    text = (formats / name).read_text()
+    if name.endswith(("json", "sarif")):
+        document = _mask_formats(json.loads(text))
+        if fmt == "spdx-json":
+            document["relationships"].sort(key=json.dumps)
+        rendered = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    else:
+        rendered = _mask_text(text)
+    golden = GOLDEN / f"formats-tree.{name}"
+    if os.environ.get("ASSAY_UPDATE_GOLDEN"):
+        golden.write_text(rendered)
+    assert golden.exists(), "run with ASSAY_UPDATE_GOLDEN=1 once to create it"
+    assert rendered == golden.read_text()
+
+
+def test_sarif_passes_the_sarif_schema_with_locations_in_the_image(formats: Path) -> None:
+    document = json.loads((formats / "assay.sarif").read_text())
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    validator = jsonschema.Draft4Validator(
+        schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
+    assert [e.message for e in validator.iter_errors(document)] == []
+    results = document["runs"][0]["results"]
+    password = next(r for r in results if r["ruleId"] == "credentials.empty-password")
+    location = password["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "etc/shadow", "uriBaseId": "IMAGEROOT"}
+    assert password["level"] == "error"
+    assert any(r["ruleId"].startswith("CVE-") for r in results)
+
+
+@pytest.mark.parametrize("version", ["1.6", "1.5", "1.4"])
+def test_cyclonedx_versions_pass_their_schemas(formats: Path, version: str) -> None:
+    from cyclonedx.validation.xml import XmlValidator
+
+    schema = {"1.6": SchemaVersion.V1_6, "1.5": SchemaVersion.V1_5, "1.4": SchemaVersion.V1_4}
+    suffix = "" if version == "1.6" else f"-{version}"
+    text = (formats / f"sbom{suffix}.cdx.json").read_text()
+    assert JsonStrictValidator(schema[version]).validate_str(text) is None
+    assert json.loads(text)["specVersion"] == version
+    xml = (formats / f"sbom{suffix}.cdx.xml").read_text()
+    assert XmlValidator(schema[version]).validate_str(xml) is None
+    assert f"http://cyclonedx.org/schema/bom/{version}" in xml
+
+
+@pytest.mark.parametrize("name", ["sbom.spdx.json", "sbom.spdx"])
+def test_spdx_passes_the_spdx_tools_validator(formats: Path, name: str) -> None:
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    document = parse_file(str(formats / name))
+    assert validate_full_spdx_document(document) == []
+    assert document.creation_info.spdx_version == "SPDX-2.3"
+    names = {p.name: p for p in document.packages}
+    assert {"busybox", "dnsmasq-base", "zlib1g"} <= set(names)
+    refs = {r.reference_type: r.locator for r in names["busybox"].external_references}
+    assert refs["purl"].startswith("pkg:deb/debian/busybox@")
+
+
+def test_reports_and_label_as_formats(formats: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    assert (formats / "report.html").read_text().startswith("<!doctype html>")
+    assert (formats / "report.md").read_text().startswith("# Security report")
+    ET.fromstring((formats / "label.svg").read_text())
+    assert (formats / "label.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((formats / "label.json").read_text())["level"] is not None
+
+
+def test_spdx3_loads_with_the_spdx3_bindings(formats: Path) -> None:
+    """SPDX 3.0.1 JSON-LD, read back by the SPDX project's bindings (which check types and
+    required properties on reading)."""
+    from spdx_python_model import v3_0_1 as spdx
+
+    text = (formats / "sbom.spdx3.jsonld").read_text()
+    assert json.loads(text)["@context"] == "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+    objects = spdx.SHACLObjectSet()
+    spdx.JSONLDDeserializer().read(io.BytesIO(text.encode()), objects)
+    packages = {p.name: p for p in objects.foreach_type(spdx.software_Package)}
+    assert {"busybox", "dnsmasq-base", "zlib1g"} <= set(packages)
+    assert packages["busybox"].software_packageUrl.startswith("pkg:deb/debian/busybox@")
+    firmware = next(p for p in packages.values() if p.software_primaryPurpose.endswith("firmware"))
+    (document,) = objects.foreach_type(spdx.SpdxDocument)
+    assert [e._id for e in document.rootElement] == [firmware._id]
+    vulnerabilities = {v.name for v in objects.foreach_type(spdx.security_Vulnerability)}
+    assert "CVE-2016-6301" in vulnerabilities
+    kinds = {
+        str(r.relationshipType).rsplit("/", 1)[-1] for r in objects.foreach_type(spdx.Relationship)
+    }
+    assert kinds == {"contains", "hasAssociatedVulnerability"}

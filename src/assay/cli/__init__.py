@@ -7,13 +7,17 @@ exposes a click command or group named ``command``.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 import click
 
 from assay import __version__
-from assay.errors import AssayError
+from assay.errors import EXIT_INTERRUPTED, AssayError, internal_error
+
+_DEBUG = {"on": False}
 
 COMMAND_MODULES = [
     "scan",
@@ -48,29 +52,62 @@ class _LazyGroup(click.Group):
         return command
 
 
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        _DEBUG["on"] = True
+    return value
+
+
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assay")
+@click.option(
+    "--debug",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_set_debug,
+    help="Show the traceback of an internal error (also ASSAY_DEBUG=1).",
+)
 def cli() -> None:
     """Assay: security assurance for connected products."""
 
 
+def _debugging() -> bool:
+    return _DEBUG["on"] or os.environ.get("ASSAY_DEBUG", "").lower() in {"1", "true", "yes"}
+
+
+def _error(err: AssayError) -> None:
+    """The one line on stderr (cleaned: messages may quote what an image holds)."""
+    from assay.present.text import clean
+
+    click.echo(f"assay: error: {clean(err.diagnostics())}", err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (see README "Exit codes")."""
+    """Run the CLI; return the exit code (see README "Exit codes"). Every failure is one line
+    on stderr with its documented code; a traceback only with ``--debug``/``ASSAY_DEBUG=1``."""
+    _DEBUG["on"] = False
     try:
         code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except AssayError as err:
-        click.echo(f"assay: error: {err.diagnostics()}", err=True)
+        _error(err)
         return err.exit_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("assay: aborted", err=True)
-        return 130
+        return EXIT_INTERRUPTED
     except click.ClickException as err:
         err.show()
         return 2
     except click.exceptions.Exit as err:
         return int(err.exit_code)
     except SystemExit as err:  # click's return of a command's exit code
-        return int(err.code or 0)
+        return err.code if isinstance(err.code, int) else (0 if err.code is None else 2)
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one line, a code
+        if _debugging():
+            traceback.print_exc()
+        mapped = internal_error(err)
+        _error(mapped)
+        return mapped.exit_code
     return code if isinstance(code, int) else 0
 
 

@@ -1,9 +1,10 @@
-"""``assay scan TARGET --out DIR``: the main job."""
+"""``assay scan TARGET [-o FORMAT[=FILE]]... [--out DIR]``: the main job."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -13,8 +14,8 @@ from rich.console import Console
 from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from assay.model.assessment import Assessment
 from assay.pipeline import ScanOptions, assess
-
-SEVERITY_ORDER = ["none", "low", "medium", "high", "critical"]
+from assay.present import formats, gate
+from assay.present.text import terminal
 
 
 def _size(text: str) -> int:
@@ -31,12 +32,14 @@ def _size(text: str) -> int:
 @click.command("scan")
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option(
+    "-o", "--output", "outputs", multiple=True, metavar="FORMAT[=FILE]", help=formats.HELP
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
-    default=Path("assay-out"),
-    show_default=True,
-    help="Where to write sbom.cdx.json, assessment.json, reports.",
+    help="Write the full set here: sbom.cdx.json, assessment.json, report.html, report.md, "
+    "label.svg/png/json (default: assay-out, unless -o is given).",
 )
 @click.option(
     "--declaration",
@@ -63,25 +66,22 @@ def _size(text: str) -> int:
 @click.option(
     "--registry-url", default="", help="Base URL of the public registry for the label QR code."
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["none", *SEVERITY_ORDER[1:], "kev"]),
-    default="none",
-    show_default=True,
-    help="Exit 1 if a vulnerability at or above this is found.",
-)
+@click.option("--fail-on", "fail_on", multiple=True, metavar="RULE", help=gate.HELP)
 @click.option(
     "--sign-key",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    help="Sign assessment.json with this scanner key (from `assay keys generate`).",
+    help="Sign assessment.json (in --out and every -o json) with this scanner key "
+    "(from `assay keys generate`).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print assessment.json to stdout.")
+@click.option("--json", "as_json", is_flag=True, help="Print assessment.json to stdout (-o json).")
+@click.option("--no-color", is_flag=True, help="No colours in the terminal table.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.pass_context
 def command(
     ctx: click.Context,
     target: Path,
-    out_dir: Path,
+    outputs: tuple[str, ...],
+    out_dir: Path | None,
     declaration: Path | None,
     store: Path | None,
     work_dir: Path | None,
@@ -92,13 +92,20 @@ def command(
     no_vulns: bool,
     no_checks: bool,
     registry_url: str,
-    fail_on: str,
+    fail_on: tuple[str, ...],
     sign_key: Path | None,
     as_json: bool,
+    no_color: bool,
     quiet: bool,
 ) -> None:
     """Scan a firmware image, root-filesystem directory or tar archive."""
-    console = Console(stderr=True, quiet=quiet or as_json)
+    rules = gate.parse_rules(fail_on)
+    wanted = _outputs(outputs, as_json, quiet)
+    if out_dir is None and not outputs and not as_json:
+        out_dir = Path("assay-out")
+    # an output on stdout other than the table on a terminal: keep stderr to errors
+    piped = any(o.path is None and o.format != "table" for o in wanted)
+    console = Console(stderr=True, quiet=quiet or piped, no_color=no_color)
     temp = None
     if work_dir is None:
         temp = Path(tempfile.mkdtemp(prefix="assay-"))
@@ -117,59 +124,91 @@ def command(
         with console.status("scanning", spinner="dots") as status:
 
             def observe(stage: str, message: str) -> None:
-                status.update(f"[bold]{stage}[/]: {message}")
+                status.update(f"[bold]{stage}[/]: {terminal(message)}")
 
             result = assess(target, options, observe)
             assessment = result.assessment
             status.update("writing outputs")
-            paths = write_outputs(assessment, out_dir, registry_url)
+            paths = write_outputs(assessment, out_dir, registry_url) if out_dir else []
+            for output in wanted:
+                if output.path is not None:
+                    paths.extend(formats.write(output, assessment, registry_url))
             if sign_key is not None:
                 from assay.present.signing import sign_file
 
-                sign_file(out_dir / "assessment.json", sign_key)
+                for path in paths:
+                    if path.name == "assessment.json" or _is_json_output(path, wanted):
+                        sign_file(path, sign_key)
     finally:
         if temp is not None and not keep_work:
             shutil.rmtree(temp, ignore_errors=True)
+    _summary(console, assessment, paths)
+    for output in wanted:
+        if output.path is None:
+            _to_stdout(output, assessment, registry_url, not no_color, sign_key)
+    trips = gate.tripped(assessment, rules)
+    for line in _trip_lines(trips):
+        click.echo(line, err=True)
+    ctx.exit(EXIT_FINDINGS if trips else EXIT_OK)
+
+
+def _outputs(specs: tuple[str, ...], as_json: bool, quiet: bool) -> list[formats.Output]:
+    """The -o outputs (--json is -o json); the table on a terminal when none is asked for
+    (and not --quiet)."""
+    wanted = [formats.parse(spec) for spec in specs]
     if as_json:
-        click.echo(json.dumps(assessment.to_dict(), indent=2))
-    else:
-        _summary(console, assessment, paths)
-    ctx.exit(EXIT_FINDINGS if _fails(assessment, fail_on) else EXIT_OK)
+        wanted.append(formats.Output("json"))
+    if not specs and not as_json and not quiet and sys.stdout.isatty():
+        wanted.append(formats.Output("table"))
+    to_stdout = [str(o) for o in wanted if o.path is None]
+    if len(to_stdout) > 1:
+        raise UsageError(
+            f"-o {' and -o '.join(to_stdout)} would both go to standard output",
+            "give all but one a file: -o FORMAT=FILE",
+        )
+    return wanted
+
+
+def _is_json_output(path: Path, wanted: list[formats.Output]) -> bool:
+    return any(o.format == "json" and o.path == path for o in wanted)
+
+
+def _to_stdout(
+    output: formats.Output, assessment: Assessment, url: str, color: bool, key: Path | None
+) -> None:
+    if output.format == "table" and sys.stdout.isatty():
+        from assay.present.table import print_tables
+
+        print_tables(Console(no_color=not color, highlight=False), assessment)
+        return
+    text = formats.render(output, assessment, url)
+    if output.format == "json" and key is not None:
+        from assay.present.signing import load_private, sign
+
+        text = json.dumps(sign(json.loads(text), load_private(key)), indent=2) + "\n"
+    click.echo(text, nl=False)
+
+
+def _trip_lines(trips: list[gate.Trip]) -> list[str]:
+    if not trips:
+        return []
+    from assay.present.text import clean
+
+    head = f"assay: --fail-on tripped by {len(trips)} item(s):"
+    return [head, *(f"  {clean(trip.line())}" for trip in trips)]
 
 
 def write_outputs(assessment: Assessment, out_dir: Path, registry_url: str = "") -> list[Path]:
-    """Write every output of a scan into ``out_dir``; return their paths."""
-    from assay.present import cyclonedx
-    from assay.present.label import write_label
-    from assay.present.report import write_reports
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [cyclonedx.write(assessment, out_dir)]
-    native = out_dir / "assessment.json"
-    native.write_text(json.dumps(assessment.to_dict(), indent=2) + "\n")
-    paths.append(native)
-    paths.extend(write_reports(assessment, out_dir))
-    paths.extend(write_label(assessment, out_dir, registry_url))
-    return paths
-
-
-def _fails(assessment: Assessment, fail_on: str) -> bool:
-    if fail_on == "none":
-        return False
-    if fail_on == "kev":
-        return any(v.kev for v in assessment.vulnerabilities)
-    floor = SEVERITY_ORDER.index(fail_on)
-    return any(
-        v.severity in SEVERITY_ORDER and SEVERITY_ORDER.index(v.severity) >= floor
-        for v in assessment.vulnerabilities
-    )
+    """Write the full set of a scan into ``out_dir``; return their paths."""
+    return formats.write_set(assessment, out_dir, registry_url)
 
 
 def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> None:
     ident = assessment.identity
     what = " ".join(x for x in (ident.vendor, ident.model, ident.hardware_version) if x)
     os_ = " ".join(x for x in (ident.os_name, ident.os_version, ident.os_build) if x)
-    console.print(f"[bold]{assessment.target.path}[/] {what} {os_}".rstrip())
+    title = terminal(f"{what} {os_}".strip())
+    console.print(f"[bold]{terminal(assessment.target.path)}[/] {title}".rstrip())
     console.print(f"  components      {len(assessment.components)}")
     vulns = assessment.vulnerabilities
     kev = sum(v.kev and not v.conditional for v in vulns)
@@ -182,4 +221,4 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
         console.print(f"  problems        {len(assessment.problems)} (see assessment.json)")
     console.print("Outputs:")
     for path in paths:
-        console.print(f"  {path}")
+        console.print(f"  {terminal(path)}")

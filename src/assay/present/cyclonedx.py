@@ -3,7 +3,10 @@
 Each component carries its PURL, CPE, where it was found (evidence occurrences: paths inside
 the image) and how (evidence identity methods: manifest analysis for package databases,
 binary analysis for signatures). Matches go to ``vulnerabilities`` with ``affects``, ratings,
-source and an analysis state (``exploitable`` for known-exploited, else ``in_triage``).
+source (NVD or OSV, with the record's URL), aliases as references, the fix as a
+recommendation when known, and an analysis state (``exploitable`` for known-exploited,
+``not_affected`` or ``in_triage`` with the reason for matches that do not count, else
+``in_triage``) whose detail says why it matched.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cyclonedx.model import Property
+from cyclonedx.model import Property, XsUri
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component as CdxComponent
 from cyclonedx.model.component import ComponentType
@@ -32,17 +35,23 @@ from cyclonedx.model.vulnerability import (
     Vulnerability,
     VulnerabilityAnalysis,
     VulnerabilityRating,
+    VulnerabilityReference,
     VulnerabilityScoreSource,
     VulnerabilitySeverity,
     VulnerabilitySource,
 )
+from cyclonedx.output import make_outputter
 from cyclonedx.output.json import JsonV1Dot6
+from cyclonedx.schema import OutputFormat, SchemaVersion
 from packageurl import PackageURL
 
 from assay import __version__
+from assay.errors import UsageError
 from assay.model.assessment import Assessment
 from assay.model.component import Component
 from assay.model.vulnerability import VulnerabilityMatch
+from assay.present.gate import counts, why_not
+from assay.present.native import presentable
 
 TYPES = {
     "application": ComponentType.APPLICATION,
@@ -157,7 +166,14 @@ def _vulnerability(match: VulnerabilityMatch, ref: str) -> Vulnerability:
     rating = cvss_rating(match.cvss_score, match.cvss_vector, match.severity)
     ratings = [rating] if rating is not None else []
     state = ImpactAnalysisState.EXPLOITABLE if match.kev else ImpactAnalysisState.IN_TRIAGE
-    detail = str(match.why.get("summary", "")) or None
+    detail = str(match.why.get("reason", "")) or None
+    if not counts(match):
+        state = (
+            ImpactAnalysisState.NOT_AFFECTED
+            if str(getattr(match, "status", "")) == "not_affected"
+            else ImpactAnalysisState.IN_TRIAGE
+        )
+        detail = why_not(match) or detail
     props = [
         Property(name="assay:priority", value=match.priority),
         Property(name="assay:kev", value=str(match.kev).lower()),
@@ -167,25 +183,60 @@ def _vulnerability(match: VulnerabilityMatch, ref: str) -> Vulnerability:
         props.append(Property(name="assay:epss", value=f"{match.epss:.5f}"))
     if match.conditional:
         props.append(Property(name="assay:conditional", value="true"))
-    source = (
-        VulnerabilitySource(name="NVD", url=None)
-        if match.id.startswith("CVE-")
-        else VulnerabilitySource(name="OSV")
-    )
+    fixed = str((getattr(match, "fixed_in", None) or {}).get("version", ""))
     return Vulnerability(
         bom_ref=f"{match.id}:{ref}",
         id=match.id,
-        source=source,
+        source=_source(match.id),
+        references=[
+            VulnerabilityReference(id=alias, source=_source(alias)) for alias in match.aliases
+        ],
         ratings=ratings,
         description=match.description or None,
+        recommendation=f"Upgrade to {fixed} or later." if fixed else None,
         affects=[BomTarget(ref=ref)],
         analysis=VulnerabilityAnalysis(state=state, detail=detail),
         properties=props,
     )
 
 
+def _source(vuln_id: str) -> VulnerabilitySource:
+    """Where a vulnerability id is described: NVD for CVEs, OSV for the rest."""
+    if vuln_id.startswith("CVE-"):
+        return VulnerabilitySource(
+            name="NVD", url=XsUri(f"https://nvd.nist.gov/vuln/detail/{vuln_id}")
+        )
+    return VulnerabilitySource(name="OSV", url=XsUri(f"https://osv.dev/vulnerability/{vuln_id}"))
+
+
+VERSIONS = {"1.6": SchemaVersion.V1_6, "1.5": SchemaVersion.V1_5, "1.4": SchemaVersion.V1_4}
+
+
+def render(assessment: Assessment, kind: str = "json", version: str = "1.6") -> str:
+    """The SBOM as CycloneDX ``kind`` (json | xml) of ``version`` (1.6, 1.5 or 1.4); what an
+    older version cannot hold (e.g. evidence occurrences before 1.5) the library leaves out."""
+    if version not in VERSIONS:
+        raise UsageError(f"CycloneDX {version} is not offered", f"use one of {', '.join(VERSIONS)}")
+    bom = _bom(presentable(assessment))
+    if kind == "json" and version == "1.6":
+        return JsonV1Dot6(bom).output_as_string(indent=2)
+    output = OutputFormat.JSON if kind == "json" else OutputFormat.XML
+    return make_outputter(bom, output, VERSIONS[version]).output_as_string(indent=2)
+
+
+_LAST: dict[str, Any] = {}
+
+
+def _bom(shown: Assessment) -> Bom:
+    """The BOM of a presentable assessment, built once for all the versions asked for."""
+    if id(_LAST.get("source")) != id(shown):
+        _LAST.update(source=shown, bom=build_bom(shown))
+    bom: Bom = _LAST["bom"]
+    return bom
+
+
 def write(assessment: Assessment, out_dir: Path) -> Path:
     """Write the SBOM as CycloneDX 1.6 JSON (the tests validate it against the schema)."""
     path = out_dir / "sbom.cdx.json"
-    path.write_text(JsonV1Dot6(build_bom(assessment)).output_as_string(indent=2))
+    path.write_text(render(assessment), encoding="utf-8")
     return path

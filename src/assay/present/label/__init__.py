@@ -28,6 +28,7 @@ __all__ = [
     "render_png",
     "render_svg",
     "write_label",
+    "write_label_as",
 ]
 
 
@@ -38,11 +39,25 @@ def write_label(
     today: date | None = None,
 ) -> list[Path]:
     """Write ``label.svg``, ``label.png`` and ``label.json`` into ``out_dir``; return the paths."""
-    document = assessment.to_dict() if isinstance(assessment, Assessment) else assessment
+    return write_label_as(assessment, out_dir / "label.svg", registry_url, today)
+
+
+def write_label_as(
+    assessment: Assessment | dict[str, Any],
+    svg_path: Path,
+    registry_url: str = "",
+    today: date | None = None,
+) -> list[Path]:
+    """Write the label's SVG to ``svg_path``, its PNG and ``label.json`` beside it (same name,
+    suffixes ``.png`` and ``.json``); return the three paths."""
+    from assay.present.native import document as published
+    from assay.present.native import shown
+
+    document = published(assessment) if isinstance(assessment, Assessment) else shown(assessment)
     label = build_label(document, product_url(document, registry_url), today)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    svg_path.parent.mkdir(parents=True, exist_ok=True)
     svg = render_svg(label)
-    paths = [out_dir / "label.svg", out_dir / "label.png", out_dir / "label.json"]
+    paths = [svg_path, svg_path.with_suffix(".png"), svg_path.with_suffix(".json")]
     paths[0].write_text(svg, encoding="utf-8")
     paths[1].write_bytes(render_png(svg))
     paths[2].write_text(json.dumps(label.to_dict(), indent=2) + "\n", encoding="utf-8")

@@ -1,4 +1,5 @@
-"""Render the label as SVG (50 mm wide) with its QR code, every string escaped by Jinja2."""
+"""Render the label as SVG (50 mm wide) with its QR code, every string cleaned of control
+characters (``present.text.clean``) and escaped by Jinja2."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import jinja2
 import segno
 
 from assay.present.label.model import Label, join_names
+from assay.present.text import clean
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent),
     autoescape=True,
     trim_blocks=True,
     undefined=jinja2.StrictUndefined,
+    finalize=lambda value: clean(value, multiline=True) if isinstance(value, str) else value,
 )
 GREEN, RED, AMBER, GREY = "#1b7a3a", "#b3261e", "#8a5a00", "#5f6368"
 

@@ -14,7 +14,9 @@ from markupsafe import Markup
 from assay.errors import AssayError
 from assay.model.assessment import Assessment
 from assay.norms import evaluate
+from assay.present.native import presentable
 from assay.present.report.view import build
+from assay.present.text import clean
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
 
@@ -62,7 +64,7 @@ def _view(assessment: Assessment) -> dict[str, Any]:
         from dataclasses import replace
 
         assessment = replace(assessment, verdicts=evaluate(assessment))
-    return build(assessment)
+    return build(presentable(assessment))
 
 
 @cache
@@ -73,6 +75,7 @@ def _env() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.filters["anchor"] = anchor
     return env
@@ -86,6 +89,7 @@ def _md_env() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.filters["md"] = md_escape
     env.filters["mdcode"] = md_code
@@ -93,6 +97,14 @@ def _md_env() -> Environment:
     env.filters["mdwhy"] = _md_why
     env.filters["mdmeta"] = _md_meta
     return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every string a template prints is cleaned of control characters first (our own
+    markup, the inlined CSS, stays as it is)."""
+    if isinstance(value, Markup):
+        return value
+    return clean(value, multiline=True) if isinstance(value, str) else value
 
 
 def _md_evidence(e: dict[str, Any]) -> str:
@@ -131,10 +143,10 @@ def anchor(uid: str) -> str:
 
 def md_escape(value: Any) -> str:
     """Text safe inside Markdown (and table cells): no markup, no HTML, one line."""
-    text = " ".join(str(value).split())
+    text = " ".join(clean(value).split())
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def md_code(value: Any) -> str:
     """Text safe inside a single-backtick code span, on one line."""
-    return " ".join(str(value).split()).replace("`", "'")
+    return " ".join(clean(value).split()).replace("`", "'")

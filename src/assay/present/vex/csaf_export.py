@@ -10,6 +10,7 @@ vulnerability is stated ``fixed`` as a whole.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -203,7 +204,19 @@ def _version_branch(assessment: dict[str, Any], version: str, fw: Any, pid: str)
                 "file_hashes": [{"algorithm": "sha256", "value": fw.sha256}],
             }
         ]
-    return {"category": "product_version", "name": version or "unknown", "product": product}
+    return {"category": "product_version", "name": _one_version(version), "product": product}
+
+
+def _one_version(version: str) -> str:
+    """The image's version as a CSAF ``product_version`` name, which must not read as a range
+    (test 6.1.31): ``<``/``>`` and range words from a hostile image are escaped."""
+    from assay.present.vex.csaf_rules_profiles import VERSION_RANGE
+
+    def neutral(match: re.Match[str]) -> str:
+        text = match.group().replace("<", "\\x3c").replace(">", "\\x3e")
+        return text.replace(" ", "_")
+
+    return VERSION_RANGE.sub(neutral, version) if version else "unknown"
 
 
 def _tracking(tracking_id: str, moment: datetime) -> dict[str, Any]:

@@ -1,0 +1,200 @@
+"""Output formats by name, as ``-o/--output FORMAT[@VERSION][=FILE]`` names them.
+
+``parse("cyclonedx-json@1.5=sbom.json")`` gives an :class:`Output`; :func:`render` makes its
+text, :func:`write` writes it to its file (the label: SVG at FILE, PNG and ``label.json``
+beside it); :func:`write_set` writes the full set ``--out DIR`` has always written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assay.errors import AssayError, UsageError
+from assay.model.assessment import Assessment
+
+FORMATS = {
+    "table": "the vulnerability and failed-check tables (default on a terminal)",
+    "json": "assessment.json, Assay's own document",
+    "cyclonedx-json": "CycloneDX SBOM with vulnerabilities (1.6; @1.5, @1.4)",
+    "cyclonedx-xml": "the same as CycloneDX XML (1.6; @1.5, @1.4)",
+    "spdx-json": "SPDX 2.3 JSON",
+    "spdx-tag-value": "SPDX 2.3 tag-value",
+    "spdx3-json": "SPDX 3.0.1 JSON-LD",
+    "sarif": "SARIF 2.1.0 (failed checks and vulnerabilities, located in the image)",
+    "html": "the developer report (self-contained HTML)",
+    "md": "the developer report (Markdown)",
+    "label": "the security label (SVG; with =FILE also PNG and label.json beside it)",
+}
+ALIASES = {
+    "cyclonedx": "cyclonedx-json",
+    "cdx": "cyclonedx-json",
+    "cdx-json": "cyclonedx-json",
+    "cdx-xml": "cyclonedx-xml",
+    "spdx": "spdx-json",
+    "spdx-tv": "spdx-tag-value",
+    "markdown": "md",
+    "svg": "label",
+}
+VERSIONED = {"cyclonedx-json": "1.6", "cyclonedx-xml": "1.6"}
+HELP = (
+    "Output FORMAT[@VERSION][=FILE], repeatable; without FILE to stdout. Formats: "
+    + ", ".join(FORMATS)
+    + "."
+)
+
+
+@dataclass(frozen=True)
+class Output:
+    format: str
+    version: str = ""
+    path: Path | None = None  # None: standard output
+
+    def __str__(self) -> str:
+        version = f"@{self.version}" if self.version else ""
+        return f"{self.format}{version}" + (f"={self.path}" if self.path else "")
+
+
+def parse(spec: str) -> Output:
+    """An ``-o`` value as an :class:`Output`; ``UsageError`` names what is wrong."""
+    name, _, file = spec.partition("=")
+    name, _, version = name.strip().lower().partition("@")
+    name = ALIASES.get(name, name)
+    if name not in FORMATS:
+        raise UsageError(f"-o {spec}: unknown format {name!r}", f"use one of {', '.join(FORMATS)}")
+    if version and name not in VERSIONED:
+        raise UsageError(f"-o {spec}: {name} has no versions", f"use -o {name}")
+    if name in VERSIONED:
+        from assay.present.cyclonedx import VERSIONS
+
+        version = version or VERSIONED[name]
+        if version not in VERSIONS:
+            raise UsageError(
+                f"-o {spec}: CycloneDX {version} is not offered",
+                f"use one of {', '.join('@' + v for v in VERSIONS)}",
+            )
+    if "=" in spec and not file.strip():
+        raise UsageError(f"-o {spec}: no file after '='", f"use -o {name}=FILE or -o {name}")
+    return Output(name, version, Path(file.strip()) if file.strip() else None)
+
+
+def render(output: Output, assessment: Assessment, registry_url: str = "") -> str:
+    """The text of ``output`` (the label: its SVG; the table: plain text)."""
+    renderer = _RENDERERS[output.format]
+    return renderer(assessment, output.version, registry_url)
+
+
+def write(output: Output, assessment: Assessment, registry_url: str = "") -> list[Path]:
+    """Write ``output`` to its file; return the paths written."""
+    if output.path is None:
+        raise UsageError(f"-o {output}: no file given")
+    path = output.path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if output.format == "label":
+            return _write_label(assessment, path, registry_url)
+        path.write_text(render(output, assessment, registry_url), encoding="utf-8")
+    except OSError as err:
+        raise AssayError(f"cannot write {path}: {err.strerror}", "check the -o path") from None
+    return [path]
+
+
+def write_set(assessment: Assessment, out_dir: Path, registry_url: str = "") -> list[Path]:
+    """The full set ``--out DIR`` writes: sbom.cdx.json, assessment.json, report.html,
+    report.md, label.svg, label.png, label.json."""
+    from assay.present import cyclonedx, native
+    from assay.present.label import write_label
+    from assay.present.report import write_reports
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [cyclonedx.write(assessment, out_dir), native.write(assessment, out_dir)]
+    paths.extend(write_reports(assessment, out_dir))
+    paths.extend(write_label(assessment, out_dir, registry_url))
+    return paths
+
+
+def _write_label(assessment: Assessment, path: Path, registry_url: str) -> list[Path]:
+    from assay.present.label import write_label_as
+
+    return write_label_as(assessment, path, registry_url)
+
+
+def _table(assessment: Assessment, version: str, registry_url: str) -> str:
+    from assay.present.table import render as table
+
+    return table(assessment)
+
+
+def _json(assessment: Assessment, version: str, registry_url: str) -> str:
+    from assay.present.native import text
+
+    return text(assessment)
+
+
+def _cdx_json(assessment: Assessment, version: str, registry_url: str) -> str:
+    from assay.present.cyclonedx import render as cdx
+
+    return cdx(assessment, "json", version or "1.6")
+
+
+def _cdx_xml(assessment: Assessment, version: str, registry_url: str) -> str:
+    from assay.present.cyclonedx import render as cdx
+
+    return cdx(assessment, "xml", version or "1.6")
+
+
+def _sarif(assessment: Assessment, version: str, registry_url: str) -> str:
+    from assay.present.sarif import render as sarif
+
+    return sarif(assessment)
+
+
+def _html(assessment: Assessment, version: str, registry_url: str) -> str:
+    from assay.present.report import render_html
+
+    return render_html(assessment)
+
+
+def _md(assessment: Assessment, version: str, registry_url: str) -> str:
+    from assay.present.report import render_markdown
+
+    return render_markdown(assessment)
+
+
+def _label(assessment: Assessment, version: str, registry_url: str) -> str:
+    from assay.present.label import build_label, product_url, render_svg
+    from assay.present.native import document
+
+    data = document(assessment)
+    return render_svg(build_label(data, product_url(data, registry_url)))
+
+
+def _spdx(kind: str) -> Callable[[Assessment, str, str], str]:
+    def renderer(assessment: Assessment, version: str, registry_url: str) -> str:
+        from assay.present.spdx import render as spdx
+
+        return spdx(assessment, kind)
+
+    return renderer
+
+
+def _spdx3(assessment: Assessment, version: str, registry_url: str) -> str:
+    from assay.present.spdx3 import render as spdx3
+
+    return spdx3(assessment)
+
+
+_RENDERERS: dict[str, Callable[[Assessment, str, str], str]] = {
+    "table": _table,
+    "json": _json,
+    "cyclonedx-json": _cdx_json,
+    "cyclonedx-xml": _cdx_xml,
+    "spdx-json": _spdx("json"),
+    "spdx-tag-value": _spdx("tag-value"),
+    "spdx3-json": _spdx3,
+    "sarif": _sarif,
+    "html": _html,
+    "md": _md,
+    "label": _label,
+}
