@@ -81,6 +81,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     from assay.catalog.binary import BinaryCataloger
     from assay.catalog.engine import catalog, kernel_version
     from assay.catalog.identity import identify_rootfs, os_component
+    from assay.catalog.kernel import KernelModulesCataloger
     from assay.catalog.packages import ApkDbCataloger, ControlDbCataloger
     from assay.extract.headers import identify_image
     from assay.extract.unpack import unpack
@@ -96,7 +97,12 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
 
     def warm_up() -> None:
         """Build what the later stages need while the extraction worker runs."""
-        ready["catalogers"] = [ControlDbCataloger(), ApkDbCataloger(), BinaryCataloger()]
+        ready["catalogers"] = [
+            ControlDbCataloger(),
+            ApkDbCataloger(),
+            BinaryCataloger(),
+            KernelModulesCataloger(),
+        ]
         if options.match_vulnerabilities:
             from assay.vulns import open_store
 

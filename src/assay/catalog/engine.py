@@ -19,7 +19,7 @@ from pathlib import Path
 
 from assay.catalog.control import upstream_version
 from assay.catalog.interface import Cataloger, CatalogResult
-from assay.catalog.kernel import kernel_component
+from assay.catalog.kernel import kernel_component, reconcile
 from assay.extract.rootfs import RootFS
 from assay.model.component import Component
 from assay.model.problem import Problem
@@ -51,11 +51,18 @@ def catalog(
                     )
                 found.extend(result.components)
                 problems.extend(result.problems)
+        for cataloger in catalogers:
+            finish = getattr(cataloger, "finish", None)
+            if finish is not None:
+                result = finish(rootfs)
+                found.extend(result.components)
+                problems.extend(result.problems)
     for path, shown_as in kernels:
         component = kernel_component(path, shown_as)
         if component is not None:
             found.append(component)
-    return merge(found), problems
+    components, conflicts = reconcile(merge(found))
+    return components, problems + conflicts
 
 
 def _is_package(c: Component) -> bool:

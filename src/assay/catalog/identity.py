@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from assay.catalog.cpe_map import cpe23
 from assay.extract.rootfs import RootFS
 from assay.model.component import Component
 from assay.model.identity import Identity
-
-KERNEL_DIR = re.compile(r"^\d+\.\d+(\.\d+)?([-.+][\w.+-]*)?$")
 
 
 def _shell_vars(text: str) -> dict[str, str]:
@@ -47,10 +43,6 @@ def identify_rootfs(rootfs: RootFS) -> Identity:
                 fields.setdefault("arch", v["OPENWRT_BOARD"])
             evidence.append(path)
             break
-    modules = [d for d in rootfs.listdir("/lib/modules") if KERNEL_DIR.match(d)]
-    if len(modules) == 1:
-        fields["kernel_version"] = modules[0]
-        evidence.append(f"/lib/modules/{modules[0]}")
     model = rootfs.read_text("/etc/device_model", 256) or ""
     if model.strip():
         fields["model"] = model.strip()
