@@ -132,7 +132,9 @@ def matches(item: Item, comp: dict[str, Any]) -> bool:
     same = norm(comp["name"]) in names or (
         bool(item.cpe) and cpe_product(comp.get("cpe") or "") == item.cpe
     )
-    return same and item.version in versions_of(comp)
+    # a package's revision ("1.19.4-6") is the packager's: its upstream version is exact too
+    wanted = {item.version, re.sub(r"-\d+$", "", item.version)}
+    return same and bool(wanted & versions_of(comp))
 
 
 def score(items: list[Item], comps: list[dict[str, Any]]) -> Score:
@@ -172,6 +174,8 @@ def cve_bin_tool(exe: str, home: str, tree: Path, out: Path) -> list[dict[str, A
     cmd += ["--sbom-output", str(sbom), "--sbom-type", "cyclonedx", "--sbom-format", "json"]
     env = {**os.environ, "HOME": home} if home else None
     run = subprocess.run(cmd + [str(tree)], capture_output=True, text=True, timeout=1800, env=env)
+    if not sbom.exists() and run.returncode == 0:
+        return []  # it ran and identified nothing, so it wrote no SBOM
     if not sbom.exists():
         tail = (run.stderr or run.stdout).strip().splitlines()[-1:] or ["(no output)"]
         print(f"    cve-bin-tool wrote no SBOM (exit {run.returncode}): {tail[0][:160]}")

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from assay.catalog.cpe_map import cpe23
+from assay.catalog.ids import purl
 from assay.catalog.interface import CatalogResult
 from assay.extract.rootfs import FileEntry, RootFS
 from assay.model.component import Component
@@ -75,7 +76,7 @@ def linux_component(
         name="linux-kernel",
         version=version,
         type="operating-system",
-        purl=f"pkg:generic/linux-kernel@{version}",
+        purl=purl("linux-kernel", version),
         cpe=cpe23("o:linux:linux_kernel", version),
         found_by=(found_by,),
         locations=locations,

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import yaml
 
+from assay.catalog.ids import cpe_escape, purl_with_version
 from assay.errors import InputError
 
 DEFAULT_SIGNATURES = Path(__file__).with_name("signatures.yaml")
@@ -22,8 +22,6 @@ COMPONENT_TYPES = ("application", "library", "operating-system", "firmware")
 FORMATS = ("elf", "any")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CPE = re.compile(r"^cpe:2\.3:[aoh]:[^:{}]+:[^:{}]+:\{version\}:(?:\*|\{update\})(?::\*){6}$")
-# characters CPE 2.3 formatted strings take unescaped (the rest get a backslash)
-_CPE_PLAIN = re.compile(r"[A-Za-z0-9._-]")
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ class Signature:
         return ":".join(self.cpe.split(":")[3:5])
 
     def purl_for(self, version: str) -> str:
-        return self.purl.replace("{version}", quote(version, safe=".-_~"))
+        return purl_with_version(self.purl, version)
 
     def cpe_for(self, version: str) -> str:
         """The CPE 2.3 string for a version, split into version/update as NVD writes it."""
@@ -61,13 +59,9 @@ class Signature:
             if m:
                 version = m.group("version")
                 update = (m.group("update") or "*").lower()
-        return self.cpe.replace("{version}", _cpe_escape(version)).replace(
-            "{update}", _cpe_escape(update) if update != "*" else "*"
+        return self.cpe.replace("{version}", cpe_escape(version)).replace(
+            "{update}", cpe_escape(update) if update != "*" else "*"
         )
-
-
-def _cpe_escape(value: str) -> str:
-    return "".join(ch if _CPE_PLAIN.match(ch) else "\\" + ch for ch in value)
 
 
 def load_signatures(path: Path | None = None) -> list[Signature]:
