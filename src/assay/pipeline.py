@@ -82,6 +82,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     from assay.catalog.engine import catalog, kernel_version
     from assay.catalog.identity import identify_rootfs, os_component
     from assay.catalog.kernel import KernelModulesCataloger
+    from assay.catalog.libnames import LibraryNameCataloger
     from assay.catalog.packages import ApkDbCataloger, ControlDbCataloger
     from assay.extract.headers import identify_image
     from assay.extract.unpack import unpack
@@ -102,6 +103,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
             ApkDbCataloger(),
             BinaryCataloger(),
             KernelModulesCataloger(),
+            LibraryNameCataloger(),
         ]
         if options.match_vulnerabilities:
             from assay.vulns import open_store

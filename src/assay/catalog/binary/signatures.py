@@ -19,7 +19,7 @@ from assay.errors import InputError
 
 DEFAULT_SIGNATURES = Path(__file__).with_name("signatures.yaml")
 COMPONENT_TYPES = ("application", "library", "operating-system", "firmware")
-FORMATS = ("elf", "any")
+FORMATS = ("elf", "any", "blob")  # blob: only single-blob firmware (see extract/blob.py)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CPE = re.compile(r"^cpe:2\.3:[aoh]:[^:{}]+:[^:{}]+:\{version\}:(?:\*|\{update\})(?::\*){6}$")
 
@@ -39,6 +39,9 @@ class Signature:
     requires: tuple[bytes, ...] = ()
     path_version: str = ""
     formats: str = "elf"
+    presence: bool = False  # patterns show the product, not its version (version "")
+    inside: bool = False  # a library linked statically into the program it is found in
+    basis: str = ""  # how sure a hit is, when the default for its kind does not say it
     cpe_split: str = ""
     nvd_note: str = ""
     source: str = ""
@@ -135,8 +138,12 @@ def _parse_entry(entry: Any, index: int, source: Path) -> Signature:
     if formats not in FORMATS:
         raise bad("formats", f"must be one of {', '.join(FORMATS)}")
     path_version = text("path_version", required=False)
+    presence, inside = entry.get("presence", False), entry.get("inside", False)
+    if not isinstance(presence, bool) or not isinstance(inside, bool):
+        raise bad("presence" if not isinstance(presence, bool) else "inside", "must be a boolean")
     patterns = tuple(
-        _compile(p, bad, "patterns", need_version=not path_version) for p in strings("patterns")
+        _compile(p, bad, "patterns", need_version=not (path_version or presence))
+        for p in strings("patterns")
     )
     requires = tuple(
         _compile(p, bad, "requires", need_version=False) for p in strings("requires", False)
@@ -164,6 +171,9 @@ def _parse_entry(entry: Any, index: int, source: Path) -> Signature:
         requires=requires,
         path_version=path_version,
         formats=formats,
+        presence=presence,
+        inside=inside,
+        basis=text("basis", required=False),
         cpe_split=cpe_split,
         nvd_note=text("nvd_note", required=False),
         source=text("source", required=False),
