@@ -86,3 +86,19 @@ def test_four_part_banner_and_reconcile_prefers_the_banner(tmp_path: Path) -> No
     assert [c.version for c in kept] == ["2.6.21.5"]
     assert "2.6.22.15" in dict(kept[0].properties)["conflicting_evidence"]
     assert len(problems) == 1 and "banner" in problems[0].resolution
+
+
+def test_identity_kernel_and_component_come_together(tmp_path: Path) -> None:
+    """A tree with only a module directory: the identity's kernel and the kernel component
+    agree (the identity takes it from the component, never on its own)."""
+    from assay.pipeline import ScanOptions, assess
+
+    root = tmp_path / "root"
+    for name in ("bin", "etc", "lib/modules/3.4.35"):
+        (root / name).mkdir(parents=True)
+    (root / "etc/passwd").write_text("root:x:0:0::/root:/bin/sh\n")
+    options = ScanOptions(work_dir=tmp_path / "work", match_vulnerabilities=False, run_checks=False)
+    assessment = assess(root, options).assessment
+    kernels = [c for c in assessment.components if c.name == "linux-kernel"]
+    assert [c.version for c in kernels] == ["3.4.35"]
+    assert assessment.identity.kernel_version == "3.4.35"
