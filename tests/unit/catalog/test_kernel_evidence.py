@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from assay.catalog.engine import catalog
 from assay.catalog.kernel import KernelModulesCataloger, kernel_component, reconcile
@@ -102,3 +106,24 @@ def test_identity_kernel_and_component_come_together(tmp_path: Path) -> None:
     kernels = [c for c in assessment.components if c.name == "linux-kernel"]
     assert [c.version for c in kernels] == ["3.4.35"]
     assert assessment.identity.kernel_version == "3.4.35"
+
+
+@pytest.mark.slow
+def test_hg532e_stray_module_on_the_real_image(tmp_path: Path, shared_data: Path) -> None:
+    """The HG532e's real modules: tc3162_dmt.ko says 2.6.22.15, the others 2.6.21.5 (its
+    ``qshs`` squashfs is carved and unpacked with 7z into the test's own folder)."""
+    image = (
+        shared_data
+        / "firmware/vendor-corpus/huawei-hg532e/HG532eV100R001C01B020_upgrade_packet.bin"
+    )
+    if shutil.which("7z") is None or not image.is_file():
+        pytest.skip("7z or the HG532e image is not here")
+    carved = tmp_path / "rootfs.sqsh"
+    carved.write_bytes(image.read_bytes()[0xECEF9:])
+    root = tmp_path / "root"
+    subprocess.run(["7z", "x", "-y", f"-o{root}", str(carved)], capture_output=True, timeout=120)
+    comps, problems = catalog([RootFS(root)], [KernelModulesCataloger()])
+    assert [c.version for c in comps] == ["2.6.21.5"]
+    assert [(p.path, "2.6.22.15" in p.message) for p in problems] == [
+        ("/lib/extra/tc3162_dmt.ko", True)
+    ]
