@@ -14,7 +14,7 @@ APT_EXTRACTORS := squashfs-tools p7zip-full unar lzop lziprecover zstd lz4 xz-ut
 	android-sdk-libsparse-utils e2fsprogs erofs-utils partclone cabextract mtd-utils \
 	libmagic1 libcairo2 fonts-dejavu-core
 # Only the test suite needs these: a real PostgreSQL server and a real headless browser.
-APT_TEST := postgresql chromium
+APT_TEST := postgresql chromium u-boot-tools
 
 .PHONY: help setup system-deps test-system-deps venv demo test lint typecheck unit bench clean
 

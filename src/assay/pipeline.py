@@ -79,8 +79,11 @@ def _merge_identity(*parts: Identity) -> Identity:
 def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> ScanResult:
     """Run every stage on ``target``; return the assessment and the unpacked trees."""
     from assay.catalog.binary import BinaryCataloger
+    from assay.catalog.blobs import read_blob
     from assay.catalog.engine import catalog, kernel_version
     from assay.catalog.identity import identify_rootfs, os_component
+    from assay.catalog.kernel import KernelModulesCataloger
+    from assay.catalog.libnames import LibraryNameCataloger
     from assay.catalog.packages import ApkDbCataloger, ControlDbCataloger
     from assay.extract.headers import identify_image
     from assay.extract.unpack import unpack
@@ -96,7 +99,13 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
 
     def warm_up() -> None:
         """Build what the later stages need while the extraction worker runs."""
-        ready["catalogers"] = [ControlDbCataloger(), ApkDbCataloger(), BinaryCataloger()]
+        ready["catalogers"] = [
+            ControlDbCataloger(),
+            ApkDbCataloger(),
+            BinaryCataloger(),
+            KernelModulesCataloger(),
+            LibraryNameCataloger(),
+        ]
         if options.match_vulnerabilities:
             from assay.vulns import open_store
 
@@ -134,10 +143,17 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     observer("catalog", "reading package databases and binaries")
     catalogers: list[Cataloger] = ready["catalogers"]
     kernels = [(k, "image:" + _shown(k, base)) for k in unpacked.kernels]
+    blob = None  # single-blob firmware (no file system): its header and bytes
+    if target.is_file() and all(r.label == "extracted" for r in unpacked.rootfs):
+        blob = read_blob(target, catalogers)
+        if blob is not None:
+            kernels += blob.kernels
+            assessment.facts["blob"] = blob.facts
+            assessment.problems.extend(blob.problems)
     components, problems = catalog(unpacked.rootfs, catalogers, kernels)
-    assessment.components = components
+    assessment.components = components + (blob.components if blob else [])
     assessment.problems.extend(problems)
-    idents = [identify_rootfs(r) for r in unpacked.rootfs]
+    idents = [identify_rootfs(r) for r in unpacked.rootfs] + ([blob.identity] if blob else [])
     kernel_ident = Identity(kernel_version=kernel_version(components))
     assessment.identity = _merge_identity(*idents, header or Identity(), kernel_ident)
     distribution = os_component(assessment.identity)

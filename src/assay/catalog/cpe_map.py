@@ -7,6 +7,8 @@ from importlib import resources
 
 import yaml
 
+from assay.catalog.ids import cpe_escape
+
 CPE_TAIL = ":*:*:*:*:*:*:*"
 
 
@@ -19,20 +21,10 @@ def _table() -> dict[str, str]:
 
 def cpe23(part_vendor_product: str, version: str) -> str:
     """``a:busybox:busybox`` + ``1.19.4`` -> a full CPE 2.3 formatted string."""
-    return f"cpe:2.3:{part_vendor_product}:{_escape(version)}{CPE_TAIL}"
+    return f"cpe:2.3:{part_vendor_product}:{cpe_escape(version)}{CPE_TAIL}"
 
 
 def cpe_for_package(name: str, version: str) -> str:
     """The CPE for a package of that name and upstream version, or ""."""
     pvp = _table().get(name)
     return cpe23(pvp, version) if pvp and version else ""
-
-
-def _escape(value: str) -> str:
-    out = []
-    for ch in value:
-        if ch.isalnum() or ch in "._-":
-            out.append(ch)
-        else:
-            out.append("\\" + ch)
-    return "".join(out)

@@ -9,6 +9,8 @@ Merging rules (each documented because they decide what the SBOM says):
    it stays a component of its own, linked to the package (property ``package``), so that a
    multi-product package (``wpad-mini`` ships hostapd and wpa_supplicant) is not flattened.
 3. Any other components with the same NVD product and version (or name and version) are one.
+4. A component seen without a version (a presence signature, a bare file name) is dropped
+   when the same product was also seen with one: its evidence joins that component.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from assay.catalog.control import upstream_version
 from assay.catalog.interface import Cataloger, CatalogResult
-from assay.catalog.kernel import kernel_component
+from assay.catalog.kernel import kernel_component, reconcile
 from assay.extract.rootfs import RootFS
 from assay.model.component import Component
 from assay.model.problem import Problem
@@ -51,11 +53,18 @@ def catalog(
                     )
                 found.extend(result.components)
                 problems.extend(result.problems)
+        for cataloger in catalogers:
+            finish = getattr(cataloger, "finish", None)
+            if finish is not None:
+                result = finish(rootfs)
+                found.extend(result.components)
+                problems.extend(result.problems)
     for path, shown_as in kernels:
         component = kernel_component(path, shown_as)
         if component is not None:
             found.append(component)
-    return merge(found), problems
+    components, conflicts = reconcile(merge(found))
+    return components, problems + conflicts
 
 
 def _is_package(c: Component) -> bool:
@@ -123,8 +132,23 @@ def merge(components: list[Component]) -> list[Component]:
                 del loose[loose_key]
                 break
 
-    merged = list(packages.values()) + list(loose.values())
+    merged = _fold_unversioned(list(packages.values()) + list(loose.values()))
     return sorted(merged, key=lambda c: (c.name, c.version, c.purl))
+
+
+def _fold_unversioned(components: list[Component]) -> list[Component]:
+    """Rule 4: an unversioned sighting joins a versioned component of the same name."""
+    versioned = {c.name: c for c in components if c.version}
+    folded = {c.name: c for c in versioned.values()}
+    kept = []
+    for c in components:
+        home = versioned.get(c.name) if not c.version else None
+        if home is None:
+            kept.append(c)
+        else:
+            seen = replace(c, purl="", cpe="", properties=(("seen_without_version", c.ref),))
+            folded[home.name] = folded[home.name].with_evidence(seen)
+    return [folded[c.name] if c is versioned.get(c.name) else c for c in kept]
 
 
 def _belongs_to(comp: Component, pkg: Component) -> bool:

@@ -124,6 +124,10 @@ def _unpack(target: Path, work_dir: Path, bounds: _Bounds, meanwhile: _Once) -> 
         )
     if not result.rootfs and not result.kernels:
         if not _has_content(extract_dir):
+            from assay.extract.blob import recognise  # single-blob firmware (issue 11)
+
+            if recognise(target) is not None:
+                return result  # no file system: the pipeline reads its header and bytes
             if result.problems:
                 first = result.problems[0]
                 raise ExtractError(

@@ -19,6 +19,8 @@ class Identity:
     vendor: str = ""  # hardware vendor, e.g. "TP-Link"
     model: str = ""  # hardware model, e.g. "TL-WR703N"
     hardware_version: str = ""  # e.g. "v1"
+    firmware_version: str = ""  # the image's own version, e.g. from an OTA header
+    build_date: str = ""  # ISO date the image header says it was built
     evidence: tuple[str, ...] = ()  # paths/headers each fact came from
 
     def to_dict(self) -> dict[str, Any]:
@@ -32,5 +34,8 @@ class Identity:
             "vendor": self.vendor,
             "model": self.model,
             "hardware_version": self.hardware_version,
+            # only when an image header gave them (older assessments have neither key)
+            **({"firmware_version": self.firmware_version} if self.firmware_version else {}),
+            **({"build_date": self.build_date} if self.build_date else {}),
             "evidence": list(self.evidence),
         }

@@ -92,7 +92,7 @@ def main() -> int:
         wr_root = args.wr703n_root or unpack_wr703n(Path(tmp))
         for sig_id, case in cases.items():
             for n, pos in enumerate(case["positives"], start=1):
-                if pos["origin"] == "source":
+                if pos["origin"] in ("source", "vendor"):  # vendor: never stored, see tests
                     continue
                 if pos["origin"] == "wr703n":
                     src = wr_root / pos["file"].lstrip("/")

@@ -73,24 +73,41 @@ class BinaryCataloger:
         )
         return result
 
-    def scan_bytes(self, data: bytes, path: str) -> list[Component]:
-        """Components from bytes already in memory (e.g. a kernel the extractor unpacked)."""
-        return [component_for(hit, path) for hit in self.engine.scan(data, path)]
+    def scan_bytes(self, data: bytes, path: str, blob: bool = False) -> list[Component]:
+        """Components from bytes already in memory (e.g. a kernel the extractor unpacked);
+        ``blob``: the bytes are a whole single-blob image (blob and any-format signatures)."""
+        only = self.engine.blob_indices() if blob else None
+        hits = self.engine.scan(data, path, only=only, check_format=not blob)
+        return [component_for(hit, path) for hit in hits]
+
+
+def confidence(sig: Signature) -> str:
+    """How sure a hit of this signature is, and why."""
+    if sig.basis:
+        return sig.basis
+    if sig.presence:
+        return "low: the product's own strings, no version in the file"
+    if sig.path_version:
+        return "medium: version from the file name, product confirmed by its strings"
+    return "high: version string inside the file"
 
 
 def component_for(hit: Hit, path: str) -> Component:
     sig = hit.signature
+    inside = (("found_inside", path), ("linkage", "static")) if sig.inside else ()
     return Component(
         name=sig.name,
         version=hit.version,
         type=sig.type,
         purl=sig.purl_for(hit.version),
-        cpe=sig.cpe_for(hit.version),
+        cpe=sig.cpe_for(hit.version) if hit.version else "",  # no CPE without a version
         found_by=(NAME,),
         locations=(path,),
         properties=(
             ("evidence", hit.excerpt),
             ("evidence.offset", hex(hit.offset)),
+            ("confidence", confidence(sig)),
             ("signature", sig.id),
+            *inside,
         ),
     )

@@ -76,7 +76,10 @@ class SignatureEngine:
         self._globs = [
             re.compile("(?:" + "|".join(map(glob_to_regex, s.files)) + ")") for s in self.signatures
         ]
-        self._any_glob = re.compile("|".join(f"(?:{g.pattern})" for g in self._globs))
+        file_globs = [
+            g for g, s in zip(self._globs, self.signatures, strict=True) if s.formats != "blob"
+        ]
+        self._any_glob = re.compile("|".join(f"(?:{g.pattern})" for g in file_globs) or "(?!)")
         self._path_version = [
             re.compile(s.path_version) if s.path_version else None for s in self.signatures
         ]
@@ -108,6 +111,10 @@ class SignatureEngine:
     def wants_path(self, path: str) -> bool:
         """Whether any signature's globs take this image path."""
         return self._any_glob.fullmatch(path.lstrip("/")) is not None
+
+    def blob_indices(self) -> tuple[int, ...]:
+        """Signatures for the bytes of a single-blob image: ``blob`` and ``any`` formats."""
+        return tuple(i for i, s in enumerate(self.signatures) if s.formats in ("blob", "any"))
 
     def applicable(self, path: str) -> tuple[int, ...]:
         """Indices of the signatures whose globs take this image path."""
@@ -142,8 +149,10 @@ class SignatureEngine:
         """What the signatures (those whose globs take ``path``, or those at indices ``only``)
         find in one file. ``check_format=False`` skips the ELF-only rule (for snippets)."""
         indices = set(self.applicable(path) if only is None else only)
+        if only is None:  # blob signatures run only when asked for (single-blob firmware)
+            indices = {i for i in indices if self.signatures[i].formats != "blob"}
         if check_format and not data.startswith(ELF_MAGIC):
-            indices = {i for i in indices if self.signatures[i].formats == "any"}
+            indices = {i for i in indices if self.signatures[i].formats != "elf"}
         if not indices:
             return []
         first = self.first_hits(data)
@@ -159,18 +168,21 @@ class SignatureEngine:
             start = max(0, first[rid] - MAX_MATCH_SPAN)
             for m in rx.finditer(data, start):
                 version = self._version_of(index, m, path)
-                if version:
+                if version is not None:
                     hits_by_sig[index].append((m.start(), version, render_excerpt(m.group(0))))
                 if len(hits_by_sig[index]) >= 64:
                     break
         return self._collect(hits_by_sig)
 
-    def _version_of(self, index: int, m: re.Match[bytes], path: str) -> str:
+    def _version_of(self, index: int, m: re.Match[bytes], path: str) -> str | None:
+        """The version a hit shows; "" for a presence signature; None: not a hit."""
         path_rx = self._path_version[index]
         if path_rx is not None:
             pm = path_rx.search(path)
-            return pm.group("version") if pm else ""
-        return m.group("version").decode("latin-1")
+            return pm.group("version") if pm else None
+        if self.signatures[index].presence:
+            return ""
+        return m.group("version").decode("latin-1") or None
 
     def _collect(self, hits_by_sig: dict[int, list[tuple[int, str, str]]]) -> list[Hit]:
         out: list[Hit] = []

@@ -11,19 +11,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import yaml
 
+from assay.catalog.ids import cpe_escape, purl_with_version
 from assay.errors import InputError
 
 DEFAULT_SIGNATURES = Path(__file__).with_name("signatures.yaml")
 COMPONENT_TYPES = ("application", "library", "operating-system", "firmware")
-FORMATS = ("elf", "any")
+FORMATS = ("elf", "any", "blob")  # blob: only single-blob firmware (see extract/blob.py)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CPE = re.compile(r"^cpe:2\.3:[aoh]:[^:{}]+:[^:{}]+:\{version\}:(?:\*|\{update\})(?::\*){6}$")
-# characters CPE 2.3 formatted strings take unescaped (the rest get a backslash)
-_CPE_PLAIN = re.compile(r"[A-Za-z0-9._-]")
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,9 @@ class Signature:
     requires: tuple[bytes, ...] = ()
     path_version: str = ""
     formats: str = "elf"
+    presence: bool = False  # patterns show the product, not its version (version "")
+    inside: bool = False  # a library linked statically into the program it is found in
+    basis: str = ""  # how sure a hit is, when the default for its kind does not say it
     cpe_split: str = ""
     nvd_note: str = ""
     source: str = ""
@@ -51,7 +52,7 @@ class Signature:
         return ":".join(self.cpe.split(":")[3:5])
 
     def purl_for(self, version: str) -> str:
-        return self.purl.replace("{version}", quote(version, safe=".-_~"))
+        return purl_with_version(self.purl, version)
 
     def cpe_for(self, version: str) -> str:
         """The CPE 2.3 string for a version, split into version/update as NVD writes it."""
@@ -61,13 +62,9 @@ class Signature:
             if m:
                 version = m.group("version")
                 update = (m.group("update") or "*").lower()
-        return self.cpe.replace("{version}", _cpe_escape(version)).replace(
-            "{update}", _cpe_escape(update) if update != "*" else "*"
+        return self.cpe.replace("{version}", cpe_escape(version)).replace(
+            "{update}", cpe_escape(update) if update != "*" else "*"
         )
-
-
-def _cpe_escape(value: str) -> str:
-    return "".join(ch if _CPE_PLAIN.match(ch) else "\\" + ch for ch in value)
 
 
 def load_signatures(path: Path | None = None) -> list[Signature]:
@@ -141,8 +138,12 @@ def _parse_entry(entry: Any, index: int, source: Path) -> Signature:
     if formats not in FORMATS:
         raise bad("formats", f"must be one of {', '.join(FORMATS)}")
     path_version = text("path_version", required=False)
+    presence, inside = entry.get("presence", False), entry.get("inside", False)
+    if not isinstance(presence, bool) or not isinstance(inside, bool):
+        raise bad("presence" if not isinstance(presence, bool) else "inside", "must be a boolean")
     patterns = tuple(
-        _compile(p, bad, "patterns", need_version=not path_version) for p in strings("patterns")
+        _compile(p, bad, "patterns", need_version=not (path_version or presence))
+        for p in strings("patterns")
     )
     requires = tuple(
         _compile(p, bad, "requires", need_version=False) for p in strings("requires", False)
@@ -170,6 +171,9 @@ def _parse_entry(entry: Any, index: int, source: Path) -> Signature:
         requires=requires,
         path_version=path_version,
         formats=formats,
+        presence=presence,
+        inside=inside,
+        basis=text("basis", required=False),
         cpe_split=cpe_split,
         nvd_note=text("nvd_note", required=False),
         source=text("source", required=False),
