@@ -30,9 +30,31 @@ def is_rootfs(path: Path) -> bool:
     return sum(fs.is_dir(m) for m in ROOTFS_MARKERS) >= 2
 
 
+def is_program_partition(path: Path) -> bool:
+    """A second partition of a system, mounted at ``/usr`` or an application folder: no
+    ``/etc`` of its own, but at least two of ``bin``, ``sbin``, ``lib`` with ELF programs in
+    them (a NAS's squashfs ``/usr``, a camera's application partition). Its programs and
+    libraries are part of the inventory as much as those of ``/``."""
+    fs = RootFS(path)
+    if fs.is_dir("/etc") or sum(fs.is_dir(m) for m in ("bin", "sbin", "lib")) < 2:
+        return False
+    for folder in ("bin", "sbin", "lib"):
+        base = path / folder
+        if not base.is_dir() or base.is_symlink():
+            continue
+        for entry in sorted(base.iterdir())[:64]:
+            if entry.is_file() and not entry.is_symlink():
+                with entry.open("rb") as handle:
+                    if handle.read(4) == b"\x7fELF":
+                        return True
+    return False
+
+
 def find_rootfs(top: Path) -> list[Path]:
-    """Root filesystems under ``top`` (``top`` itself included), outermost first."""
+    """Root filesystems under ``top`` (``top`` itself included), outermost first, then the
+    program partitions found beside them (see ``is_program_partition``)."""
     found: list[Path] = []
+    partitions: list[Path] = []
     for dirpath, dirnames, files in os.walk(top, followlinks=False):
         here = Path(dirpath)
         dirnames.sort()
@@ -41,7 +63,10 @@ def find_rootfs(top: Path) -> list[Path]:
             found.append(here)
             # below a rootfs, only unblob's own "_extract" folders can hold another one
             dirnames[:] = [d for d in dirnames if d.endswith("_extract")]
-    return found
+        elif ({"bin", "lib"} <= names or {"sbin", "lib"} <= names) and is_program_partition(here):
+            partitions.append(here)
+            dirnames[:] = [d for d in dirnames if d.endswith("_extract")]
+    return found + partitions if found else found
 
 
 def find_kernels(top: Path, deep: bool = True) -> list[Path]:

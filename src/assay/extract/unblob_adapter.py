@@ -3,8 +3,8 @@
 unblob's SquashFS handlers call ``sasquatch``, which Debian does not ship. Standard SquashFS
 (v3 LE/BE and v4 LE, any compressor squashfs-tools was built with) is extracted here with
 Debian's ``unsquashfs``; vendor-modified variants (DD-WRT, Broadcom, "non-standard" magic, v4
-big-endian, legacy LZMA) are reported per chunk as unsupported, and the rest of the image is
-still extracted.
+big-endian, legacy LZMA) with Debian's 7-Zip, which reads most of them; a chunk neither can read
+is reported as unsupported, and the rest of the image is still extracted.
 
 Bounds beyond unblob's own nesting depth are added here: the number of entries looked at in
 all and the number of archives unpacked at each nesting level (fan-out). Problems are put in
@@ -68,6 +68,35 @@ class UnsquashfsExtractor(Extractor):
             _unsupported(inpath, f"unsquashfs could not read it ({reason})")
 
 
+class SevenZipSquashfsExtractor(Extractor):
+    """Vendor SquashFS variants (non-standard magic, Broadcom, DD-WRT, v4 big-endian, legacy
+    LZMA) that unblob would hand to ``sasquatch``: Debian's 7-Zip reads most of them. What 7-Zip
+    unpacks is kept even when it reports errors on some members (device nodes, odd links); a
+    chunk it cannot read at all is reported as unsupported."""
+
+    def __init__(self, variant: str) -> None:
+        self.variant = variant
+
+    def get_dependencies(self) -> list[str]:
+        return ["7z"]
+
+    def extract(self, inpath: Path, outdir: Path) -> None:
+        import subprocess
+
+        outdir.mkdir(parents=True, exist_ok=True)
+        try:
+            done = subprocess.run(
+                ["7z", "x", "-y", "-bd", f"-o{outdir}", str(inpath)],
+                capture_output=True,
+                timeout=600,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as err:
+            _unsupported(inpath, f"7-Zip could not run ({type(err).__name__})")
+        if done.returncode != 0 and not any(outdir.iterdir()):
+            _unsupported(inpath, f"{self.variant}: 7-Zip could not read it either")
+
+
 def _stderr(err: ExtractError) -> str:
     for report in err.reports:
         if isinstance(report, ExtractCommandFailedReport):
@@ -88,11 +117,11 @@ def _unsupported(inpath: Path, why: str) -> None:
 
 
 def _patched_handlers() -> tuple[Any, ...]:
-    """unblob's built-in handlers, SquashFS ones re-pointed at unsquashfs."""
+    """unblob's built-in handlers, SquashFS ones re-pointed at unsquashfs (standard formats)
+    or at 7-Zip (vendor variants that would need sasquatch)."""
     replace = {
         squashfs.SquashFSv3Handler,
         squashfs.SquashFSv4LEHandler,
-        squashfs.SquashFSv4BEHandler,
     }
     handlers = []
     for handler in BUILTIN_HANDLERS:
@@ -101,6 +130,12 @@ def _patched_handlers() -> tuple[Any, ...]:
                 handler.__name__,
                 (handler,),
                 {"EXTRACTOR": UnsquashfsExtractor(handler.NAME)},
+            )
+        elif handler.NAME.startswith("squashfs_"):
+            handler = type(
+                handler.__name__,
+                (handler,),
+                {"EXTRACTOR": SevenZipSquashfsExtractor(handler.NAME)},
             )
         handlers.append(handler)
     return tuple(handlers)
