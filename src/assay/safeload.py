@@ -147,7 +147,7 @@ def load_yaml(
 
 
 def load_json(
-    data: str | bytes,
+    data: str | bytes | bytearray | memoryview,
     what: str,
     *,
     error: type[AssayError] = InputError,
