@@ -1,16 +1,11 @@
 """Hostile declarations are refused quickly, in little memory, with one line and exit 3.
 
-The bombs run in a child process under an address-space and CPU limit, so a regression
-fails the test instead of taking the machine down; the child's peak memory comes from
-``wait4``.
+The bombs run in a child process under an address-space and CPU limit (``bounded``), so a
+regression fails the test instead of taking the machine down.
 """
 
 from __future__ import annotations
 
-import os
-import resource
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +13,7 @@ import pytest
 from assay.errors import InputError
 from assay.registry.inputs import parse_declaration
 from assay.safeload import load_json, load_yaml
+from bounded import run_bounded
 
 # Nine anchors of nine aliases each, over a list of nine words: 9**10 leaves when expanded.
 LEVELS = zip("abcdefghi", "bcdefghij", strict=True)
@@ -27,26 +23,6 @@ BOMB = "a: &a [l,l,l,l,l,l,l,l,l]\n" + "".join(
 DEEP_YAML = "a: " + "[" * 5000 + "]" * 5000 + "\n"
 DEEP_JSON = '{"a": ' + "[" * 5000 + "]" * 5000 + "}"
 SELF_ALIAS = "a: &a [1, *a]\n"
-MEMORY_LIMIT = 1 << 30  # the child may not grow past 1 GiB at all
-SRC = str(Path(__file__).resolve().parents[3] / "src")
-
-
-def _limits() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    resource.setrlimit(resource.RLIMIT_CPU, (30, 30))
-
-
-def _run(args: list[str], tmp_path: Path) -> tuple[int, str, str, float]:
-    """Exit code, stdout, stderr and peak memory (MiB) of a Python child under limits."""
-    out, err = tmp_path / "out", tmp_path / "err"
-    env = {**os.environ, "PYTHONPATH": SRC}
-    with out.open("w") as o, err.open("w") as e:
-        child = subprocess.Popen(
-            [sys.executable, *args], stdout=o, stderr=e, preexec_fn=_limits, env=env
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, out.read_text(), err.read_text(), usage.ru_maxrss / 1024
 
 
 def test_bomb_is_small_and_would_expand_to_hundreds_of_millions() -> None:
@@ -70,11 +46,11 @@ except InputError as err:
 def test_yaml_bomb_is_refused_in_under_a_second_and_100_mb(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(BOMB)
-    code, out, err, peak = _run(["-c", TIMED, str(bomb)], tmp_path)
-    assert code == 0, err
-    seconds, message = out.splitlines()
+    run = run_bounded(["-c", TIMED, str(bomb)], tmp_path)
+    assert run.code == 0, run.stderr
+    seconds, message = run.stdout.splitlines()
     assert float(seconds) < 1.0
-    assert peak < 100, f"peak {peak:.0f} MiB"
+    assert run.peak_mib < 100, f"peak {run.peak_mib:.0f} MiB"
     assert "expands to more than" in message and "aliases" in message
 
 
@@ -93,10 +69,10 @@ def test_cli_refuses_with_one_line_and_exit_3(
 ) -> None:
     path = tmp_path / f"hostile{suffix}"
     path.write_text(text)
-    code, _out, err, _peak = _run(["-m", "assay", "declaration", "check", str(path)], tmp_path)
-    assert code == 3, err
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1 and expected in err
+    run = run_bounded(["assay", "declaration", "check", str(path)], tmp_path)
+    assert run.code == 3, run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and expected in run.stderr
 
 
 @pytest.mark.parametrize("text", [BOMB, DEEP_YAML, DEEP_JSON, SELF_ALIAS])

@@ -155,8 +155,6 @@ def test_truncated_and_missing_files_are_errors(vulns_data: Path, tmp_path: Path
 
 # --- hostile feed files: bounded decompression and parsing (issue 10) -----------------------
 
-SRC = str(Path(__file__).resolve().parents[3] / "src")
-
 
 def _gzip_bomb(path: Path, prefix: bytes, gib: int) -> None:
     """A gzip file of ``gib`` GiB (decompressed) made of concatenated members, built in a
@@ -168,44 +166,22 @@ def _gzip_bomb(path: Path, prefix: bytes, gib: int) -> None:
             fh.write(member)
 
 
-def _limited() -> None:
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-    resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
-
-
 @pytest.mark.parametrize("prefix", [b"", b'{"format": "NVD_CVE", "vulnerabilities": ["'])
 def test_gzip_bomb_feed_fails_fast_with_exit_5_under_a_memory_limit(
     tmp_path: Path, prefix: bytes
 ) -> None:
-    import os
-    import subprocess
-    import sys
-    import time
+    from bounded import run_bounded
 
     bomb = tmp_path / "nvdcve-2024.json.gz"
     _gzip_bomb(bomb, prefix, gib=4)
     assert bomb.stat().st_size < 8 << 20
     db = tmp_path / "store.sqlite"
-    err = tmp_path / "err"
-    started = time.monotonic()
-    with err.open("w") as stderr:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "assay", "feeds", "import", str(bomb), "--db", str(db)],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            preexec_fn=_limited,
-            env={**os.environ, "PYTHONPATH": SRC},
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.monotonic() - started
-    message = err.read_text()
-    assert os.waitstatus_to_exitcode(status) == 5, message
-    lines = [line for line in message.splitlines() if not line.startswith("reading ")]
-    assert len(lines) == 1 and "compression bomb" in lines[0] and "Traceback" not in message
-    assert usage.ru_maxrss < 200 << 10, f"peak {usage.ru_maxrss >> 10} MiB"
-    assert seconds < 30
+    run = run_bounded(["assay", "feeds", "import", str(bomb), "--db", str(db)], tmp_path)
+    assert run.code == 5, run.stderr
+    lines = [line for line in run.stderr.splitlines() if not line.startswith("reading ")]
+    assert len(lines) == 1 and "compression bomb" in lines[0] and "Traceback" not in run.stderr
+    assert run.peak_mib < 200, f"peak {run.peak_mib:.0f} MiB"
+    assert run.seconds < 30
     assert Store.open(db).is_empty()
 
 
