@@ -123,8 +123,9 @@ def load_yaml(
     """The plain data of one YAML document (JSON is YAML too), within the limits; ``what``
     names the document in messages (``declaration d.yaml``)."""
     text = _text(data, what, error, max_bytes)
-    loader = _BoundedLoader(text, max_depth, max_aliases)
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text, max_depth, max_aliases)  # it rejects control characters
         node = loader.get_single_node()
         if node is None:
             return None
@@ -143,7 +144,8 @@ def load_yaml(
         reason = _first_line(err)
         raise error(f"{what} holds a value that cannot be read ({reason})", hint) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_json(
