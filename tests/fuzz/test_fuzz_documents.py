@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fuzzing import json_values, mutated
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -17,7 +18,6 @@ from assay.declaration import check
 from assay.errors import InputError
 from assay.registry.inputs import parse_assessment, parse_declaration
 from assay.safeload import load_json, load_yaml
-from conftest import json_values, mutated
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = yaml.safe_load((ROOT / "data/declarations/openwrt-wr703n.sample.yaml").read_text())
@@ -93,3 +93,20 @@ def test_declaration_upload_from_hostile_pieces(text: str) -> None:
 @given(json_values(["document", "product", "verdicts", "findings", "components", "schema"]))
 def test_assessment_documents(value: Any) -> None:
     _only_input_errors(parse_assessment, json.dumps(value).encode(), "assessment.json")
+
+
+SECURITY_TXT_LINES = st.sampled_from(
+    ["Contact: mailto:security@example.com", "Contact: https://example.com/report",
+     "Expires: 2099-01-01T00:00:00Z", "Expires: 1999-13-45T99:99:99Z", "Expires: soon",
+     "Policy: http://example.com", "Preferred-Languages: en, de, ", "Canonical: ",
+     "-----BEGIN PGP SIGNED MESSAGE-----", "Hash: SHA256", "-----BEGIN PGP SIGNATURE-----",
+     "-----END PGP SIGNATURE-----", "# comment", "", ":", "Contact:", "\x00", "\u202e"]
+)  # fmt: skip
+
+
+@given(st.lists(SECURITY_TXT_LINES | st.text(max_size=40), max_size=20).map("\n".join))
+def test_security_txt(text: str) -> None:
+    from assay.declaration import parse_security_txt
+
+    parsed = parse_security_txt(text)
+    assert all("\n" not in p for p in parsed.problems)

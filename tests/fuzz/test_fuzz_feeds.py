@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fuzzing import json_values, mutated
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -21,7 +22,6 @@ from assay.errors import FeedError
 from assay.vulns.feeds import read_path
 from assay.vulns.records import Advisory, EpssScore, KevEntry, Skipped
 from assay.vulns.store import Store
-from conftest import json_values, mutated
 
 VULNS = Path(__file__).resolve().parents[3] / "shared" / "data" / "vulns"
 pytestmark = pytest.mark.skipif(not VULNS.is_dir(), reason="../shared/data is not present")
@@ -113,6 +113,7 @@ CSV_CELLS = st.sampled_from(["CVE-2024-0001", "CVE-1-1", "0.5", "-1", "nan", "1e
                      "cveID,vendorProject,product,vulnerabilityName,dateAdded\n", ""]),
     st.lists(st.lists(CSV_CELLS, max_size=6).map(",".join), max_size=8).map("\n".join),
 )  # fmt: skip
+@example("cveID,vendorProject,product\n", 'CVE-2024-0001,"' + "a" * 200_000 + '",x')  # found
 def test_csv_feeds(tmp_path_factory: pytest.TempPathFactory, header: str, body: str) -> None:
     _import(_write(tmp_path_factory, "feed.csv", (header + body).encode()))
 

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzzing import json_values, mutated
 from hypothesis import given
 from hypothesis import strategies as st
 
 from assay.errors import InputError
 from assay.extract.headers import TPLINK_V1, identify_header
 from assay.present.vex.io import import_vex, load_vex
-from conftest import json_values, mutated
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 SEEDS = {

@@ -219,3 +219,8 @@ def test_hostile_documents_are_feed_errors(
     path.write_bytes(content)
     with pytest.raises(FeedError, match=expected):
         list(read_path(path))
+
+
+def test_devices_are_not_read_as_feeds() -> None:
+    with pytest.raises(FeedError, match="not a regular file"):
+        list(read_path(Path("/dev/zero")))

@@ -168,6 +168,8 @@ def read_path(path: Path) -> Iterator[Document]:
             ):
                 yield from _read_file(file, strict=False)
         return
+    if not path.is_file():
+        raise FeedError(f"{path}: not a regular file", "give the path of a feed file or folder")
     yield from _read_file(path, strict=True)
 
 
