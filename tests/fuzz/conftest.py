@@ -17,6 +17,7 @@ settings.register_profile(
     max_examples=25,
     deadline=None,  # two cores shared by many jobs: wall-clock deadlines would be noise
     database=None,  # write nothing into the tree during `make test`
+    derandomize=True,  # the same examples every run: `make test` is a gate, `make fuzz` explores
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.register_profile(

@@ -99,6 +99,7 @@ def test_osv_mutations(tmp_path_factory: pytest.TempPathFactory, doc: Any, as_ya
 
 
 @given(mutated(KEV, KEV_KEYS))
+@example({"catalogVersion": "1", "vulnerabilities": {}})  # found: a ValueError escaped
 def test_kev_mutations(tmp_path_factory: pytest.TempPathFactory, doc: Any) -> None:
     _import(_write(tmp_path_factory, "kev.json", json.dumps(doc).encode()))
 

@@ -283,7 +283,16 @@ def _found(
                 "FIRST EPSS CSV",
             )
         return None
-    return Document(info, items)
+    return Document(info, _guarded(name, items))
+
+
+def _guarded(name: str, items: Iterator[Item]) -> Iterator[Item]:
+    """The items of one document; a reader that trips over a malformed *document* (rather
+    than a record, which it skips) ends the import with one line, not a traceback."""
+    try:
+        yield from items
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise FeedError(f"{name}: malformed feed document ({_short(exc)})", _HINT) from exc
 
 
 def _json_items(parsed: Any, info: FeedInfo) -> Iterator[Item] | None:

@@ -39,8 +39,8 @@ def read_json(doc: dict[str, Any], info: FeedInfo) -> Iterator[Item]:
     info.timestamp = str(doc.get("dateReleased") or doc.get("catalogVersion") or "")
     info.extra["catalogVersion"] = doc.get("catalogVersion", "")
     rows = doc["vulnerabilities"]
-    if not isinstance(rows, list):
-        raise ValueError("KEV 'vulnerabilities' is not a list")
+    if not isinstance(rows, list):  # found by fuzzing: a ValueError here was a traceback
+        raise FeedError(f"{info.name}: KEV 'vulnerabilities' is not a list", "is it the catalog?")
     for n, row in enumerate(rows):
         yield (
             _entry(row, info, n)
