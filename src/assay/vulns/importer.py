@@ -6,7 +6,9 @@ database attached to the connection (``stage``, a temporary file SQLite deletes 
 one ``BEGIN IMMEDIATE`` transaction copies the staged rows into the store and records the
 revision. If another import committed in between, the import stops with "busy, try again"
 (its comparisons were made against a store that no longer exists); if anything fails, the
-staging database is dropped and the store is as it was.
+staging database is dropped and the store is as it was. The first import into an empty store
+skips the staging copy (half the writing) and holds the write lock while it reads: readers
+still see the empty store until it commits.
 
 Precedence inside one source: the copy with the newest ``modified`` wins; equal content is
 no change. KEV entries change a CVE when they are new or differ. EPSS scores are kept for
@@ -181,6 +183,7 @@ class Importer:
         self.staged: set[tuple[str, str]] = set()
         self.replaced: set[tuple[str, str]] = set()
         self.pending: dict[tuple[str, str], Prepared] = {}
+        self.target = "stage"  # where rows are written while reading: "main" for a new store
         self.report = ImportReport()
         self.feeds: dict[tuple[str, str], FeedReport] = {}
 
@@ -189,9 +192,13 @@ class Importer:
         try:
             self.conn.executescript("PRAGMA stage.journal_mode=OFF;" + _STAGE)
             generation = self._generation()
-            self.conn.execute("BEGIN")  # writes only the staging database
+            fresh = self._load_known()
+            if fresh:  # straight into the empty store, under the write lock from the start
+                self._begin_write(generation, drop_indexes=True)
+                self.target = "main"
+            else:
+                self.conn.execute("BEGIN")  # writes only the staging database
             try:
-                fresh = self._load_known()
                 shown: set[Path] = set()
                 for path, info, items in _documents(paths):
                     if path not in shown:  # once per path given, not per archive member
@@ -199,11 +206,17 @@ class Importer:
                         self.progress(f"reading {path}")
                     self._document(path, info, items)
                 self._flush()
+                if not fresh:
+                    self.conn.execute("COMMIT")
+                    self._begin_write(generation, drop_indexes=False)
+                    self._apply_staged()
+                else:
+                    self._build_indexes()
+                self._finish()
                 self.conn.execute("COMMIT")
             finally:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-            self._commit(generation, fresh)
         finally:
             self.conn.execute("DETACH DATABASE stage")
         return self.report
@@ -216,40 +229,32 @@ class Importer:
             ).fetchone()
         )
 
-    def _commit(self, generation: tuple[object, ...], fresh: bool) -> None:
-        """The only write to the store: staged rows in, revision recorded, all or nothing."""
+    def _begin_write(self, generation: tuple[object, ...], drop_indexes: bool) -> None:
+        """Take the store's write lock; stop if another import committed since we looked."""
         self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            if self._generation() != generation:
-                raise StoreChanged
-            if fresh:  # building indexes once at the end is much faster than row by row
-                for name in ("cpe_idx_vp", "cpe_idx_id", "purl_idx_en", "purl_idx_id"):
-                    self.conn.execute(f"DROP INDEX IF EXISTS main.{name}")
-            else:
-                self.conn.executemany(
-                    "DELETE FROM main.cpe_idx WHERE id=? AND source=?", self.replaced
-                )
-                self.conn.executemany(
-                    "DELETE FROM main.purl_idx WHERE id=? AND source=?", self.replaced
-                )
-            self.conn.execute("INSERT OR REPLACE INTO main.record SELECT * FROM stage.record")
-            for table in ("cpe_idx", "purl_idx"):
-                self.conn.execute(f"INSERT INTO main.{table} SELECT * FROM stage.{table}")
-            for table in ("kev", "epss"):
-                self.conn.execute(
-                    f"INSERT OR REPLACE INTO main.{table} SELECT * FROM stage.{table}"
-                )
-            if fresh:
-                from assay.vulns.store import INDEXES
+        if self._generation() != generation:
+            raise StoreChanged
+        if drop_indexes:  # building indexes once at the end is much faster than row by row
+            for name in ("cpe_idx_vp", "cpe_idx_id", "purl_idx_en", "purl_idx_id"):
+                self.conn.execute(f"DROP INDEX IF EXISTS main.{name}")
 
-                for stmt in INDEXES.strip().split(";"):
-                    if stmt.strip():
-                        self.conn.execute(stmt)
-            self._finish()
-            self.conn.execute("COMMIT")
-        finally:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+    def _apply_staged(self) -> None:
+        """The staged rows into the store (inside the final transaction)."""
+        for table in ("cpe_idx", "purl_idx"):
+            delete = f"DELETE FROM main.{table} WHERE id=? AND source=?"
+            self.conn.executemany(delete, self.replaced)
+        self.conn.execute("INSERT OR REPLACE INTO main.record SELECT * FROM stage.record")
+        for table in ("cpe_idx", "purl_idx"):
+            self.conn.execute(f"INSERT INTO main.{table} SELECT * FROM stage.{table}")
+        for table in ("kev", "epss"):
+            self.conn.execute(f"INSERT OR REPLACE INTO main.{table} SELECT * FROM stage.{table}")
+
+    def _build_indexes(self) -> None:
+        from assay.vulns.store import INDEXES
+
+        for stmt in INDEXES.strip().split(";"):
+            if stmt.strip():
+                self.conn.execute(stmt)
 
     def _load_known(self) -> bool:
         for rid, source, modified, digest in self.conn.execute(
@@ -306,13 +311,14 @@ class Importer:
         return 1
 
     def _flush(self) -> None:
-        """Pending advisories into the staging tables (the store is not touched)."""
+        """Pending advisories into the staging tables (or into a new store)."""
         if not self.pending:
             return
+        to = self.target
         restaged = [k for k in self.pending if k in self.staged]
         if restaged:
-            self.conn.executemany("DELETE FROM stage.cpe_idx WHERE id=? AND source=?", restaged)
-            self.conn.executemany("DELETE FROM stage.purl_idx WHERE id=? AND source=?", restaged)
+            self.conn.executemany(f"DELETE FROM {to}.cpe_idx WHERE id=? AND source=?", restaged)
+            self.conn.executemany(f"DELETE FROM {to}.purl_idx WHERE id=? AND source=?", restaged)
         self.replaced.update(k for k in self.pending if k in self.in_db)
         rows: list[tuple[str | bytes | None, ...]] = []
         cpes: list[tuple[str, ...]] = []
@@ -321,9 +327,9 @@ class Importer:
             rows.append(prep.row)
             cpes.extend((*key, prep.id, prep.source) for key in prep.cpe_keys)
             purls.extend((e, n, prep.id, prep.source) for e, n in prep.purl_keys)
-        self.conn.executemany("INSERT OR REPLACE INTO stage.record VALUES (?,?,?,?,?,?,?,?)", rows)
-        self.conn.executemany("INSERT INTO stage.cpe_idx VALUES (?,?,?,?,?,?,?,?,?)", cpes)
-        self.conn.executemany("INSERT INTO stage.purl_idx VALUES (?,?,?,?)", purls)
+        self.conn.executemany(f"INSERT OR REPLACE INTO {to}.record VALUES (?,?,?,?,?,?,?,?)", rows)
+        self.conn.executemany(f"INSERT INTO {to}.cpe_idx VALUES (?,?,?,?,?,?,?,?,?)", cpes)
+        self.conn.executemany(f"INSERT INTO {to}.purl_idx VALUES (?,?,?,?)", purls)
         self.staged.update(self.pending)
         self.pending.clear()
 
@@ -345,7 +351,7 @@ class Importer:
         if old is not None and tuple(old) == row:
             return 0
         self.conn.execute(
-            "INSERT OR REPLACE INTO stage.kev VALUES (?,?,?,?,?,?,?,?)", (entry.cve, *row)
+            f"INSERT OR REPLACE INTO {self.target}.kev VALUES (?,?,?,?,?,?,?,?)", (entry.cve, *row)
         )
         self.report.changed.add(entry.cve)
         return 1
@@ -353,7 +359,7 @@ class Importer:
     def _epss(self, score: EpssScore) -> int:
         old = self._current("epss", "epss", score.cve)
         self.conn.execute(
-            "INSERT OR REPLACE INTO stage.epss VALUES (?,?,?,?)",
+            f"INSERT OR REPLACE INTO {self.target}.epss VALUES (?,?,?,?)",
             (score.cve, score.epss, score.percentile, score.score_date),
         )
         was_likely = old is not None and old[0] >= EPSS_LIKELY
