@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -25,6 +26,7 @@ from assay.errors import InputError
 from assay.safeload import load_json, load_yaml, plain, read_file
 
 MAX_BYTES = 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SECURITY_TXT_BYTES = 64 * 1024
 
 
@@ -79,7 +81,7 @@ def check(path: str | Path, now: dt.datetime | None = None) -> CheckResult:
         text = raw.decode("utf-8", errors="replace")
         parsed = parse_security_txt(text, now)
         _attach(data, txt_path, parsed)
-        findings.extend(f"security.txt {txt_path}: {p}" for p in parsed.problems)
+        findings.extend(one_line(f"security.txt {txt_path}: {p}") for p in parsed.problems)
     return CheckResult(data, (), tuple(findings))
 
 
@@ -90,7 +92,13 @@ def validate(data: Any) -> list[str]:
     out = [_describe(e) for e in errors]
     if not out and isinstance(data, dict):
         out.extend(_unknown_statements(data.get("statements") or {}))
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(map(one_line, out)))
+
+
+def one_line(text: str) -> str:
+    """Control characters (a field named "\\n", an ESC sequence) escaped: a problem is one
+    line and cannot drive the terminal (found by fuzzing)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _read(path: Path) -> Any:
