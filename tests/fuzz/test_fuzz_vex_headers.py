@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fuzzing import json_values, mutated
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from assay.errors import InputError
@@ -67,6 +67,7 @@ def test_openvex_mutations(doc: Any) -> None:
 
 
 @given(mutated(_seed("cyclonedx"), KEYS))
+@example({"bomFormat": "CycloneDX", "specVersion": "1.0", "vulnerabilities": []})  # atheris
 def test_cyclonedx_vex_mutations(doc: Any) -> None:
     _statements(doc, True)
 

@@ -44,11 +44,19 @@ def read_json(path: Path) -> Any:
 def import_vex(doc: Any, *, strict: bool = True) -> list[VexStatement]:
     """Statements of a parsed CSAF, OpenVEX or CycloneDX document (format detected)."""
     fmt = detect_format(doc)
-    if fmt == "csaf":
-        return import_csaf(doc, strict=strict)
-    if fmt == "openvex":
-        return import_openvex(doc)
-    return import_cyclonedx_vex(doc)
+    try:
+        if fmt == "csaf":
+            return import_csaf(doc, strict=strict)
+        if fmt == "openvex":
+            return import_openvex(doc)
+        return import_cyclonedx_vex(doc)
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        # an importer or a library under it tripped over the document (found by fuzzing: a
+        # CycloneDX specVersion "1.0" made cyclonedx-python-lib raise ValueError)
+        reason = str(err).splitlines()[0][:160] if str(err) else type(err).__name__
+        raise InputError(
+            f"not a readable {fmt} document ({reason})", hint=f"give a valid {fmt} JSON file"
+        ) from err
 
 
 def load_vex(path: Path, *, strict: bool = True) -> list[VexStatement]:
