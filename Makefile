@@ -16,11 +16,12 @@ APT_EXTRACTORS := squashfs-tools p7zip-full unar lzop lziprecover zstd lz4 xz-ut
 # Only the test suite needs these: a real PostgreSQL server and a real headless browser.
 APT_TEST := postgresql chromium u-boot-tools
 
-.PHONY: help setup system-deps test-system-deps venv demo test lint typecheck unit bench clean
+.PHONY: help setup system-deps test-system-deps venv demo test lint typecheck unit bench clean fuzz
 
 help:
 	@echo "make demo   - set up and scan the bundled OpenWrt image"
 	@echo "make test   - set up, lint, type-check and run the test suite"
+	@echo "make fuzz   - fuzz every parser of outside input (FUZZ_SECONDS per atheris target)"
 
 system-deps:
 	@bash scripts/apt-ensure.sh $(APT_EXTRACTORS)
@@ -63,8 +64,23 @@ unit: setup test-system-deps
 
 test: setup test-system-deps lint typecheck unit
 
+# The short fuzz run is part of `make test` (tests/fuzz, Hypothesis profile "ci"); this is the
+# long one: thousands of Hypothesis examples per parser, then each coverage-guided atheris target.
+FUZZ_SECONDS ?= 60
+FUZZ_EXAMPLES ?= 2000
+FUZZ_TARGETS := yaml json declaration assessment feed vex header tar
+
+fuzz: venv
+	$(PY) -m pip install -q -e '.[dev,fuzz]'
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -q tests/fuzz
+	@for target in $(FUZZ_TARGETS); do \
+		echo "atheris: $$target ($(FUZZ_SECONDS) s)"; \
+		$(PY) tests/fuzz/atheris_targets.py $$target -max_total_time=$(FUZZ_SECONDS) \
+			2>.fuzz-$$target.log || { tail -40 .fuzz-$$target.log; exit 1; }; \
+	done
+
 bench: setup
 	$(PY) benchmarks/bench_scan.py
 
 clean:
-	rm -rf $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache .fuzz-*.log

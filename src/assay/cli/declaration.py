@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from assay.declaration import check, parse_security_txt, template
+from assay.declaration.loader import SECURITY_TXT_BYTES
 from assay.errors import EXIT_FINDINGS, InputError, UsageError
+from assay.safeload import read_file
 
 
 @click.group("declaration")
@@ -62,11 +64,8 @@ def _is_security_txt(file: Path) -> bool:
 
 
 def _check_security_txt(file: Path) -> None:
-    try:
-        text = file.read_text(encoding="utf-8", errors="replace")
-    except OSError as err:
-        raise InputError(f"cannot read {file}: {err.strerror}", hint="check the path") from None
-    parsed = parse_security_txt(text)
+    raw = read_file(file, f"security.txt {file}", max_bytes=SECURITY_TXT_BYTES)
+    parsed = parse_security_txt(raw.decode("utf-8", errors="replace"))
     for problem in parsed.problems:
         click.echo(f"{file}: finding: {problem}")
     for warning in parsed.warnings:

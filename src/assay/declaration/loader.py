@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from assay.declaration.securitytxt import SecurityTxt, parse_security_txt
 from assay.errors import InputError
+from assay.safeload import load_json, load_yaml, plain, read_file
 
 MAX_BYTES = 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+SECURITY_TXT_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,15 +71,17 @@ def check(path: str | Path, now: dt.datetime | None = None) -> CheckResult:
     disclosure = data.get("vulnerability_disclosure") or {}
     txt_path = disclosure.get("security_txt")
     if txt_path:
-        target = (path.parent / txt_path).resolve()
+        target = (path.parent / str(txt_path)).resolve()
         try:
-            text = target.read_text(encoding="utf-8", errors="replace")
-        except OSError as err:
-            msg = f"vulnerability_disclosure.security_txt: cannot read {txt_path} ({err.strerror})"
+            raw = read_file(target, str(txt_path), max_bytes=SECURITY_TXT_BYTES)
+        except InputError as err:
+            why = err.message.removeprefix(str(txt_path)).strip()
+            msg = f"vulnerability_disclosure.security_txt: cannot read {txt_path} ({why})"
             return CheckResult(None, (f"{msg}; give a path relative to the declaration",))
+        text = raw.decode("utf-8", errors="replace")
         parsed = parse_security_txt(text, now)
         _attach(data, txt_path, parsed)
-        findings.extend(f"security.txt {txt_path}: {p}" for p in parsed.problems)
+        findings.extend(one_line(f"security.txt {txt_path}: {p}") for p in parsed.problems)
     return CheckResult(data, (), tuple(findings))
 
 
@@ -87,49 +92,32 @@ def validate(data: Any) -> list[str]:
     out = [_describe(e) for e in errors]
     if not out and isinstance(data, dict):
         out.extend(_unknown_statements(data.get("statements") or {}))
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(map(one_line, out)))
+
+
+def one_line(text: str) -> str:
+    """Control characters (a field named "\\n", an ESC sequence) escaped: a problem is one
+    line and cannot drive the terminal (found by fuzzing)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _read(path: Path) -> Any:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(
-                f"declaration {path.name} is larger than 1 MiB", hint="is it the right file?"
-            )
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"declaration {path} does not exist", hint="check the path") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(
-            f"declaration {path} cannot be read: {err}", hint="give a UTF-8 YAML or JSON file"
-        ) from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as err:
-        where = getattr(err, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where is not None else ""
-        raise InputError(
-            f"declaration {path.name} is not valid YAML/JSON{line}",
-            hint="fix the syntax (`assay declaration init` writes a valid template)",
-        ) from None
+    what = f"declaration {path.name}"
+    if not path.exists():
+        raise InputError(f"declaration {path} does not exist", hint="check the path")
+    raw = read_file(path, what, max_bytes=MAX_BYTES)
+    hint = "fix the syntax (`assay declaration init` writes a valid template)"
+    if path.suffix.lower() == ".json":
+        data = load_json(raw, what, hint=hint, max_bytes=MAX_BYTES)
+    else:
+        data = load_yaml(raw, what, kind="YAML/JSON", hint=hint, max_bytes=MAX_BYTES)
     if not isinstance(data, dict):
         raise InputError(
             f"declaration {path.name} must be a mapping of sections, not {type(data).__name__}",
             hint="start from `assay declaration init`",
         )
-    normalised: dict[str, Any] = _plain(data)
+    normalised: dict[str, Any] = plain(data)
     return normalised
-
-
-def _plain(value: Any) -> Any:
-    """YAML dates and datetimes as ISO strings, so the result is JSON-ready."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
 
 
 def _describe(err: ValidationError) -> str:

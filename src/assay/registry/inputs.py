@@ -2,44 +2,37 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from assay.errors import InputError
 from assay.present.label import check_assessment
+from assay.safeload import load_json, load_yaml, plain
 
 MAX_DECLARATION = 1024 * 1024
+MAX_ASSESSMENT = 256 * 1024 * 1024  # the upload limit is lower; this bounds files read directly
+ASSESSMENT_DEPTH = 128
 
 
 def parse_declaration(data: bytes, name: str) -> dict[str, Any]:
     """A declaration from YAML or JSON bytes, validated against the schema when it exists."""
     if len(data) > MAX_DECLARATION:
         raise InputError(f"{name}: declaration larger than 1 MiB", "a declaration is a short file")
-    try:
-        content = yaml.safe_load(data.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
-        where = getattr(err, "problem_mark", None)
-        at = f" at line {where.line + 1}" if where is not None else ""
-        raise InputError(
-            f"{name}: not valid YAML or JSON{at}",
-            "fix the declaration (see `assay declaration init`)",
-        ) from err
+    content = load_yaml(
+        data,
+        name,
+        kind="YAML or JSON",
+        hint="fix the declaration (see `assay declaration init`)",
+        max_bytes=MAX_DECLARATION,
+    )
     if not isinstance(content, dict):
         raise InputError(
             f"{name}: a declaration must be a mapping of fields, not {type(content).__name__}",
             "start from `assay declaration init`",
         )
-    plain: dict[str, Any] = json.loads(json.dumps(content, default=_iso))  # YAML dates -> text
-    check_declaration(plain, name)
-    return plain
-
-
-def _iso(value: Any) -> str:
-    iso = getattr(value, "isoformat", None)
-    return str(iso()) if callable(iso) else str(value)
+    document: dict[str, Any] = plain(content)  # YAML dates -> text
+    check_declaration(document, name)
+    return document
 
 
 def check_declaration(content: Any, name: str) -> None:
@@ -79,11 +72,12 @@ def load_declaration(path: Path) -> dict[str, Any]:
 def parse_assessment(data: bytes, name: str) -> dict[str, Any]:
     """An ``assessment.json`` from bytes, checked to look like ``Assessment.to_dict()``."""
     try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        document = load_json(data, name, max_bytes=MAX_ASSESSMENT, max_depth=ASSESSMENT_DEPTH)
+    except InputError as err:
         raise InputError(
-            f"{name}: not a JSON assessment", "give the assessment.json of a scan"
-        ) from err
+            f"{name}: not a JSON assessment ({err.message.removeprefix(name).strip()})",
+            "give the assessment.json of a scan",
+        ) from None
     check_assessment(document, name)
     return document  # type: ignore[no-any-return]
 

@@ -1,4 +1,14 @@
-"""Writing feed items into the store inside one transaction (see ``assay.vulns.store``).
+"""Writing feed items into the store in one short final transaction (see ``assay.vulns.store``).
+
+An import runs in two phases so that it never blocks readers or holds the write lock while it
+parses: first every document is read and the changes are written to a private staging
+database attached to the connection (``stage``, a temporary file SQLite deletes itself); then
+one ``BEGIN IMMEDIATE`` transaction copies the staged rows into the store and records the
+revision. If another import committed in between, the import stops with "busy, try again"
+(its comparisons were made against a store that no longer exists); if anything fails, the
+staging database is dropped and the store is as it was. The first import into an empty store
+skips the staging copy (half the writing) and holds the write lock while it reads: readers
+still see the empty store until it commits.
 
 Precedence inside one source: the copy with the newest ``modified`` wins; equal content is
 no change. KEV entries change a CVE when they are new or differ. EPSS scores are kept for
@@ -20,6 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -28,6 +39,27 @@ from assay.vulns.priority import EPSS_LIKELY
 from assay.vulns.records import Advisory, CpeKey, EpssScore, FeedInfo, Item, KevEntry, Skipped
 
 BATCH = 4000
+_STAGE = """
+CREATE TABLE stage.record(
+    id TEXT NOT NULL, source TEXT NOT NULL, modified TEXT, digest TEXT,
+    config BLOB, affected TEXT, payload TEXT, aliases TEXT, PRIMARY KEY(id, source));
+CREATE TABLE stage.cpe_idx(
+    vendor TEXT, product TEXT, vkey TEXT, vsi TEXT, vse TEXT, vei TEXT, vee TEXT,
+    id TEXT, source TEXT);
+CREATE INDEX stage.stage_cpe_id ON cpe_idx(id, source);
+CREATE TABLE stage.purl_idx(ecosystem TEXT, name TEXT, id TEXT, source TEXT);
+CREATE INDEX stage.stage_purl_id ON purl_idx(id, source);
+CREATE TABLE stage.kev(
+    cve TEXT PRIMARY KEY, vendor TEXT, product TEXT, name TEXT, date_added TEXT,
+    due_date TEXT, ransomware TEXT, required_action TEXT);
+CREATE TABLE stage.epss(cve TEXT PRIMARY KEY, epss REAL, percentile REAL, score_date TEXT);
+"""
+
+
+class StoreChanged(Exception):
+    """Another import committed while this one was reading (the store says "busy")."""
+
+
 PARALLEL_BYTES = 8 * 1024 * 1024  # compressed input above which two workers read in parallel
 MAX_SKIPPED_KEPT = 200
 
@@ -95,12 +127,21 @@ def prepare(adv: Advisory) -> Prepared:
     )
 
 
+def _prepared(adv: Advisory, where: str) -> Prepared | Skipped:
+    """``prepare``, or a skipped record when it cannot be stored (orjson writes at most 254
+    levels of nesting; a hostile feed may hold more)."""
+    try:
+        return prepare(adv)
+    except (orjson.JSONEncodeError, TypeError, ValueError) as exc:
+        return Skipped(adv.id, f"cannot be stored: {exc}", where)
+
+
 def _read_prepared(path: Path) -> list[tuple[Path, FeedInfo, list[Item | Prepared]]]:
     """Worker: read every document of one path, advisories already serialised."""
     out: list[tuple[Path, FeedInfo, list[Item | Prepared]]] = []
     for doc in read_path(path):
         items: list[Item | Prepared] = [
-            prepare(i) if isinstance(i, Advisory) else i for i in doc.items
+            _prepared(i, doc.info.name) if isinstance(i, Advisory) else i for i in doc.items
         ]
         out.append((path, doc.info, items))
     return out
@@ -139,40 +180,85 @@ class Importer:
         self.progress = progress or (lambda _m: None)
         self.known: dict[tuple[str, str], tuple[str, str]] = {}
         self.in_db: set[tuple[str, str]] = set()
+        self.staged: set[tuple[str, str]] = set()
+        self.replaced: set[tuple[str, str]] = set()
         self.pending: dict[tuple[str, str], Prepared] = {}
+        self.target = "stage"  # where rows are written while reading: "main" for a new store
         self.report = ImportReport()
         self.feeds: dict[tuple[str, str], FeedReport] = {}
 
     def run(self, paths: list[Path]) -> ImportReport:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("ATTACH DATABASE '' AS stage")
         try:
+            self.conn.executescript("PRAGMA stage.journal_mode=OFF;" + _STAGE)
+            generation = self._generation()
             fresh = self._load_known()
-            if fresh:  # building indexes once at the end is much faster than row by row
-                for name in ("cpe_idx_vp", "cpe_idx_id", "purl_idx_en", "purl_idx_id"):
-                    self.conn.execute(f"DROP INDEX IF EXISTS {name}")
-            shown: set[Path] = set()
-            for path, info, items in _documents(paths):
-                if path not in shown:  # once per path given, not per archive member
-                    shown.add(path)
-                    self.progress(f"reading {path}")
-                self._document(path, info, items)
-            self._flush()
-            if fresh:
-                from assay.vulns.store import INDEXES
-
-                for stmt in INDEXES.strip().split(";"):
-                    if stmt.strip():
-                        self.conn.execute(stmt)
-            self._finish()
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+            if fresh:  # straight into the empty store, under the write lock from the start
+                self._begin_write(generation, drop_indexes=True)
+                self.target = "main"
+            else:
+                self.conn.execute("BEGIN")  # writes only the staging database
+            try:
+                shown: set[Path] = set()
+                for path, info, items in _documents(paths):
+                    if path not in shown:  # once per path given, not per archive member
+                        shown.add(path)
+                        self.progress(f"reading {path}")
+                    self._document(path, info, items)
+                self._flush()
+                if not fresh:
+                    self.conn.execute("COMMIT")
+                    self._begin_write(generation, drop_indexes=False)
+                    self._apply_staged()
+                else:
+                    self._build_indexes()
+                self._finish()
+                self.conn.execute("COMMIT")
+            finally:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+        finally:
+            self.conn.execute("DETACH DATABASE stage")
         return self.report
+
+    def _generation(self) -> tuple[object, ...]:
+        """What identifies the store's state: the last revision and the last feed row."""
+        return tuple(
+            self.conn.execute(
+                "SELECT (SELECT max(rev) FROM revision), (SELECT max(n) FROM feed)"
+            ).fetchone()
+        )
+
+    def _begin_write(self, generation: tuple[object, ...], drop_indexes: bool) -> None:
+        """Take the store's write lock; stop if another import committed since we looked."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        if self._generation() != generation:
+            raise StoreChanged
+        if drop_indexes:  # building indexes once at the end is much faster than row by row
+            for name in ("cpe_idx_vp", "cpe_idx_id", "purl_idx_en", "purl_idx_id"):
+                self.conn.execute(f"DROP INDEX IF EXISTS main.{name}")
+
+    def _apply_staged(self) -> None:
+        """The staged rows into the store (inside the final transaction)."""
+        for table in ("cpe_idx", "purl_idx"):
+            delete = f"DELETE FROM main.{table} WHERE id=? AND source=?"
+            self.conn.executemany(delete, self.replaced)
+        self.conn.execute("INSERT OR REPLACE INTO main.record SELECT * FROM stage.record")
+        for table in ("cpe_idx", "purl_idx"):
+            self.conn.execute(f"INSERT INTO main.{table} SELECT * FROM stage.{table}")
+        for table in ("kev", "epss"):
+            self.conn.execute(f"INSERT OR REPLACE INTO main.{table} SELECT * FROM stage.{table}")
+
+    def _build_indexes(self) -> None:
+        from assay.vulns.store import INDEXES
+
+        for stmt in INDEXES.strip().split(";"):
+            if stmt.strip():
+                self.conn.execute(stmt)
 
     def _load_known(self) -> bool:
         for rid, source, modified, digest in self.conn.execute(
-            "SELECT id, source, modified, digest FROM record"
+            "SELECT id, source, modified, digest FROM main.record"
         ):
             self.known[(rid, source)] = (modified or "", digest or "")
         self.in_db = set(self.known)
@@ -183,8 +269,10 @@ class Importer:
         newest = ""
         for item in items:
             records += 1
-            if isinstance(item, Advisory | Prepared):
-                prep = prepare(item) if isinstance(item, Advisory) else item
+            if isinstance(item, Advisory):
+                item = _prepared(item, info.name)
+            if isinstance(item, Prepared):
+                prep = item
                 changed += self._advisory(prep)
                 newest = max(newest, prep.modified)
             elif isinstance(item, KevEntry):
@@ -223,12 +311,15 @@ class Importer:
         return 1
 
     def _flush(self) -> None:
+        """Pending advisories into the staging tables (or into a new store)."""
         if not self.pending:
             return
-        replaced = [k for k in self.pending if k in self.in_db]
-        if replaced:
-            self.conn.executemany("DELETE FROM cpe_idx WHERE id=? AND source=?", replaced)
-            self.conn.executemany("DELETE FROM purl_idx WHERE id=? AND source=?", replaced)
+        to = self.target
+        restaged = [k for k in self.pending if k in self.staged]
+        if restaged:
+            self.conn.executemany(f"DELETE FROM {to}.cpe_idx WHERE id=? AND source=?", restaged)
+            self.conn.executemany(f"DELETE FROM {to}.purl_idx WHERE id=? AND source=?", restaged)
+        self.replaced.update(k for k in self.pending if k in self.in_db)
         rows: list[tuple[str | bytes | None, ...]] = []
         cpes: list[tuple[str, ...]] = []
         purls: list[tuple[str, str, str, str]] = []
@@ -236,10 +327,10 @@ class Importer:
             rows.append(prep.row)
             cpes.extend((*key, prep.id, prep.source) for key in prep.cpe_keys)
             purls.extend((e, n, prep.id, prep.source) for e, n in prep.purl_keys)
-        self.conn.executemany("INSERT OR REPLACE INTO record VALUES (?,?,?,?,?,?,?,?)", rows)
-        self.conn.executemany("INSERT INTO cpe_idx VALUES (?,?,?,?,?,?,?,?,?)", cpes)
-        self.conn.executemany("INSERT INTO purl_idx VALUES (?,?,?,?)", purls)
-        self.in_db.update(self.pending)
+        self.conn.executemany(f"INSERT OR REPLACE INTO {to}.record VALUES (?,?,?,?,?,?,?,?)", rows)
+        self.conn.executemany(f"INSERT INTO {to}.cpe_idx VALUES (?,?,?,?,?,?,?,?,?)", cpes)
+        self.conn.executemany(f"INSERT INTO {to}.purl_idx VALUES (?,?,?,?)", purls)
+        self.staged.update(self.pending)
         self.pending.clear()
 
     def _kev(self, entry: KevEntry) -> int:
@@ -252,21 +343,23 @@ class Importer:
             entry.ransomware,
             entry.required_action,
         )
-        old = self.conn.execute(
-            "SELECT vendor, product, name, date_added, due_date, ransomware, required_action "
-            "FROM kev WHERE cve=?",
-            (entry.cve,),
-        ).fetchone()
+        old = self._current(
+            "kev",
+            "vendor, product, name, date_added, due_date, ransomware, required_action",
+            entry.cve,
+        )
         if old is not None and tuple(old) == row:
             return 0
-        self.conn.execute("INSERT OR REPLACE INTO kev VALUES (?,?,?,?,?,?,?,?)", (entry.cve, *row))
+        self.conn.execute(
+            f"INSERT OR REPLACE INTO {self.target}.kev VALUES (?,?,?,?,?,?,?,?)", (entry.cve, *row)
+        )
         self.report.changed.add(entry.cve)
         return 1
 
     def _epss(self, score: EpssScore) -> int:
-        old = self.conn.execute("SELECT epss FROM epss WHERE cve=?", (score.cve,)).fetchone()
+        old = self._current("epss", "epss", score.cve)
         self.conn.execute(
-            "INSERT OR REPLACE INTO epss VALUES (?,?,?,?)",
+            f"INSERT OR REPLACE INTO {self.target}.epss VALUES (?,?,?,?)",
             (score.cve, score.epss, score.percentile, score.score_date),
         )
         was_likely = old is not None and old[0] >= EPSS_LIKELY
@@ -274,6 +367,16 @@ class Importer:
             self.report.changed.add(score.cve)
             return 1
         return 0
+
+    def _current(self, table: str, columns: str, cve: str) -> tuple[Any, ...] | None:
+        """A KEV or EPSS row as this import leaves it: staged by it, else in the store."""
+        for schema in ("stage", "main"):
+            row = self.conn.execute(
+                f"SELECT {columns} FROM {schema}.{table} WHERE cve=?", (cve,)
+            ).fetchone()
+            if row is not None:
+                return tuple(row)
+        return None
 
     def _finish(self) -> None:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -5,11 +5,17 @@ Tables: ``record`` (one row per vulnerability id and source: ``nvd``, ``cve5``, 
 ``purl_idx`` (ecosystem, name -> id), ``kev``, ``epss``, ``revision`` + ``changed`` (what each
 import changed) and ``feed`` (what was imported, from where, when).
 
-Imports are one transaction: any unreadable document rolls everything back, so a broken file,
-a killed process or a full disk leaves the previous store as it was. Within a source, the copy
-with the newest ``modified`` date wins (an NVD yearly file and a later "modified" feed can hold
-the same CVE); an identical copy changes nothing. An import that changes something adds one
-revision listing the changed ids; an import that changes nothing adds none.
+Imports are all or nothing: the documents are read and compared into a private staging
+database first, then one short transaction writes the store (``assay.vulns.importer``); any
+unreadable document, a killed process or a full disk leaves the previous store as it was. The
+store is in WAL mode, so readers are never blocked by an import; opening a current store
+writes nothing. A writer waits up to ``BUSY_SECONDS`` for another; after that, and when
+another import committed while this one was reading, the error says "busy, try again".
+
+Within a source, the copy with the newest ``modified`` date wins (an NVD yearly file and a
+later "modified" feed can hold the same CVE); an identical copy changes nothing. An import
+that changes something adds one revision listing the changed ids; one that changes nothing
+adds none.
 
 ``open_store(None)`` opens the default store (``$ASSAY_HOME/vulns.sqlite`` or the user data
 dir); when that is absent or empty, it opens the bundled snapshot (``assay.vulns.bundled``).
@@ -28,10 +34,12 @@ import orjson
 
 from assay.config import data_dir
 from assay.errors import StoreError
-from assay.vulns.importer import Importer, ImportReport
+from assay.vulns.importer import Importer, ImportReport, StoreChanged
 from assay.vulns.versions import in_range
 
 SCHEMA_VERSION = "3"
+BUSY_SECONDS = 30.0
+_TABLES = {"meta", "record", "cpe_idx", "purl_idx", "kev", "epss", "revision", "changed", "feed"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -125,15 +133,20 @@ class Store:
             )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = sqlite3.connect(
+                str(path), timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+            )
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             store = cls(conn, str(path))
             store._init_schema()
         except sqlite3.DatabaseError as exc:
+            if is_busy(exc):
+                raise busy(str(path)) from exc
             raise StoreError(
                 f"{path} is not a usable Assay vulnerability store ({exc})",
-                "point --db at another file, or delete it and import the feeds again",
+                "point --db at another file and import the feeds there",
             ) from exc
         return store
 
@@ -157,6 +170,9 @@ class Store:
             raise sqlite3.DatabaseError("it holds other tables")
         if version not in (None, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
+        names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        if version == SCHEMA_VERSION and names >= _TABLES:
+            return  # a current store: opening it writes nothing (a reader never waits)
         self.conn.executescript(_SCHEMA + INDEXES)
         self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
@@ -174,10 +190,15 @@ class Store:
         """Import feed files/folders/archives in one transaction (all or nothing)."""
         try:
             return Importer(self.conn, progress).run(list(paths))
+        except StoreChanged:
+            why = "another import finished while this one was reading; "
+            raise busy(self.location, why) from None
         except sqlite3.Error as exc:
+            if is_busy(exc):
+                raise busy(self.location) from exc
             raise StoreError(
                 f"{self.location}: the import failed and was rolled back ({exc})",
-                "check free disk space and that no other program holds the store",
+                "check free disk space; the store is as it was before the import",
             ) from exc
 
     def meta(self, key: str) -> str:
@@ -185,7 +206,12 @@ class Store:
         return str(row[0]) if row else ""
 
     def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        try:
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise busy(self.location) from exc
+            raise
 
     # --- revisions -------------------------------------------------------------------------
     def revision(self) -> int:
@@ -346,6 +372,20 @@ class Store:
         return StoreStatus(
             self.location, self.origin, self.revision(), counts, list(latest.values())
         )
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """A lock held by another connection (not a broken file)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    busy_codes = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return (code is not None and code & 0xFF in busy_codes) or "locked" in str(exc)
+
+
+def busy(location: str, why: str = "") -> StoreError:
+    return StoreError(
+        f"{location} is busy: {why}another process is writing the vulnerability store",
+        "try again in a moment; the store is intact",
+    )
 
 
 def open_store(path: Path | None = None, create: bool = False) -> Store:

@@ -151,3 +151,76 @@ def test_truncated_and_missing_files_are_errors(vulns_data: Path, tmp_path: Path
     shutil.copy(source, tmp_path / "ok.json.xz")
     assert _formats(tmp_path / "ok.json.xz") == {"nvd"}
     assert not any(isinstance(i, Skipped) for i in _items(tmp_path / "ok.json.xz"))
+
+
+# --- hostile feed files: bounded decompression and parsing (issue 10) -----------------------
+
+
+def _gzip_bomb(path: Path, prefix: bytes, gib: int) -> None:
+    """A gzip file of ``gib`` GiB (decompressed) made of concatenated members, built in a
+    moment: one 64 MiB member of zeros, written many times."""
+    member = gzip.compress(b"\0" * (64 << 20), compresslevel=9)
+    with path.open("wb") as fh:
+        fh.write(gzip.compress(prefix))
+        for _ in range(gib * 16):
+            fh.write(member)
+
+
+@pytest.mark.parametrize("prefix", [b"", b'{"format": "NVD_CVE", "vulnerabilities": ["'])
+def test_gzip_bomb_feed_fails_fast_with_exit_5_under_a_memory_limit(
+    tmp_path: Path, prefix: bytes
+) -> None:
+    from bounded import run_bounded
+
+    bomb = tmp_path / "nvdcve-2024.json.gz"
+    _gzip_bomb(bomb, prefix, gib=4)
+    assert bomb.stat().st_size < 8 << 20
+    db = tmp_path / "store.sqlite"
+    run = run_bounded(["assay", "feeds", "import", str(bomb), "--db", str(db)], tmp_path)
+    assert run.code == 5, run.stderr
+    lines = [line for line in run.stderr.splitlines() if not line.startswith("reading ")]
+    assert len(lines) == 1 and "compression bomb" in lines[0] and "Traceback" not in run.stderr
+    assert run.peak_mib < 200, f"peak {run.peak_mib:.0f} MiB"
+    assert run.seconds < 30
+    assert Store.open(db).is_empty()
+
+
+def test_one_document_over_the_size_cap_is_refused(
+    vulns_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assay.vulns.feeds import detect
+
+    source = vulns_data / "kev" / "known_exploited_vulnerabilities.json"
+    monkeypatch.setattr(detect, "MAX_DOCUMENT", source.stat().st_size - 1)
+    with pytest.raises(FeedError, match="larger than"):
+        list(read_path(source))
+    archive = tmp_path / "kev.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        tf.add(source, arcname="kev.json")
+    with pytest.raises(FeedError, match="larger than"):
+        list(read_path(archive))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nested deeper than 1024 levels"),
+        ("bomb.yaml", b"id: &a [x, x, x, x, x, x, x, x, x, x]\n" + b"".join(
+            f"k{n}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 10)}]\n".encode()
+            for n in range(8)
+        ), "refused as unsafe"),
+        ("deep.yaml", b"id: " + b"[" * 5000 + b"]" * 5000, "refused as unsafe"),
+    ],
+)  # fmt: skip
+def test_hostile_documents_are_feed_errors(
+    tmp_path: Path, name: str, content: bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(FeedError, match=expected):
+        list(read_path(path))
+
+
+def test_devices_are_not_read_as_feeds() -> None:
+    with pytest.raises(FeedError, match="not a regular file"):
+        list(read_path(Path("/dev/zero")))

@@ -217,3 +217,126 @@ def _cmdline(proc_dir: Path) -> bytes:
         return (proc_dir / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+# --- concurrency (issue 10): readers never wait, writers say "busy, try again" -------------
+
+_HOLD_LOCK = (
+    "import sqlite3, sys, time\n"
+    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "c.execute('BEGIN IMMEDIATE')\n"
+    "c.execute(\"INSERT OR REPLACE INTO meta VALUES ('held', 'by another process')\")\n"
+    "print('locked', flush=True)\n"
+    "time.sleep(120)\n"
+)
+
+
+def _sample_store(vulns_data: Path, path: Path) -> Store:
+    store = Store.open(path, create=True)
+    store.import_paths([vulns_data / "nvd" / "iot-subset" / "nvd_iot_sample.json"])
+    return store
+
+
+def test_a_held_write_lock_blocks_no_reader_and_writers_say_busy(
+    vulns_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from assay.vulns import store as store_module
+
+    path = tmp_path / "vulns.sqlite"
+    _sample_store(vulns_data, path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.5)
+        started = time.monotonic()
+        reader = Store.open(path)  # opening a current store writes nothing
+        assert reader.count("record") == 348 and reader.status().revision == 1
+        assert time.monotonic() - started < 0.5
+        with pytest.raises(StoreError) as busy:
+            reader.import_paths([vulns_data / "kev" / "known_exploited_vulnerabilities.json"])
+        assert "busy" in busy.value.message and "try again" in busy.value.hint
+        assert "delete" not in busy.value.diagnostics()
+        assert reader.count("kev") == 0 and reader.revision() == 1
+        code = (
+            "import sys\nfrom assay.vulns import store\nstore.BUSY_SECONDS = 0.5\n"
+            "from assay.cli import main\nsys.exit(main())"
+        )
+        kev = vulns_data / "kev" / "known_exploited_vulnerabilities.csv"
+        cli = subprocess.run(
+            [sys.executable, "-c", code, "feeds", "import", str(kev), "--db", str(path)],
+            capture_output=True,
+            text=True,
+        )
+        assert cli.returncode == 6, cli.stderr
+        assert "busy" in cli.stderr and "delete" not in cli.stderr
+        assert "Traceback" not in cli.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert Store.open(path).import_paths([kev]).records > 1000  # free again: it works
+
+
+def test_an_import_that_lost_the_race_says_busy_and_changes_nothing(
+    vulns_data: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "vulns.sqlite"
+    first = _sample_store(vulns_data, path)
+    second = Store.open(path)
+    kev = vulns_data / "kev" / "known_exploited_vulnerabilities.json"
+    epss = vulns_data / "epss" / "emba-epss-per-year" / "CVE_2014_EPSS.csv.xz"
+
+    def meanwhile(_message: str) -> None:  # while the first reads, the second commits
+        second.import_paths([kev])
+
+    with pytest.raises(StoreError, match="busy: another import finished"):
+        first.import_paths([epss], meanwhile)
+    assert first.count("epss") == 0 and first.count("kev") > 1000 and first.revision() == 2
+    assert first.import_paths([epss]).revision == 3  # run again: it works
+
+
+@pytest.mark.slow
+def test_readers_in_another_process_are_never_blocked_by_an_import(
+    vulns_data: Path, nvd_corpus: list[Path], tmp_path: Path
+) -> None:
+    """A real writer process imports NVD years while this process opens the store and
+    queries it again and again: every read answers at once and sees a whole revision."""
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "vulns.sqlite"
+    _sample_store(vulns_data, path).close()
+    code = (
+        "import sys; from pathlib import Path; from assay.vulns.store import Store; "
+        "s = Store.open(Path(sys.argv[1])); s.import_paths([Path(p) for p in sys.argv[2:]], "
+        "lambda m: print(m, flush=True)); print('done', flush=True)"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", code, str(path), *map(str, nvd_corpus[:6])],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout is not None and writer.stdout.readline().startswith("reading")
+    slowest, reads, seen = 0.0, 0, set()
+    while writer.poll() is None:
+        started = time.monotonic()
+        reader = Store.open(path)
+        revision, records = reader.revision(), reader.count("record")
+        hits = reader.by_cpe("openssl", "openssl", ["1.0.1"], "1.0.1")
+        reader.close()
+        slowest = max(slowest, time.monotonic() - started)
+        reads += 1
+        seen.add((revision, records > 348, bool(hits)))
+        time.sleep(0.05)
+    assert writer.returncode == 0
+    assert reads > 20 and slowest < 2.0, (reads, slowest)
+    assert (1, False, True) in seen  # the old store, whole, while the import ran
+    final = Store.open(path)
+    assert final.revision() == 2 and final.count("record") > 348
+    assert seen <= {(1, False, True), (2, True, True)}  # never a half-written revision

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +10,10 @@ from assay.present.vex.csaf_import import import_csaf
 from assay.present.vex.cyclonedx import import_cyclonedx_vex
 from assay.present.vex.model import VexStatement
 from assay.present.vex.openvex import import_openvex
+from assay.safeload import load_json, read_file
 
 MAX_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 100  # CSAF product trees nest branches; real ones stay far below this
 FORMATS = ("csaf", "openvex", "cyclonedx")
 
 
@@ -33,33 +34,29 @@ def detect_format(doc: Any) -> str:
 
 
 def read_json(path: Path) -> Any:
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}", hint="check the path") from err
-    if size > MAX_BYTES:
-        raise InputError(f"{path} is {size} bytes, over the {MAX_BYTES}-byte limit for VEX files")
-    try:
-        return json.loads(path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        where = (
-            f"line {err.lineno} column {err.colno}"
-            if isinstance(err, json.JSONDecodeError)
-            else "encoding"
-        )
-        raise InputError(
-            f"{path} is not JSON ({where}): {err}", hint="give a JSON VEX/CSAF file"
-        ) from err
+    """The parsed JSON of a VEX/CSAF/SBOM file, bounded in size and nesting."""
+    data = read_file(path, f"cannot read {path}:", max_bytes=MAX_BYTES)
+    return load_json(
+        data, str(path), hint="give a JSON VEX/CSAF file", max_bytes=MAX_BYTES, max_depth=MAX_DEPTH
+    )
 
 
 def import_vex(doc: Any, *, strict: bool = True) -> list[VexStatement]:
     """Statements of a parsed CSAF, OpenVEX or CycloneDX document (format detected)."""
     fmt = detect_format(doc)
-    if fmt == "csaf":
-        return import_csaf(doc, strict=strict)
-    if fmt == "openvex":
-        return import_openvex(doc)
-    return import_cyclonedx_vex(doc)
+    try:
+        if fmt == "csaf":
+            return import_csaf(doc, strict=strict)
+        if fmt == "openvex":
+            return import_openvex(doc)
+        return import_cyclonedx_vex(doc)
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        # an importer or a library under it tripped over the document (found by fuzzing: a
+        # CycloneDX specVersion "1.0" made cyclonedx-python-lib raise ValueError)
+        reason = str(err).splitlines()[0][:160] if str(err) else type(err).__name__
+        raise InputError(
+            f"not a readable {fmt} document ({reason})", hint=f"give a valid {fmt} JSON file"
+        ) from err
 
 
 def load_vex(path: Path, *, strict: bool = True) -> list[VexStatement]:

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from assay.errors import FeedError
 from assay.vulns.feeds.nvd import CVE_ID
 from assay.vulns.records import FeedInfo, Item, KevEntry, Skipped
 
@@ -38,8 +39,8 @@ def read_json(doc: dict[str, Any], info: FeedInfo) -> Iterator[Item]:
     info.timestamp = str(doc.get("dateReleased") or doc.get("catalogVersion") or "")
     info.extra["catalogVersion"] = doc.get("catalogVersion", "")
     rows = doc["vulnerabilities"]
-    if not isinstance(rows, list):
-        raise ValueError("KEV 'vulnerabilities' is not a list")
+    if not isinstance(rows, list):  # found by fuzzing: a ValueError here was a traceback
+        raise FeedError(f"{info.name}: KEV 'vulnerabilities' is not a list", "is it the catalog?")
     for n, row in enumerate(rows):
         yield (
             _entry(row, info, n)
@@ -50,5 +51,12 @@ def read_json(doc: dict[str, Any], info: FeedInfo) -> Iterator[Item]:
 
 def read_csv(text: str, info: FeedInfo) -> Iterator[Item]:
     info.format = "kev"
-    for n, row in enumerate(csv.DictReader(io.StringIO(text))):
-        yield _entry(row, info, n)
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        for n, row in enumerate(reader):
+            yield _entry(row, info, n)
+    except csv.Error as exc:  # e.g. a field over csv's 128 KiB limit: the rest is unreadable
+        raise FeedError(
+            f"{info.name}: broken CSV at line {reader.line_num} ({exc})",
+            "download the KEV catalog again, or use its JSON form",
+        ) from exc

@@ -12,7 +12,6 @@ downloads succeeded, so a dropped connection leaves the store as it was.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 import urllib.error
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from assay import __version__
 from assay.errors import FeedError
+from assay.safeload import load_json
 
 NVD_URL = "https://services.nvd.nist.gov/rest/json/cves/2.0"
 KEV_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
@@ -32,6 +32,7 @@ EPSS_URL = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz"
 PAGE = 2000
 WINDOW = timedelta(days=120)
 _FMT = "%Y-%m-%dT%H:%M:%S.000"
+MAX_DOWNLOAD = 512 << 20  # one response; an NVD page is about 30 MB, the KEV file about 1 MB
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,19 @@ def _get(url: str, plan: UpdatePlan, headers: dict[str, str] | None = None) -> b
     )
     try:
         with urllib.request.urlopen(request, timeout=plan.timeout) as response:
-            data: bytes = response.read()
-            return data
+            data: bytes = response.read(MAX_DOWNLOAD + 1)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise FeedError(
             f"cannot download {url} ({reason})",
             "check the network, or fetch the feeds elsewhere and run: assay feeds import FILE...",
         ) from exc
+    if len(data) > MAX_DOWNLOAD:
+        raise FeedError(
+            f"{url} sent more than {MAX_DOWNLOAD >> 20} MiB (refused)",
+            "check the URL; the official feeds are far smaller",
+        )
+    return data
 
 
 def _windows(since: datetime | None, until: datetime) -> list[tuple[datetime, datetime] | None]:
@@ -99,11 +105,11 @@ def download(
                 url = f"{plan.nvd_url}?{urllib.parse.urlencode(params)}"
                 progress(f"NVD page {n + 1}: {url}")
                 data = _get(url, plan, headers)
+                doc = load_json(data, url, error=FeedError, max_bytes=MAX_DOWNLOAD, max_depth=None)
                 try:
-                    doc = json.loads(data)
                     total, got = int(doc["totalResults"]), len(doc["vulnerabilities"])
                 except (ValueError, KeyError, TypeError) as exc:
-                    raise FeedError(f"{url}: not an NVD API 2.0 response ({exc})") from exc
+                    raise FeedError(f"{url}: not an NVD API 2.0 response ({exc!r})") from exc
                 path = dest / f"nvd-{n:04d}.json"
                 path.write_bytes(data)
                 files.append(path)
