@@ -55,11 +55,6 @@ def _tar(spec: list[tuple[str, bytes, str, int]]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.xfail(
-    reason="main's in-process tar unpacking writes through links (issue 10 item 1); the "
-    "extract helper's safe_tar rewrite fixes it, and this test then passes",
-    strict=False,
-)
 @settings(
     max_examples=EXAMPLES,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a failure is reported, not shrunk
