@@ -27,13 +27,14 @@ def load_assessment(path: Path) -> dict[str, Any]:
     if head in (b"{", b""):
         if path.stat().st_size > MAX_BYTES:
             raise InputError(f"{path} is larger than {MAX_BYTES} bytes")
-        try:
-            data = json.loads(path.read_bytes())
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise InputError(
-                f"{path} is not valid JSON: {err}",
-                hint="give the assessment.json that `assay scan` wrote",
-            ) from err
+        from assay.safeload import load_json
+
+        data = load_json(
+            path.read_bytes(),
+            str(path),
+            hint="give the assessment.json that `assay scan` wrote",
+            max_bytes=MAX_BYTES,
+        )
         if not isinstance(data, dict) or "components" not in data:
             raise InputError(
                 f"{path} is not an assessment: $.components is missing",

@@ -86,9 +86,11 @@ def check_command(mud_file: Path, assessment: Path, cloud: tuple[str, ...], as_j
 
 
 def _read(path: Path) -> Any:
-    if path.stat().st_size > MAX_BYTES:
-        raise InputError(f"{path.name}: larger than {MAX_BYTES} bytes", "give the real file")
-    try:
-        return json.loads(path.read_bytes())
-    except (ValueError, RecursionError) as err:
-        raise InputError(f"{path.name}: not valid JSON", "give a JSON file") from err
+    from assay.safeload import load_json, read_file
+
+    return load_json(
+        read_file(path, path.name, max_bytes=MAX_BYTES),
+        path.name,
+        hint="give a JSON file",
+        max_bytes=MAX_BYTES,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +102,11 @@ def _get(doc: Any, *keys: str) -> Any:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"{path.name}: larger than {MAX_BYTES} bytes", "give a smaller file")
-        return json.loads(path.read_bytes())
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}", "check the path") from err
-    except (ValueError, RecursionError) as err:
-        raise InputError(f"{path.name}: not valid JSON", "give the file Assay wrote") from err
+    from assay.safeload import load_json, read_file
+
+    return load_json(
+        read_file(path, path.name, max_bytes=MAX_BYTES),
+        path.name,
+        hint="give the file Assay wrote",
+        max_bytes=MAX_BYTES,
+    )

@@ -18,7 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
 from assay.environment.inventory import from_assessment, from_sbom
@@ -55,28 +54,15 @@ def load(path: str | Path, resolve: Resolver | None = None) -> Environment:
 
 
 def read_document(path: Path) -> Any:
-    """YAML or JSON from ``path``, bounded in size, with YAML aliases refused."""
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}", "check the path") from err
-    if len(raw) > MAX_BYTES:
-        raise InputError(f"{path.name}: larger than {MAX_BYTES} bytes", "split the environment")
-    try:
-        return yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - SafeLoader subclass
-    except (yaml.YAMLError, RecursionError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise InputError(f"{path.name}: not valid YAML or JSON ({first})", "fix the file") from err
+    """YAML or JSON from ``path``, bounded in size, depth and aliases (``assay.safeload``)."""
+    from assay.safeload import load_yaml, read_file
 
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """A safe loader that refuses anchors and aliases (no alias bombs in hand-written files)."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.YAMLError(f"aliases are not accepted (line {event.start_mark.line + 1})")
-        return super().compose_node(parent, index)
+    return load_yaml(
+        read_file(path, path.name, max_bytes=MAX_BYTES),
+        f"environment {path.name}",
+        hint="see docs/environment.md for the format",
+        max_bytes=MAX_BYTES,
+    )
 
 
 def build(data: dict[str, Any], base: Path, resolve: Resolver | None = None) -> Environment:

@@ -88,9 +88,11 @@ def test_bad_input_is_one_line_with_exit_3(tmp_path: Path) -> None:
     done = assay("environment", "analyze", str(env))
     assert done.returncode == 3
     assert done.stderr.count("\n") == 1 and "'b' is neither a device nor a node" in done.stderr
-    env.write_text("a: &x [1]\nb: *x\n")
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]  # nine anchors of nine aliases each
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    env.write_text("\n".join(lines) + "\n")
     done = assay("environment", "analyze", str(env))
-    assert done.returncode == 3 and "aliases are not accepted" in done.stderr
+    assert done.returncode == 3 and "refused as unsafe" in done.stderr
     env.write_text("devices: [{id: a, colour: red}]\n")
     done = assay("environment", "analyze", str(env))
     assert done.returncode == 3 and "devices/0" in done.stderr

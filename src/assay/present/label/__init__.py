@@ -81,15 +81,16 @@ def product_url(document: dict[str, Any], registry_url: str) -> str:
 
 def load_assessment(path: Path) -> dict[str, Any]:
     """Read an ``assessment.json``, with a clear error when it is not one."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise InputError(f"{path}: no such file", "give the assessment.json of a scan") from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(
-            f"{path.name}: not a JSON assessment ({err.__class__.__name__})",
-            "give the assessment.json written by `assay scan`",
-        ) from err
+    from assay.safeload import load_json, read_file
+
+    if not path.exists():
+        raise InputError(f"{path}: no such file", "give the assessment.json of a scan")
+    document = load_json(
+        read_file(path, path.name, max_bytes=256 * 1024 * 1024),
+        path.name,
+        hint="give the assessment.json written by `assay scan`",
+        max_bytes=256 * 1024 * 1024,
+    )
     check_assessment(document, path.name)
     return document  # type: ignore[no-any-return]
 
