@@ -220,7 +220,10 @@ def test_write_label_writes_three_files(tmp_path: Path) -> None:
 def test_load_assessment_rejects_what_is_not_one(tmp_path: Path) -> None:
     bad = tmp_path / "x.json"
     bad.write_text("{not json")
-    with pytest.raises(InputError, match="not a JSON assessment"):
+    with pytest.raises(InputError, match="x.json is not JSON"):
+        load_assessment(bad)
+    bad.write_text("[" * 100_000)  # nested too deeply: one line, not a RecursionError
+    with pytest.raises(InputError, match="nested deeper"):
         load_assessment(bad)
     bad.write_text('{"a": 1}')
     with pytest.raises(InputError, match="not an Assay assessment"):
