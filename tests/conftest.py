@@ -65,3 +65,30 @@ def wr703n_rootfs(wr703n_image: Path, tmp_path_factory: pytest.TempPathFactory) 
         capture_output=True,
     )
     return RootFS(dest)
+
+
+@pytest.fixture(scope="session")
+def wr703n_scan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``assay scan`` of the bundled image with its sample declaration, run once as a user
+    runs it (a fresh process); the output folder (``assessment.json``, SBOM, report...)."""
+    import sys
+
+    out = tmp_path_factory.mktemp("wr703n-scan") / "out"
+    declaration = ROOT / "data" / "declarations" / "openwrt-wr703n.sample.yaml"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assay",
+            "scan",
+            str(BUNDLED_IMAGE),
+            "--declaration",
+            str(declaration),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out

@@ -39,6 +39,12 @@ def schema() -> dict[str, Any]:
 def load(path: str | Path, resolve: Resolver | None = None) -> Environment:
     """The environment described by ``path`` (raises ``InputError`` naming the first problem)."""
     path = Path(path)
+    return build(read_valid(path), path.parent, resolve)
+
+
+def read_valid(path: Path) -> dict[str, Any]:
+    """The document at ``path``, checked against the schema (``InputError`` on the first
+    problem, with where it is)."""
     data = read_document(path)
     errors = sorted(
         Draft202012Validator(schema(), format_checker=FormatChecker()).iter_errors(data),
@@ -50,7 +56,8 @@ def load(path: str | Path, resolve: Resolver | None = None) -> Environment:
             f"environment {path.name}: {where}: {errors[0].message}",
             "see docs/environment.md for the format",
         )
-    return build(data, path.parent, resolve)
+    document: dict[str, Any] = data
+    return document
 
 
 def read_document(path: Path) -> Any:

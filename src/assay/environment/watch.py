@@ -18,13 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import JSON, DateTime, Engine, Integer, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from assay.environment.inventory import from_assessment, from_sbom
-from assay.environment.load import Resolver, build, read_document, schema
-from assay.errors import InputError, UsageError
+from assay.environment.load import Resolver, build, read_valid
+from assay.errors import UsageError
 
 
 class EnvBase(DeclarativeBase):
@@ -55,17 +54,7 @@ def ensure_tables(engine: Engine) -> None:
 
 def store(engine: Engine, path: Path, name: str | None = None) -> str:
     """Validate the environment at ``path`` and keep it (replacing one of the same name)."""
-    document = read_document(path)
-    errors = sorted(
-        Draft202012Validator(schema(), format_checker=FormatChecker()).iter_errors(document),
-        key=lambda e: list(e.absolute_path),
-    )
-    if errors:
-        where = "/".join(str(p) for p in errors[0].absolute_path) or "(top)"
-        raise InputError(
-            f"environment {path.name}: {where}: {errors[0].message}",
-            "see docs/environment.md for the format",
-        )
+    document = read_valid(path)
     if document.get("import"):
         raise UsageError(
             "a stored environment cannot import other files",

@@ -14,31 +14,12 @@ import pytest
 from assay.environment.mudfile import check, generate, validate
 
 ROOT = Path(__file__).resolve().parents[3]
-IMAGE = ROOT / "data" / "firmware" / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
-DECLARATION = ROOT / "data" / "declarations" / "openwrt-wr703n.sample.yaml"
 URL = "https://sample-router-works.example/mud/wr703n.json"
 
 
 @pytest.fixture(scope="module")
-def assessment(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("mud") / "scan"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "assay",
-            "scan",
-            str(IMAGE),
-            "--declaration",
-            str(DECLARATION),
-            "--out",
-            str(out),
-            "--quiet",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return out / "assessment.json"
+def assessment(wr703n_scan: Path) -> Path:
+    return wr703n_scan / "assessment.json"
 
 
 def test_real_mud_files_validate_and_the_invalid_one_does_not(shared_data: Path) -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,32 +22,14 @@ from assay.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[3]
 SMALL = ROOT / "tests" / "data" / "environments" / "small-building.yaml"
-IMAGE = ROOT / "data" / "firmware" / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
-DECLARATION = ROOT / "data" / "declarations" / "openwrt-wr703n.sample.yaml"
 TODAY = dt.date(2026, 12, 7)
 
 
 @pytest.fixture(scope="module")
-def building(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def building(wr703n_scan: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The YAML beside a real assessment of the bundled image (the two cameras run it)."""
     folder = tmp_path_factory.mktemp("building")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "assay",
-            "scan",
-            str(IMAGE),
-            "--declaration",
-            str(DECLARATION),
-            "--out",
-            str(folder / "scan"),
-            "--quiet",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    shutil.copy(folder / "scan" / "assessment.json", folder / "wr703n-assessment.json")
+    shutil.copy(wr703n_scan / "assessment.json", folder / "wr703n-assessment.json")
     shutil.copy(SMALL, folder / "env.yaml")
     return folder / "env.yaml"
 
