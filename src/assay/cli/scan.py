@@ -13,6 +13,7 @@ from rich.console import Console
 from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from assay.model.assessment import Assessment
 from assay.pipeline import ScanOptions, assess
+from assay.vulns.counts import counting, kev_ids
 
 SEVERITY_ORDER = ["none", "low", "medium", "high", "critical"]
 
@@ -147,11 +148,11 @@ def _fails(assessment: Assessment, fail_on: str) -> bool:
     if fail_on == "none":
         return False
     if fail_on == "kev":
-        return any(v.kev for v in assessment.vulnerabilities)
+        return bool(kev_ids(assessment.vulnerabilities))
     floor = SEVERITY_ORDER.index(fail_on)
     return any(
         v.severity in SEVERITY_ORDER and SEVERITY_ORDER.index(v.severity) >= floor
-        for v in assessment.vulnerabilities
+        for v in counting(assessment.vulnerabilities)
     )
 
 
@@ -162,10 +163,12 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
     console.print(f"[bold]{assessment.target.path}[/] {what} {os_}".rstrip())
     console.print(f"  components      {len(assessment.components)}")
     vulns = assessment.vulnerabilities
-    kev = sum(v.kev and not v.conditional for v in vulns)
-    kev_conditional = sum(v.kev and v.conditional for v in vulns)
-    extra = f", {kev_conditional} more if a platform condition holds" if kev_conditional else ""
-    console.print(f"  vulnerabilities {len(vulns)} ({kev} known exploited{extra})")
+    live, kev = counting(vulns), len(kev_ids(vulns))
+    kev_cond = len({v.id for v in vulns if v.kev and v.conditional} - set(kev_ids(vulns)))
+    extra = f", {kev_cond} more if a platform condition holds" if kev_cond else ""
+    apart = len(vulns) - len(live)
+    extra += f"; {apart} more do not apply or name no version" if apart else ""
+    console.print(f"  vulnerabilities {len(live)} ({kev} known exploited{extra})")
     fails = sum(f.verdict == "FAIL" for f in assessment.findings)
     console.print(f"  checks failed   {fails} of {len(assessment.findings)}")
     if assessment.problems:

@@ -25,6 +25,7 @@ from assay.registry.identify import ProductKey, product_key, slugify
 from assay.registry.queries import Queries
 from assay.registry.records import Forbidden, NotFound, Stored
 from assay.registry.summary import summarize
+from assay.vulns.counts import counts
 
 TOKEN_PREFIX = "assay_"
 
@@ -222,7 +223,7 @@ class Registry(Queries):
         level: int,
         kev: int,
     ) -> t.AssessmentRow:
-        vulns = [v for v in document.get("vulnerabilities") or [] if isinstance(v, dict)]
+        vulns = [v for v in _dicts(document.get("vulnerabilities")) if counts(v)]
         plain = json.loads(json.dumps(document, default=str))
         row = t.AssessmentRow(
             firmware_id=firmware_id,

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-VULN_KEYS = ("id", "aliases", "component", "severity", "cvss_score", "kev", "priority")
+VULN_KEYS = (
+    *("id", "aliases", "component", "severity", "cvss_score", "kev", "priority"),
+    *("status", "conditional"),  # what assay.vulns.counts reads
+)
 
 
 def summarize(document: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from assay.model.check import Finding, RequirementVerdict, Verdict
 from assay.model.component import Component
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.norms.catalog import Catalog
+from assay.vulns.counts import COUNTING, counts
 
 SEVERITY_RANK = {"critical": 1, "high": 2, "medium": 3, "low": 4, "info": 5}
 MAX_EVIDENCE = 6
@@ -100,7 +101,8 @@ def _vulnerability_fixes(
     known = {c.ref: c for c in components or ()}
     by_component: dict[str, list[VulnerabilityMatch]] = defaultdict(list)
     for v in vulns:
-        by_component[v.component].append(v)
+        if v.status in COUNTING:  # not_affected and unversioned are not things to fix
+            by_component[v.component].append(v)
     cited: dict[str, set[str]] = defaultdict(set)
     for rv in verdicts:
         if rv.verdict == Verdict.FAIL:
@@ -110,7 +112,7 @@ def _vulnerability_fixes(
     for component, matches in by_component.items():
         matches.sort(key=_vuln_key)
         worst = matches[0]
-        kev = [m for m in matches if m.kev and not m.conditional]
+        kev = [m for m in matches if m.kev and counts(m)]
         rank = 0 if kev else SEVERITY_RANK.get(worst.severity, 4)
         if worst.priority == "act":
             rank = min(rank, 1)

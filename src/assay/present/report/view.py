@@ -15,6 +15,7 @@ from assay.model.assessment import Assessment
 from assay.model.check import RequirementVerdict, Verdict
 from assay.norms.catalog import Catalog, load_catalog
 from assay.present.report.fixes import Fix, build_fixes
+from assay.vulns.counts import kev_ids
 
 VERDICT_ORDER = (
     Verdict.FAIL,
@@ -144,7 +145,7 @@ def _summary(assessment: Assessment, fixes: list[Fix], norms: list[NormView]) ->
     per_norm = ", ".join(
         f"{n.short} {n.mandatory_fail} of {n.mandatory}" for n in norms if n.mandatory_fail
     )
-    kev = sorted({v.id for v in assessment.vulnerabilities if v.kev and not v.conditional})
+    kev = list(kev_ids(assessment.vulnerabilities))
     if mandatory_fail:
         verdict = "not-ready"
         headline = (
