@@ -347,7 +347,8 @@ def _build(
     description = str(_first(ordered, "description") or "")
     if kernel is not None and status == "affected" and hit.lookup and KERNEL in hit.lookup.names:
         cve5 = records.get("cve5")
-        applies = kernel_decision(description, kernel, cve5.affected if cve5 else None)
+        affected = cve5.affected if cve5 else None
+        applies = kernel_decision(description, kernel, affected, hit.lookup.version)
         status, why["applicability"] = applies.status, applies.to_dict()
     fixed = fixed_in(hit.why, records)
     why["fixed_in"] = fixed

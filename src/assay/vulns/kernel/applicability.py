@@ -3,6 +3,8 @@ justification) or ``unknown``, each with its reason.
 
 Read in this order (the rules and word lists are in ``data/kernel.yaml``):
 
+0. an interface the CVE names that this kernel version does not have yet ->
+   ``not_affected`` / ``vulnerable_code_not_present``;
 1. a record about someone else's kernel (a distribution's package, Qualcomm's Android
    contributions) -> ``not_affected`` / ``component_not_present``;
 2. the architecture the CVE concerns — source files under ``arch/<arch>/`` (in the
@@ -30,6 +32,7 @@ from typing import Any
 import yaml
 
 from assay.vulns.kernel.evidence import KernelEvidence
+from assay.vulns.versions import compare
 
 AFFECTED, NOT_AFFECTED, UNKNOWN = "affected", "not_affected", "unknown"
 CODE_NOT_PRESENT = "vulnerable_code_not_present"
@@ -128,13 +131,17 @@ def _probe(path: str, ev: KernelEvidence) -> tuple[bool | None, str]:
         if inside:
             return True, f"the kernel image names {inside[0]} (code of {folder} compiled in)"
     names = [n for n in (stem, deep) if n and n not in GENERIC and len(n) >= 3]
+    if path.startswith("drivers/") and stem in names:  # a driver file is one module
+        names = [stem, *(n for n in names if n != stem and n in ev.modules)]
     for name in names:
         if name in ev.modules:
             return True, f"module {name}.ko is in the image"
     for name in names:
         hit = next((s for s in sorted(ev.symbols) if s.startswith(name + "_")), "")
-        if hit:
+        if hit and name == stem:
             return True, f"symbol {hit} is in the kernel or its modules"
+        if hit:  # symbols named after the folder show the folder is built, not this file
+            return None, f"symbols {name}_* are in the image, but nothing shows {path} is built"
     if not names or not ev.has_code_evidence:
         return None, f"cannot tell whether {path} is built"
     shown = " or ".join(f"{n}_*" for n in names)
@@ -167,9 +174,21 @@ def _features(description: str, ev: KernelEvidence) -> list[tuple[bool | None, s
 
 
 def decide(
-    description: str, ev: KernelEvidence, cve5_affected: list[Any] | None = None
+    description: str,
+    ev: KernelEvidence,
+    cve5_affected: list[Any] | None = None,
+    version: str = "",
 ) -> Decision:
-    """Whether a kernel CVE (matched on the version already) applies to the image of ``ev``."""
+    """Whether a kernel CVE (matched on ``version`` already) applies to the image of ``ev``."""
+    for later in rules()["introduced"] if version else ():
+        if re.search(later["pattern"], description) and compare(version, later["version"]) < 0:
+            return Decision(
+                NOT_AFFECTED,
+                f"the CVE is in {later['what']}, which Linux has since {later['version']}; "
+                f"this kernel is {version}",
+                CODE_NOT_PRESENT,
+                (f"description matches /{later['pattern']}/",),
+            )
     for other in rules()["other_kernels"]:
         if re.search(other["pattern"], description):
             return Decision(
