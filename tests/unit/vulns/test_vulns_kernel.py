@@ -127,3 +127,29 @@ def _now() -> Any:
     from datetime import UTC, datetime
 
     return datetime(2026, 12, 7, tzinfo=UTC)
+
+
+@pytest.mark.slow
+def test_vex_exports_carry_assays_automatic_statements(scanned: Assessment) -> None:
+    from assay.present.vex.csaf_export import export_csaf
+    from assay.present.vex.openvex import export_openvex
+
+    document = json.loads(json.dumps(scanned.to_dict()))
+    openvex = export_openvex(document)  # validated against the OpenVEX schema
+    by_cve = {s["vulnerability"]["name"]: s for s in openvex["statements"]}
+    arm = by_cve["CVE-2013-6282"]
+    assert arm["status"] == "not_affected"
+    assert arm["justification"] == "vulnerable_code_not_present"
+    assert "automatic" in arm["impact_statement"] and "mips" in arm["impact_statement"]
+    assert by_cve["CVE-2016-5195"]["status"] == "affected"
+    unknown = [m.id for m in scanned.vulnerabilities if m.status == "unknown"]
+    assert unknown and by_cve[unknown[0]]["status"] == "under_investigation"
+    csaf = export_csaf(document)  # schema and mandatory tests
+    flagged = {
+        v["cve"]: v
+        for v in csaf["vulnerabilities"]
+        if v["product_status"].get("known_not_affected")
+    }
+    assert {f["label"] for f in flagged["CVE-2013-6282"]["flags"]} == {
+        "vulnerable_code_not_present"
+    }

@@ -1,4 +1,12 @@
-"""From an assessment to VEX statements, and imported statements back onto an assessment."""
+"""From an assessment to VEX statements, and imported statements back onto an assessment.
+
+Without an imported statement, a match gets Assay's own automatic statement from its
+``status`` (``assay.vulns``): ``not_affected`` with the justification and reason of Assay's
+applicability analysis (a kernel CVE for another CPU architecture, a driver the image does not
+build); ``under_investigation`` when the analysis could not settle it (``unknown``) or the
+record names no version (``unversioned``); else ``affected``. Imported statements (the
+manufacturer's) win over the automatic ones.
+"""
 
 from __future__ import annotations
 
@@ -87,6 +95,10 @@ def resolve(assessment: dict[str, Any], statements: Sequence[VexStatement]) -> l
                 best = (score, order, statement)
         vid = str(match.get("id", ""))
         if best is None:
+            auto = automatic_statement(match)
+            if auto is not None:
+                out.append(Resolution(vid, component.ref, auto.status, auto, auto.impact))
+                continue
             reason = "matched by the vulnerability scan; no VEX statement covers it"
             out.append(Resolution(vid, component.ref, Status.AFFECTED, None, reason))
             continue
@@ -144,9 +156,34 @@ def assessment_statements(
     return out
 
 
+def automatic_statement(match: dict[str, Any]) -> VexStatement | None:
+    """Assay's own statement for a match its analysis settled or could not settle (None for
+    a plain affected or probable match). The product is filled in by the caller."""
+    status = str(match.get("status") or "affected")
+    why = match.get("why") or {}
+    applicability = why.get("applicability") or {}
+    vid, product = str(match.get("id", "")), ProductRef(key=str(match.get("component", "")))
+    if status == "not_affected":
+        return VexStatement(
+            vid,
+            product,
+            Status.NOT_AFFECTED,
+            justification=str(applicability.get("justification") or ""),
+            impact=f"Assay's automatic analysis: {applicability.get('reason', '')}",
+            source="assay",
+        )
+    if status == "unknown":
+        impact = f"Assay could not settle whether it applies: {applicability.get('reason', '')}"
+    elif status == "unversioned":
+        impact = 'the record names no version of the product ("-"); not a version match'
+    else:
+        return None
+    return VexStatement(vid, product, Status.UNDER_INVESTIGATION, impact=impact, source="assay")
+
+
 def default_action(component: ComponentRef, match: dict[str, Any]) -> str:
     why = match.get("why") or {}
-    fixed = why.get("fixed") or why.get("fixed_version") or why.get("fix")
+    fixed = (match.get("fixed_in") or {}).get("version") or why.get("fixed")
     if isinstance(fixed, str) and fixed:
         return f"Update {component.name} to {fixed} or later in a new firmware release."
     return (
