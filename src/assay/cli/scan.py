@@ -14,6 +14,7 @@ from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from assay.model.assessment import Assessment
 from assay.pipeline import ScanOptions, assess
 from assay.vulns.counts import counting, kev_ids
+from assay.vulns.remedy import upgrades
 
 SEVERITY_ORDER = ["none", "low", "medium", "high", "critical"]
 
@@ -169,6 +170,10 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
     apart = len(vulns) - len(live)
     extra += f"; {apart} more do not apply or name no version" if apart else ""
     console.print(f"  vulnerabilities {len(live)} ({kev} known exploited{extra})")
+    names = {c.ref: c.name for c in assessment.components}
+    advice = sorted(upgrades(vulns).values(), key=lambda u: -u.fixes)[:3]
+    for up in advice:
+        console.print(f"    {up.text(names.get(up.component, up.component))}")
     fails = sum(f.verdict == "FAIL" for f in assessment.findings)
     console.print(f"  checks failed   {fails} of {len(assessment.findings)}")
     if assessment.problems:

@@ -16,6 +16,7 @@ from assay.model.component import Component
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.norms.catalog import Catalog
 from assay.vulns.counts import COUNTING, counts
+from assay.vulns.remedy import upgrades
 
 SEVERITY_RANK = {"critical": 1, "high": 2, "medium": 3, "low": 4, "info": 5}
 MAX_EVIDENCE = 6
@@ -109,6 +110,7 @@ def _vulnerability_fixes(
             for ev in rv.evidence:
                 cited[ev].add(f"{rv.norm}:{rv.requirement}")
     out = []
+    advice = upgrades(vulns)
     for component, matches in by_component.items():
         matches.sort(key=_vuln_key)
         worst = matches[0]
@@ -121,6 +123,9 @@ def _vulnerability_fixes(
         what = f"{len(matches)} known vulnerabilities ({', '.join(parts) or 'severity unknown'})"
         if kev:
             what += f"; {len(kev)} known to be exploited (CISA KEV)"
+        if component in advice:
+            name = known[component].name if component in known else component
+            what += f"; {advice[component].text(name)}"
         evidence = [
             {
                 "path": m.id,
