@@ -170,11 +170,11 @@ def _match(assessment: Assessment, store: Store, kernel: KernelEvidence | None =
     # not closed here: the bundled snapshot is one shared in-memory store per process, and
     # a file store's connection closes when the Store is collected
     assessment.vulnerabilities = match_assessment(assessment, store, kernel)
-    assessment.facts["vulnerability_store"] = {
-        "location": str(store.location),
-        "origin": store.origin,
-        "revision": store.revision(),
-    }
+    from assay.vulns.currency import data_used
+    from assay.vulns.matching import snapshot_fallback
+
+    # the store and the data under it, their dates, and a warning when they are old
+    assessment.facts["vulnerability_store"] = data_used(store, snapshot_fallback(store))
 
 
 def _shown(path: Path, base: Path | None) -> str:

@@ -174,6 +174,9 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
     advice = sorted(upgrades(vulns).values(), key=lambda u: -u.fixes)[:3]
     for up in advice:
         console.print(f"    {up.text(names.get(up.component, up.component))}")
+    data = assessment.facts.get("vulnerability_store") or {}
+    if data.get("warning"):
+        console.print(f"  [yellow]warning[/]: {data['warning']}")
     fails = sum(f.verdict == "FAIL" for f in assessment.findings)
     console.print(f"  checks failed   {fails} of {len(assessment.findings)}")
     if assessment.problems:

@@ -66,7 +66,17 @@ def match_assessment(
     """All vulnerability matches for the assessment's components, most urgent first.
     ``kernel``: what the image shows of its kernel, to decide which kernel CVEs apply."""
     identity = settled_identity(assessment.identity, assessment.declaration)
-    return match_components(assessment.components, store, identity, kernel)
+    fallback = snapshot_fallback(store)
+    return match_components(assessment.components, store, identity, kernel, fallback)
+
+
+def snapshot_fallback(store: Store) -> Store | None:
+    """The bundled snapshot under a loaded store, so what it covers is never lost."""
+    if store.origin == "bundled snapshot":
+        return None
+    from assay.vulns.bundled import snapshot_store
+
+    return snapshot_store()
 
 
 def settled_identity(identity: Identity, declaration: dict[str, Any] | None) -> Identity:
@@ -102,7 +112,10 @@ def match_components(
     store: Store,
     identity: Identity | None = None,
     kernel: KernelEvidence | None = None,
+    fallback: Store | None = None,
 ) -> list[VulnerabilityMatch]:
+    """``fallback``: a lower-priority store (the bundled snapshot) for the records ``store``
+    lacks: its matches are kept only for CVEs of which ``store`` has no record at all."""
     identity = identity or Identity()
     # A package whose files the binary signatures identified (wpad-mini ships hostapd and
     # wpa_supplicant) is matched through those components, not again through its name.
@@ -114,6 +127,29 @@ def match_components(
             for name in lk.names:
                 inventory[name].append(lk.version)
     frozen = {k: tuple(v) for k, v in inventory.items()}
+    hits = _all_hits(lookups, frozen, identity, store)
+    records, kev, epss = store.bulk(h.id for h in hits)
+    if fallback is not None:
+        lower = [h for h in _all_hits(lookups, frozen, identity, fallback) if h.id not in records]
+        more, kev_low, epss_low = fallback.bulk(h.id for h in lower)
+        _, kev_main, epss_main = store.bulk(h.id for h in lower)
+        records |= more
+        kev = {**kev_low, **kev_main, **kev}
+        epss = {**epss_low, **epss_main, **epss}
+        note = f"{fallback.origin} ({store.origin} has no record of this CVE)"
+        hits += [replace(h, why={**h.why, "data": note}) for h in lower]
+    out = [_build(h, records.get(h.id, {}), kev.get(h.id), epss.get(h.id), kernel) for h in hits]
+    order = {p: i for i, p in enumerate(PRIORITIES)}
+    out.sort(key=lambda m: (order.get(m.priority, 9), -(m.cvss_score or 0.0), m.component, m.id))
+    return out
+
+
+def _all_hits(
+    lookups: list[tuple[Component, Lookup | None]],
+    frozen: dict[Name, tuple[str, ...]],
+    identity: Identity,
+    store: Store,
+) -> list[_Hit]:
     hits: list[_Hit] = []
     for component, lk in lookups:
         found: set[str] = set()
@@ -126,11 +162,7 @@ def match_components(
         for hit in _osv_hits(component, store, found):
             found.add(hit.id)
             hits.append(hit)
-    records, kev, epss = store.bulk(h.id for h in hits)
-    out = [_build(h, records.get(h.id, {}), kev.get(h.id), epss.get(h.id), kernel) for h in hits]
-    order = {p: i for i, p in enumerate(PRIORITIES)}
-    out.sort(key=lambda m: (order.get(m.priority, 9), -(m.cvss_score or 0.0), m.component, m.id))
-    return out
+    return hits
 
 
 def _component_evidence(component: Component, lk: Lookup | None) -> dict[str, Any]:

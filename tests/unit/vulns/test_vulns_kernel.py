@@ -153,3 +153,26 @@ def test_vex_exports_carry_assays_automatic_statements(scanned: Assessment) -> N
     assert {f["label"] for f in flagged["CVE-2013-6282"]["flags"]} == {
         "vulnerable_code_not_present"
     }
+
+
+@pytest.mark.slow
+def test_full_store_keeps_every_snapshot_match_and_names_its_data(
+    scanned: Assessment, snapshot: Store, full_store: tuple[Store, ImportReport]
+) -> None:
+    from datetime import date
+
+    from assay.vulns.currency import data_used
+    from assay.vulns.matching import match_assessment
+
+    full = {(m.id, m.component) for m in scanned.vulnerabilities}
+    from_snapshot = {(m.id, m.component) for m in match_assessment(scanned, snapshot)}
+    assert from_snapshot <= full  # importing feeds never loses what the snapshot covered
+    data = scanned.facts["vulnerability_store"]
+    assert data["origin"] == "store" and data["fallback"]["origin"] == "bundled snapshot"
+    files = {s["file"]: s["date"] for s in data["sources"]}
+    assert files["nvdcve-2016.json.xz"] == "2024-10-22"  # the feed's own timestamp
+    store, _ = full_store
+    fresh = data_used(store, today=date(2024, 11, 1))
+    assert "warning" not in fresh and fresh["newest_feed_date"] == "2024-10-25"
+    stale = data_used(store, today=date(2025, 1, 1))
+    assert stale["age_days"] == 68 and "68 days old" in stale["warning"]

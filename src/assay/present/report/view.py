@@ -16,6 +16,7 @@ from assay.model.check import RequirementVerdict, Verdict
 from assay.norms.catalog import Catalog, load_catalog
 from assay.present.report.fixes import Fix, build_fixes
 from assay.vulns.counts import kev_ids
+from assay.vulns.currency import data_line
 
 VERDICT_ORDER = (
     Verdict.FAIL,
@@ -73,6 +74,7 @@ def build(assessment: Assessment, catalog: Catalog | None = None) -> dict[str, A
         "target": assessment.target.to_dict(),
         "created": assessment.created,
         "tool_version": assessment.tool_version,
+        "vuln_data": data_line(assessment.facts.get("vulnerability_store")),
         "summary": _summary(assessment, fixes, norms),
         "fixes": fixes,
         "norms": norms,
