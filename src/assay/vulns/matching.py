@@ -130,7 +130,8 @@ def match_components(
     hits = _all_hits(lookups, frozen, identity, store)
     records, kev, epss = store.bulk(h.id for h in hits)
     if fallback is not None:
-        lower = [h for h in _all_hits(lookups, frozen, identity, fallback) if h.id not in records]
+        lower = _all_hits(lookups, frozen, identity, fallback, store)
+        lower = [h for h in lower if h.id not in records]
         more, kev_low, epss_low = fallback.bulk(h.id for h in lower)
         _, kev_main, epss_main = store.bulk(h.id for h in lower)
         records |= more
@@ -144,18 +145,31 @@ def match_components(
     return out
 
 
+def _held(store: Store, ids: set[str]) -> set[str]:
+    """The ids of which ``store`` has any record."""
+    found: set[str] = set()
+    listed = sorted(ids)
+    for i in range(0, len(listed), 500):
+        part = listed[i : i + 500]
+        marks = ",".join("?" * len(part))
+        rows = store.conn.execute(f"SELECT DISTINCT id FROM record WHERE id IN ({marks})", part)
+        found.update(r[0] for r in rows)
+    return found
+
+
 def _all_hits(
     lookups: list[tuple[Component, Lookup | None]],
     frozen: dict[Name, tuple[str, ...]],
     identity: Identity,
     store: Store,
+    above: Store | None = None,
 ) -> list[_Hit]:
     hits: list[_Hit] = []
     for component, lk in lookups:
         found: set[str] = set()
         if lk is not None:
             own = {k: v for k, v in frozen.items() if k not in lk.names}
-            for hit in _cpe_hits(component, lk, Context(lk, identity, own), store):
+            for hit in _cpe_hits(component, lk, Context(lk, identity, own), store, above):
                 if hit.id not in found:
                     found.add(hit.id)
                     hits.append(hit)
@@ -183,12 +197,18 @@ def _component_evidence(component: Component, lk: Lookup | None) -> dict[str, An
     return ev
 
 
-def _cpe_hits(component: Component, lk: Lookup, ctx: Context, store: Store) -> list[_Hit]:
+def _cpe_hits(
+    component: Component, lk: Lookup, ctx: Context, store: Store, above: Store | None = None
+) -> list[_Hit]:
+    """``above``: a higher-priority store; candidates it has a record of are left to it."""
     # the release a pre-release leads to: records that enumerate it may make it probable
     vkeys = {version_key(lk.version), version_key(release_of(lk.version))}
     candidates: set[tuple[str, str]] = set()
     for vendor, product in sorted(lk.names):
         candidates |= store.by_cpe(vendor, product, vkeys, lk.version)
+    if above is not None and candidates:
+        held = _held(above, {rid for rid, _ in candidates})
+        candidates = {c for c in candidates if c[0] not in held}
     by_id: dict[str, set[str]] = defaultdict(set)
     for rid, source in candidates:
         by_id[rid].add(source)
