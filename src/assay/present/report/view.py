@@ -15,7 +15,7 @@ from assay.model.assessment import Assessment
 from assay.model.check import RequirementVerdict, Verdict
 from assay.norms.catalog import Catalog, load_catalog
 from assay.present.report.fixes import Fix, build_fixes
-from assay.vulns.counts import kev_ids
+from assay.vulns.counts import counting, kev_ids
 from assay.vulns.currency import data_line
 
 VERDICT_ORDER = (
@@ -166,7 +166,9 @@ def _summary(assessment: Assessment, fixes: list[Fix], norms: list[NormView]) ->
         "headline": headline,
         "top": [f.title for f in fixes[:3] if f.rank <= 3],
         "components": components,
-        "vulnerabilities": len(assessment.vulnerabilities),
+        "vulnerabilities": len(counting(assessment.vulnerabilities)),
+        "vulnerabilities_apart": len(assessment.vulnerabilities)
+        - len(counting(assessment.vulnerabilities)),
         "kev": kev,
         "findings_failed": sum(1 for f in assessment.findings if f.verdict == Verdict.FAIL),
         "findings_total": len(assessment.findings),
