@@ -80,6 +80,9 @@ def test_arch_and_other_kernels_on_real_records(
     assert cow.status == "affected" and "mm/gup.c" in cow.reason
     qualcomm = decide(_description(store, "CVE-2014-4322"), evidence)
     assert qualcomm.justification == "component_not_present"
+    # "non-x86" names every other architecture: no architecture limit is read from it
+    non_x86 = "A flaw in the Linux kernel on non-x86 platforms lets local users crash it."
+    assert decide(non_x86, evidence).status == "unknown"
     # without any code evidence (an SBOM, no image) absence is never concluded
     bare = KernelEvidence(arch="mips")
     assert decide(_description(store, "CVE-2016-9555"), bare).status == "unknown"
@@ -111,6 +114,8 @@ def test_scan_settles_kernel_cves_and_counts_them_once(
     for cve, label in LABELS.items():
         if by_id[cve].status in ("affected", "not_affected"):
             assert by_id[cve].status == label["status"], cve
+    hostapd = {m.id for m in matches if "hostapd@" in m.component and m.status == "probable"}
+    assert hostapd == {f"CVE-2015-{n}" for n in range(4141, 4147)} | {"CVE-2014-3686"}
     # one KEV count: terminal summary, label, registry summary (what product pages read), CRA
     document = json.loads(json.dumps(scanned.to_dict()))
     kev = kev_ids(matches)
