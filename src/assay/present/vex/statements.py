@@ -3,9 +3,10 @@
 Without an imported statement, a match gets Assay's own automatic statement from its
 ``status`` (``assay.vulns``): ``not_affected`` with the justification and reason of Assay's
 applicability analysis (a kernel CVE for another CPU architecture, a driver the image does not
-build); ``under_investigation`` when the analysis could not settle it (``unknown``) or the
-record names no version (``unversioned``); else ``affected``. Imported statements (the
-manufacturer's) win over the automatic ones.
+build); every other match stays ``affected`` (an ``unknown`` or ``unversioned`` one keeps that
+status and its reason in ``assessment.json``; the registry's re-audit still counts them as
+open findings, so the exports agree with it). Imported statements (the manufacturer's) win
+over the automatic ones.
 """
 
 from __future__ import annotations
@@ -157,8 +158,8 @@ def assessment_statements(
 
 
 def automatic_statement(match: dict[str, Any]) -> VexStatement | None:
-    """Assay's own statement for a match its analysis settled or could not settle (None for
-    a plain affected or probable match). The product is filled in by the caller."""
+    """Assay's own statement for a match its analysis settled as not affected (else None).
+    The product is filled in by the caller."""
     status = str(match.get("status") or "affected")
     why = match.get("why") or {}
     applicability = why.get("applicability") or {}
@@ -172,13 +173,7 @@ def automatic_statement(match: dict[str, Any]) -> VexStatement | None:
             impact=f"Assay's automatic analysis: {applicability.get('reason', '')}",
             source="assay",
         )
-    if status == "unknown":
-        impact = f"Assay could not settle whether it applies: {applicability.get('reason', '')}"
-    elif status == "unversioned":
-        impact = 'the record names no version of the product ("-"); not a version match'
-    else:
-        return None
-    return VexStatement(vid, product, Status.UNDER_INVESTIGATION, impact=impact, source="assay")
+    return None
 
 
 def default_action(component: ComponentRef, match: dict[str, Any]) -> str:
