@@ -78,7 +78,7 @@ def main() -> int:
     start = time.perf_counter()
     from assay.vulns import match_components, open_store
     from assay.vulns.keys import alias_table, package_table
-    from assay.vulns.matching import snapshot_fallback
+    from assay.vulns.layers import snapshot_fallback
 
     store = open_store(args.db)
     fallback = snapshot_fallback(store)  # as assay scan does: the snapshot under the store

@@ -171,7 +171,7 @@ def _match(assessment: Assessment, store: Store, kernel: KernelEvidence | None =
     # a file store's connection closes when the Store is collected
     assessment.vulnerabilities = match_assessment(assessment, store, kernel)
     from assay.vulns.currency import data_used
-    from assay.vulns.matching import snapshot_fallback
+    from assay.vulns.layers import snapshot_fallback
 
     # the store and the data under it, their dates, and a warning when they are old
     assessment.facts["vulnerability_store"] = data_used(store, snapshot_fallback(store))

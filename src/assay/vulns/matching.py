@@ -35,6 +35,8 @@ from assay.vulns.cpe import NA, parse_cpe
 from assay.vulns.kernel import KERNEL, KernelEvidence
 from assay.vulns.kernel import decide as kernel_decision
 from assay.vulns.keys import Lookup, Name, lookup
+from assay.vulns.layers import held as _held
+from assay.vulns.layers import snapshot_fallback
 from assay.vulns.nvdmatch import Context, evaluate
 from assay.vulns.priority import PRIORITIES, best_rating, decide
 from assay.vulns.probable import probable
@@ -68,15 +70,6 @@ def match_assessment(
     identity = settled_identity(assessment.identity, assessment.declaration)
     fallback = snapshot_fallback(store)
     return match_components(assessment.components, store, identity, kernel, fallback)
-
-
-def snapshot_fallback(store: Store) -> Store | None:
-    """The bundled snapshot under a loaded store, so what it covers is never lost."""
-    if store.origin == "bundled snapshot":
-        return None
-    from assay.vulns.bundled import snapshot_store
-
-    return snapshot_store()
 
 
 def settled_identity(identity: Identity, declaration: dict[str, Any] | None) -> Identity:
@@ -143,18 +136,6 @@ def match_components(
     order = {p: i for i, p in enumerate(PRIORITIES)}
     out.sort(key=lambda m: (order.get(m.priority, 9), -(m.cvss_score or 0.0), m.component, m.id))
     return out
-
-
-def _held(store: Store, ids: set[str]) -> set[str]:
-    """The ids of which ``store`` has any record."""
-    found: set[str] = set()
-    listed = sorted(ids)
-    for i in range(0, len(listed), 500):
-        part = listed[i : i + 500]
-        marks = ",".join("?" * len(part))
-        rows = store.conn.execute(f"SELECT DISTINCT id FROM record WHERE id IN ({marks})", part)
-        found.update(r[0] for r in rows)
-    return found
 
 
 def _all_hits(
