@@ -4,7 +4,8 @@
                                                [--repeat N]
 
 STORE: a store with the full corpus (make one with benchmarks/bench_feeds.py --keep PATH),
-or omit --db to use the bundled snapshot. The inventory is the components of an
+or omit --db to use the bundled snapshot. With --db the bundled snapshot is layered under the
+store, as ``assay scan`` does. The inventory is the components of an
 ``assessment.json`` written by ``assay scan --json`` (opkg packages plus signature hits), or
 without one, a component for each opkg package of the bundled image (read from
 /usr/lib/opkg/info/*.control after unpacking it with unsquashfs, not timed). Start-up (opening
@@ -77,8 +78,10 @@ def main() -> int:
     start = time.perf_counter()
     from assay.vulns import match_components, open_store
     from assay.vulns.keys import alias_table, package_table
+    from assay.vulns.layers import snapshot_fallback
 
     store = open_store(args.db)
+    fallback = snapshot_fallback(store)  # as assay scan does: the snapshot under the store
     alias_table(), package_table()
     print(f"start-up (import, open {store.origin}): {(time.perf_counter() - start) * 1000:.0f} ms")
     print(f"store: {store.location}, {store.count()} records")
@@ -86,7 +89,7 @@ def main() -> int:
     matches = []
     for _ in range(args.repeat):
         start, cpu_start = time.perf_counter(), time.process_time()
-        matches = match_components(components, store, identity)
+        matches = match_components(components, store, identity, fallback=fallback)
         times.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - cpu_start) * 1000)
     print(f"{len(components)} components, {len(matches)} matches")

@@ -21,6 +21,7 @@ from assay.model.identity import Identity
 
 if TYPE_CHECKING:
     from assay.vulns import Store
+    from assay.vulns.kernel import KernelEvidence
 
 # An observer gets (stage, message) as the work goes on; the CLI draws a progress line.
 Observer = Callable[[str, str], None]
@@ -162,7 +163,11 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
 
     if options.match_vulnerabilities:
         observer("vulns", "matching known vulnerabilities")
-        _match(assessment, ready["store"])
+        from assay.vulns.kernel import gather
+
+        kernel = gather(unpacked.rootfs, unpacked.kernels)
+        assessment.facts["kernel_evidence"] = kernel.summary()
+        _match(assessment, ready["store"], kernel)
     if options.run_checks and unpacked.rootfs:
         from assay.checks import run_checks
 
@@ -175,17 +180,17 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     return ScanResult(assessment=assessment, rootfs=unpacked.rootfs)
 
 
-def _match(assessment: Assessment, store: Store) -> None:
+def _match(assessment: Assessment, store: Store, kernel: KernelEvidence | None = None) -> None:
     from assay.vulns import match_assessment
 
     # not closed here: the bundled snapshot is one shared in-memory store per process, and
     # a file store's connection closes when the Store is collected
-    assessment.vulnerabilities = match_assessment(assessment, store)
-    assessment.facts["vulnerability_store"] = {
-        "location": str(store.location),
-        "origin": store.origin,
-        "revision": store.revision(),
-    }
+    assessment.vulnerabilities = match_assessment(assessment, store, kernel)
+    from assay.vulns.currency import data_used
+    from assay.vulns.layers import snapshot_fallback
+
+    # the store and the data under it, their dates, and a warning when they are old
+    assessment.facts["vulnerability_store"] = data_used(store, snapshot_fallback(store))
 
 
 def _shown(path: Path, base: Path | None) -> str:

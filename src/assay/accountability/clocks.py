@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from assay.vulns.counts import counts
+
 OBLIGATION_STARTS = datetime(2026, 9, 11, tzinfo=UTC)
 EARLY_WARNING = timedelta(hours=24)
 NOTIFICATION = timedelta(hours=72)
@@ -146,7 +148,7 @@ def cases_from_assessment(
     for match in assessment.get("vulnerabilities") or []:
         ids = [str(match.get("id", "")), *(str(a) for a in match.get("aliases") or [])]
         entry = next((kev[i] for i in ids if i in kev), None)
-        if entry is None or entry["cveID"] in out:
+        if entry is None or entry["cveID"] in out or not counts(match):
             continue
         ransomware = str(entry.get("knownRansomwareCampaignUse", "Unknown"))
         out[entry["cveID"]] = ReportCase(

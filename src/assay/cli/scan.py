@@ -16,6 +16,8 @@ from assay.model.assessment import Assessment
 from assay.pipeline import ScanOptions, assess
 from assay.present import formats, gate
 from assay.present.text import terminal
+from assay.vulns.counts import counting, kev_ids
+from assay.vulns.remedy import upgrades
 
 
 def _size(text: str) -> int:
@@ -211,10 +213,19 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
     console.print(f"[bold]{terminal(assessment.target.path)}[/] {title}".rstrip())
     console.print(f"  components      {len(assessment.components)}")
     vulns = assessment.vulnerabilities
-    kev = sum(v.kev and not v.conditional for v in vulns)
-    kev_conditional = sum(v.kev and v.conditional for v in vulns)
-    extra = f", {kev_conditional} more if a platform condition holds" if kev_conditional else ""
-    console.print(f"  vulnerabilities {len(vulns)} ({kev} known exploited{extra})")
+    live, kev = counting(vulns), len(kev_ids(vulns))
+    kev_cond = len({v.id for v in vulns if v.kev and v.conditional} - set(kev_ids(vulns)))
+    extra = f", {kev_cond} more if a platform condition holds" if kev_cond else ""
+    apart = len(vulns) - len(live)
+    extra += f"; {apart} more do not apply or name no version" if apart else ""
+    console.print(f"  vulnerabilities {len(live)} ({kev} known exploited{extra})")
+    names = {c.ref: c.name for c in assessment.components}
+    advice = sorted(upgrades(vulns).values(), key=lambda u: -u.fixes)[:3]
+    for up in advice:
+        console.print(f"    {terminal(up.text(names.get(up.component, up.component)))}")
+    data = assessment.facts.get("vulnerability_store") or {}
+    if data.get("warning"):
+        console.print(f"  [yellow]warning[/]: {terminal(str(data['warning']))}")
     fails = sum(f.verdict == "FAIL" for f in assessment.findings)
     console.print(f"  checks failed   {fails} of {len(assessment.findings)}")
     if assessment.problems:

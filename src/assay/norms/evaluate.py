@@ -18,6 +18,7 @@ from assay.model.assessment import Assessment
 from assay.model.check import Finding, RequirementVerdict, Verdict
 from assay.norms.catalog import Catalog, Requirement, load_catalog
 from assay.norms.expr import AllOf, Leaf, Node
+from assay.vulns.counts import COUNTING, counts
 
 PENDING = (Verdict.NEEDS_DECLARATION, Verdict.NEEDS_LAB, Verdict.INCONCLUSIVE)
 STATEMENT_STATUSES = ("met", "not-met", "not-applicable")
@@ -189,7 +190,7 @@ class _Context:
         if not self.vulns_ran:
             why = "vulnerability matching did not run"
             return Outcome(Verdict.INCONCLUSIVE, (why,), (), (f"vulns:{fact}",))
-        live = [v for v in self.vulns if not v.conditional]
+        live = [v for v in self.vulns if counts(v)]
         if fact == "matched":
             why = f"components matched against vulnerability data ({len(self.vulns)} matches)"
             return Outcome(Verdict.PASS, (why,), ("vulns:matched",))
@@ -198,7 +199,7 @@ class _Context:
             why = f"{len(kev)} known exploited (CISA KEV): {_ids(kev)}"
             return Outcome(Verdict.FAIL, (why,), tuple(kev))
         if fact == "no-known-exploited":
-            cond = sorted({v.id for v in self.vulns if v.kev})
+            cond = sorted({v.id for v in self.vulns if v.kev and v.status in COUNTING})
             if cond:
                 why = f"known exploited only if a condition holds: {_ids(cond)}"
                 return Outcome(Verdict.INCONCLUSIVE, (why,), tuple(cond))
@@ -209,7 +210,7 @@ class _Context:
         if serious:
             why = f"{len(serious)} known critical/high or act-now vulnerabilities: {_ids(serious)}"
             return Outcome(Verdict.FAIL, (why,), tuple(serious))
-        rest = sorted({v.id for v in self.vulns})
+        rest = sorted({v.id for v in self.vulns if v.status in COUNTING})
         if rest:
             why = f"{len(rest)} known vulnerabilities to assess for exploitability: {_ids(rest)}"
             return Outcome(Verdict.INCONCLUSIVE, (why,), tuple(rest))

@@ -27,6 +27,7 @@ from assay.registry.keys import KeysAndTokens, free_slug, manufacturer_row, toke
 from assay.registry.queries import Queries
 from assay.registry.records import SCANNED, SELF_ASSERTED, SIGNED, Forbidden, NotFound, Stored
 from assay.registry.summary import summarize
+from assay.vulns.counts import counts
 
 
 def _now() -> datetime:
@@ -234,7 +235,7 @@ class Registry(KeysAndTokens, Queries):
         level: int,
         kev: int,
     ) -> t.AssessmentRow:
-        vulns = [v for v in document.get("vulnerabilities") or [] if isinstance(v, dict)]
+        vulns = [v for v in _dicts(document.get("vulnerabilities")) if counts(v)]
         plain = json.loads(json.dumps(document, default=str))
         row = t.AssessmentRow(
             firmware_id=firmware_id,

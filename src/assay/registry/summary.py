@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 VULN_KEYS = ("id", "aliases", "component", "severity", "cvss_score", "kev", "priority")
+COUNT_KEYS = ("status", "conditional")  # what assay.vulns.counts reads, when the match has them
 
 
 def summarize(document: dict[str, Any]) -> dict[str, Any]:
@@ -19,7 +20,7 @@ def summarize(document: dict[str, Any]) -> dict[str, Any]:
     summary["components"] = []
     summary["component_count"] = len(document.get("components") or [])
     summary["vulnerabilities"] = [
-        {k: v.get(k) for k in VULN_KEYS}
+        {k: v.get(k) for k in VULN_KEYS} | {k: v[k] for k in COUNT_KEYS if k in v}
         for v in document.get("vulnerabilities") or []
         if isinstance(v, dict)
     ]

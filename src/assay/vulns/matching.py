@@ -23,7 +23,7 @@ Records about one CVE from several sources are merged with this precedence:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assay.model.assessment import Assessment
@@ -31,12 +31,18 @@ from assay.model.component import Component
 from assay.model.identity import Identity
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.vulns.affected import cve5_match, osv_match
-from assay.vulns.cpe import parse_cpe
+from assay.vulns.cpe import NA, parse_cpe
+from assay.vulns.kernel import KERNEL, KernelEvidence
+from assay.vulns.kernel import decide as kernel_decision
 from assay.vulns.keys import Lookup, Name, lookup
+from assay.vulns.layers import held as _held
+from assay.vulns.layers import snapshot_fallback
 from assay.vulns.nvdmatch import Context, evaluate
 from assay.vulns.priority import PRIORITIES, best_rating, decide
+from assay.vulns.probable import probable
+from assay.vulns.remedy import fixed_in
 from assay.vulns.store import Store, StoredRecord
-from assay.vulns.versions import upstream_version, version_key
+from assay.vulns.versions import release_of, upstream_version, version_key
 
 # PURL type -> OSV ecosystem (lower-case, without the ":release" part)
 OSV_ECOSYSTEMS = {
@@ -56,9 +62,28 @@ OSV_ECOSYSTEMS = {
 _REJECTED = {"rejected", "withdrawn"}
 
 
-def match_assessment(assessment: Assessment, store: Store) -> list[VulnerabilityMatch]:
-    """All vulnerability matches for the assessment's components, most urgent first."""
-    return match_components(assessment.components, store, assessment.identity)
+def match_assessment(
+    assessment: Assessment, store: Store, kernel: KernelEvidence | None = None
+) -> list[VulnerabilityMatch]:
+    """All vulnerability matches for the assessment's components, most urgent first.
+    ``kernel``: what the image shows of its kernel, to decide which kernel CVEs apply."""
+    identity = settled_identity(assessment.identity, assessment.declaration)
+    fallback = snapshot_fallback(store)
+    return match_components(assessment.components, store, identity, kernel, fallback)
+
+
+def settled_identity(identity: Identity, declaration: dict[str, Any] | None) -> Identity:
+    """The identity with the declaration's manufacturer and model where the image said
+    nothing: they settle hardware ("running on") conditions."""
+    if not isinstance(declaration, dict):
+        return identity
+    maker = declaration.get("manufacturer")
+    maker = maker.get("name") if isinstance(maker, dict) else maker
+    return replace(
+        identity,
+        vendor=identity.vendor or str(maker or ""),
+        model=identity.model or str(declaration.get("model") or ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -72,11 +97,18 @@ class _Hit:
     conditional: bool
     confidence: str
     extra_records: dict[str, StoredRecord] | None = None
+    status: str = "affected"
 
 
 def match_components(
-    components: list[Component], store: Store, identity: Identity | None = None
+    components: list[Component],
+    store: Store,
+    identity: Identity | None = None,
+    kernel: KernelEvidence | None = None,
+    fallback: Store | None = None,
 ) -> list[VulnerabilityMatch]:
+    """``fallback``: a lower-priority store (the bundled snapshot) for the records ``store``
+    lacks: its matches are kept only for CVEs of which ``store`` has no record at all."""
     identity = identity or Identity()
     # A package whose files the binary signatures identified (wpad-mini ships hostapd and
     # wpa_supplicant) is matched through those components, not again through its name.
@@ -88,23 +120,44 @@ def match_components(
             for name in lk.names:
                 inventory[name].append(lk.version)
     frozen = {k: tuple(v) for k, v in inventory.items()}
+    hits = _all_hits(lookups, frozen, identity, store)
+    records, kev, epss = store.bulk(h.id for h in hits)
+    if fallback is not None:
+        lower = _all_hits(lookups, frozen, identity, fallback, store)
+        lower = [h for h in lower if h.id not in records]
+        more, kev_low, epss_low = fallback.bulk(h.id for h in lower)
+        _, kev_main, epss_main = store.bulk(h.id for h in lower)
+        records |= more
+        kev = {**kev_low, **kev_main, **kev}
+        epss = {**epss_low, **epss_main, **epss}
+        note = f"{fallback.origin} ({store.origin} has no record of this CVE)"
+        hits += [replace(h, why={**h.why, "data": note}) for h in lower]
+    out = [_build(h, records.get(h.id, {}), kev.get(h.id), epss.get(h.id), kernel) for h in hits]
+    order = {p: i for i, p in enumerate(PRIORITIES)}
+    out.sort(key=lambda m: (order.get(m.priority, 9), -(m.cvss_score or 0.0), m.component, m.id))
+    return out
+
+
+def _all_hits(
+    lookups: list[tuple[Component, Lookup | None]],
+    frozen: dict[Name, tuple[str, ...]],
+    identity: Identity,
+    store: Store,
+    above: Store | None = None,
+) -> list[_Hit]:
     hits: list[_Hit] = []
     for component, lk in lookups:
         found: set[str] = set()
         if lk is not None:
             own = {k: v for k, v in frozen.items() if k not in lk.names}
-            for hit in _cpe_hits(component, lk, Context(lk, identity, own), store):
+            for hit in _cpe_hits(component, lk, Context(lk, identity, own), store, above):
                 if hit.id not in found:
                     found.add(hit.id)
                     hits.append(hit)
         for hit in _osv_hits(component, store, found):
             found.add(hit.id)
             hits.append(hit)
-    records, kev, epss = store.bulk(h.id for h in hits)
-    out = [_build(h, records.get(h.id, {}), kev.get(h.id), epss.get(h.id)) for h in hits]
-    order = {p: i for i, p in enumerate(PRIORITIES)}
-    out.sort(key=lambda m: (order.get(m.priority, 9), -(m.cvss_score or 0.0), m.component, m.id))
-    return out
+    return hits
 
 
 def _component_evidence(component: Component, lk: Lookup | None) -> dict[str, Any]:
@@ -125,11 +178,18 @@ def _component_evidence(component: Component, lk: Lookup | None) -> dict[str, An
     return ev
 
 
-def _cpe_hits(component: Component, lk: Lookup, ctx: Context, store: Store) -> list[_Hit]:
-    vkeys = {version_key(lk.version)}
+def _cpe_hits(
+    component: Component, lk: Lookup, ctx: Context, store: Store, above: Store | None = None
+) -> list[_Hit]:
+    """``above``: a higher-priority store; candidates it has a record of are left to it."""
+    # the release a pre-release leads to: records that enumerate it may make it probable
+    vkeys = {version_key(lk.version), version_key(release_of(lk.version))}
     candidates: set[tuple[str, str]] = set()
     for vendor, product in sorted(lk.names):
         candidates |= store.by_cpe(vendor, product, vkeys, lk.version)
+    if above is not None and candidates:
+        held = _held(above, {rid for rid, _ in candidates})
+        candidates = {c for c in candidates if c[0] not in held}
     by_id: dict[str, set[str]] = defaultdict(set)
     for rid, source in candidates:
         by_id[rid].add(source)
@@ -142,10 +202,20 @@ def _cpe_hits(component: Component, lk: Lookup, ctx: Context, store: Store) -> l
         if config:
             source = "nvd" if rid in configs else "override"
             result = evaluate(config, ctx)
+            status, between = "affected", None
             if result is None:
-                continue
+                between = probable(config, ctx)
+                if between is None:
+                    continue
+                result, status = between.result, "probable"
             tri, outcome = result
+            if all(_unversioned(c) for c in outcome.hits):
+                status = "unversioned"
             reason = _reason(component, lk, outcome.hits, tri)
+            if between is not None:
+                reason = f"probable: {between.reason}; {reason}"
+            elif status == "unversioned":
+                reason += ' (version "-": the record names no version; listed apart)'
             if source == "override":
                 reason += " (NVD-format override: NVD has not analysed this CVE)"
             why = {
@@ -156,7 +226,7 @@ def _cpe_hits(component: Component, lk: Lookup, ctx: Context, store: Store) -> l
                 "reason": reason,
             }
             confidence = "low" if outcome.loose else lk.confidence
-            hits.append(_Hit(rid, component, lk, why, tri is None, confidence))
+            hits.append(_Hit(rid, component, lk, why, tri is None, confidence, None, status))
             continue
         records = store.records(rid)
         if any(r.configurations for s, r in records.items() if s in ("nvd", "override")):
@@ -239,6 +309,12 @@ def _osv_hits(component: Component, store: Store, seen: set[str]) -> list[_Hit]:
     return out
 
 
+def _unversioned(criterion: dict[str, Any]) -> bool:
+    """A criterion with version "-" (not applicable) and no range: it names no version."""
+    cpe = parse_cpe(criterion.get("criteria", ""))
+    return cpe is not None and cpe.version == NA and len(criterion) == 1
+
+
 def _reason(component: Component, lk: Lookup, hits: list[dict[str, Any]], tri: bool | None) -> str:
     crit = hits[0]
     bounds = [
@@ -270,6 +346,7 @@ def _build(
     records: dict[str, StoredRecord],
     kev_entry: dict[str, str] | None,
     epss: tuple[float, float, str] | None,
+    kernel: KernelEvidence | None = None,
 ) -> VulnerabilityMatch:
     records = {**records, **(hit.extra_records or {})}
     ordered = [records[s] for s in ("nvd", "cve5", "override", "osv") if s in records]
@@ -299,6 +376,15 @@ def _build(
         "epss": {"score": epss[0], "percentile": epss[1], "date": epss[2]} if epss else None,
         "priority": {"outcome": priority, **decision},
     }
+    status = hit.status
+    description = str(_first(ordered, "description") or "")
+    if kernel is not None and status == "affected" and hit.lookup and KERNEL in hit.lookup.names:
+        cve5 = records.get("cve5")
+        affected = cve5.affected if cve5 else None
+        applies = kernel_decision(description, kernel, affected, hit.lookup.version)
+        status, why["applicability"] = applies.status, applies.to_dict()
+    fixed = fixed_in(hit.why, records)
+    why["fixed_in"] = fixed
     return VulnerabilityMatch(
         id=hit.id,
         component=hit.component.ref,
@@ -308,10 +394,12 @@ def _build(
         kev=bool(kev_entry or kev_payload),
         epss=epss[0] if epss else None,
         priority=priority,
-        description=str(_first(ordered, "description") or ""),
+        description=description,
         published=str(_first(ordered, "published") or ""),
         aliases=tuple(sorted(aliases - {hit.id})),
         why=why,
         conditional=hit.conditional,
         confidence=hit.confidence,
+        status=status,
+        fixed_in=fixed,
     )

@@ -5,7 +5,8 @@ between digits and letters separate them). Numbers compare as numbers. A word th
 pre-release (``alpha``, ``beta``, ``rc``, ``pre``, ``dev``, ``devel``, ``test``, ``snapshot``)
 sorts *before* the release it leads to (``2.0-devel`` < ``2.0``, ``2.86rc1`` < ``2.86``); any
 other letters mark a later patch level (``1.0.1f`` > ``1.0.1``, ``7.4p1`` > ``7.4``). Missing
-trailing numbers count as zero (``2.0`` == ``2.0.0``).
+trailing numbers count as zero (``2.0`` == ``2.0.0``). A release date stamped after a version
+is its upstream's way of naming that release (json-c ``0.12-20140410`` == ``0.12``).
 
 Package managers add their own parts, which ``upstream_version`` removes: an epoch (``1:``),
 the distribution revision (``1.19.4-6`` -> ``1.19.4``, OpenWrt's ``3.3.8-1-<hash>`` ->
@@ -59,10 +60,37 @@ def _cmp_token(a: Token | None, b: Token | None) -> int:
     return 0
 
 
+def _undated(toks: tuple[Token, ...]) -> tuple[Token, ...]:
+    """Without a release date stamped after a version (json-c ``0.12-20140410`` is 0.12, as
+    its upstream means it); a version that is only a date keeps it."""
+    versioned = len(toks) >= 2 and toks[0][0] == 3 and toks[0][1] < 10000
+    if versioned and toks[-1][0] == 3 and 19700101 <= toks[-1][1] <= 20991231:
+        return toks[:-1]
+    return toks
+
+
+def is_prerelease(version: str) -> bool:
+    """Whether a version is a development build: a pre-release word (``2.0-devel``,
+    ``1.1rc2``), a snapshot date (``20120910``) or a date-stamped build."""
+    toks = tokens(version)
+    if any(t[0] == 0 for t in toks):
+        return True
+    return bool(toks) and toks[0][0] == 3 and 19700101 <= toks[0][1] <= 20991231
+
+
+def release_of(version: str) -> str:
+    """The release a pre-release leads to (``2.0-devel`` -> ``2.0``); else the version."""
+    toks = tokens(version)
+    cut = next((i for i, t in enumerate(toks) if t[0] == 0), None)
+    if not cut:
+        return version
+    return ".".join(str(t[1]) if t[0] == 3 else t[2] for t in toks[:cut])
+
+
 @lru_cache(maxsize=131072)
 def compare(a: str, b: str) -> int:
     """-1, 0 or 1 as version ``a`` is older than, the same as or newer than ``b``."""
-    ta, tb = tokens(a), tokens(b)
+    ta, tb = _undated(tokens(a)), _undated(tokens(b))
     for i in range(max(len(ta), len(tb))):
         c = _cmp_token(ta[i] if i < len(ta) else None, tb[i] if i < len(tb) else None)
         if c:

@@ -89,3 +89,18 @@ def wr703n_packages(wr703n_rootfs: RootFS) -> list[Component]:
             )
         )
     return components
+
+
+WR703N_KERNEL_LZMA = (512, 957610)  # the image's LZMA-compressed kernel (offset, end)
+
+
+@pytest.fixture(scope="session")
+def wr703n_kernel(wr703n_image: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The image's kernel, decompressed with Python's lzma (independent of our extractor)."""
+    import lzma
+
+    start, end = WR703N_KERNEL_LZMA
+    data = wr703n_image.read_bytes()[start:end]
+    out = tmp_path_factory.mktemp("kernel") / "vmlinux.bin"
+    out.write_bytes(lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(data))
+    return out

@@ -69,10 +69,13 @@ def test_dropbear_is_found_under_its_other_vendor_name(
 
 def test_wpad_snapshot_is_hostapd_2_0_devel(wr703n_matches: list[VulnerabilityMatch]) -> None:
     found = _by_name(wr703n_matches, "wpad-mini")
-    # ranges that cover 2.0-devel: <= 2.4 and 0.6.7..2.5; lists of exact versions (2.0, 2.1...)
-    # do not name a development snapshot and are not matched
+    # ranges that cover 2.0-devel: <= 2.4 and 0.6.7..2.5; lists of exact versions (1.1, 2.0...)
+    # that list both releases around the snapshot make it a probable match
     assert {"CVE-2015-8041", "CVE-2016-4476"} <= set(found)
-    assert not {"CVE-2014-3686", "CVE-2015-4141", "CVE-2012-4445"} & set(found)
+    assert found["CVE-2016-4476"].status == "affected"
+    assert {found[i].status for i in ("CVE-2014-3686", "CVE-2015-4141")} == {"probable"}
+    assert "between 1.1 and 2.0" in found["CVE-2015-4141"].why["reason"]
+    assert "CVE-2012-4445" not in found  # lists 0.7.x only: 2.0-devel is not between them
     m = found["CVE-2016-4476"]
     assert m.why["component"]["compared_version"] == "2.0-devel"
     assert m.confidence == "medium"

@@ -11,6 +11,7 @@ from assay.errors import AssayError
 from assay.present.label import declaration as decl
 from assay.present.label.model import Fact, Label, Level
 from assay.present.label.rules import RULES, FactRule
+from assay.vulns.counts import kev_ids as counted_kev
 
 OK = ("PASS", "NOT_APPLICABLE")
 
@@ -31,9 +32,7 @@ def build_label(
     identity = document.get("identity") or {}
     verdicts = [v for v in document.get("verdicts") or [] if isinstance(v, dict)]
     findings = [f for f in document.get("findings") or [] if isinstance(f, dict)]
-    kev_ids = tuple(
-        sorted({str(v.get("id")) for v in document.get("vulnerabilities") or [] if v.get("kev")})
-    )
+    kev_ids = counted_kev(v for v in document.get("vulnerabilities") or [] if isinstance(v, dict))
     passwords = _fact("no_default_passwords", verdicts, findings)
     updates = _declared_or(decl.flag(declaration, "automatic_updates"), "automatic_updates")
     if updates is None:

@@ -15,6 +15,8 @@ from assay.model.check import Finding, RequirementVerdict, Verdict
 from assay.model.component import Component
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.norms.catalog import Catalog
+from assay.vulns.counts import COUNTING, counts
+from assay.vulns.remedy import upgrades
 
 SEVERITY_RANK = {"critical": 1, "high": 2, "medium": 3, "low": 4, "info": 5}
 MAX_EVIDENCE = 6
@@ -100,17 +102,19 @@ def _vulnerability_fixes(
     known = {c.ref: c for c in components or ()}
     by_component: dict[str, list[VulnerabilityMatch]] = defaultdict(list)
     for v in vulns:
-        by_component[v.component].append(v)
+        if v.status in COUNTING:  # not_affected and unversioned are not things to fix
+            by_component[v.component].append(v)
     cited: dict[str, set[str]] = defaultdict(set)
     for rv in verdicts:
         if rv.verdict == Verdict.FAIL:
             for ev in rv.evidence:
                 cited[ev].add(f"{rv.norm}:{rv.requirement}")
     out = []
+    advice = upgrades(vulns)
     for component, matches in by_component.items():
         matches.sort(key=_vuln_key)
         worst = matches[0]
-        kev = [m for m in matches if m.kev and not m.conditional]
+        kev = [m for m in matches if m.kev and counts(m)]
         rank = 0 if kev else SEVERITY_RANK.get(worst.severity, 4)
         if worst.priority == "act":
             rank = min(rank, 1)
@@ -119,6 +123,9 @@ def _vulnerability_fixes(
         what = f"{len(matches)} known vulnerabilities ({', '.join(parts) or 'severity unknown'})"
         if kev:
             what += f"; {len(kev)} known to be exploited (CISA KEV)"
+        if component in advice:
+            name = known[component].name if component in known else component
+            what += f"; {advice[component].text(name)}"
         evidence = [
             {
                 "path": m.id,

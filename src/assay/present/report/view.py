@@ -15,6 +15,8 @@ from assay.model.assessment import Assessment
 from assay.model.check import RequirementVerdict, Verdict
 from assay.norms.catalog import Catalog, load_catalog
 from assay.present.report.fixes import Fix, build_fixes
+from assay.vulns.counts import counting, kev_ids
+from assay.vulns.currency import data_line
 
 VERDICT_ORDER = (
     Verdict.FAIL,
@@ -72,6 +74,7 @@ def build(assessment: Assessment, catalog: Catalog | None = None) -> dict[str, A
         "target": assessment.target.to_dict(),
         "created": assessment.created,
         "tool_version": assessment.tool_version,
+        "vuln_data": data_line(assessment.facts.get("vulnerability_store")),
         "summary": _summary(assessment, fixes, norms),
         "fixes": fixes,
         "norms": norms,
@@ -144,7 +147,7 @@ def _summary(assessment: Assessment, fixes: list[Fix], norms: list[NormView]) ->
     per_norm = ", ".join(
         f"{n.short} {n.mandatory_fail} of {n.mandatory}" for n in norms if n.mandatory_fail
     )
-    kev = sorted({v.id for v in assessment.vulnerabilities if v.kev and not v.conditional})
+    kev = list(kev_ids(assessment.vulnerabilities))
     if mandatory_fail:
         verdict = "not-ready"
         headline = (
@@ -163,7 +166,9 @@ def _summary(assessment: Assessment, fixes: list[Fix], norms: list[NormView]) ->
         "headline": headline,
         "top": [f.title for f in fixes[:3] if f.rank <= 3],
         "components": components,
-        "vulnerabilities": len(assessment.vulnerabilities),
+        "vulnerabilities": len(counting(assessment.vulnerabilities)),
+        "vulnerabilities_apart": len(assessment.vulnerabilities)
+        - len(counting(assessment.vulnerabilities)),
         "kev": kev,
         "findings_failed": sum(1 for f in assessment.findings if f.verdict == Verdict.FAIL),
         "findings_total": len(assessment.findings),

@@ -1,4 +1,13 @@
-"""From an assessment to VEX statements, and imported statements back onto an assessment."""
+"""From an assessment to VEX statements, and imported statements back onto an assessment.
+
+Without an imported statement, a match gets Assay's own automatic statement from its
+``status`` (``assay.vulns``): ``not_affected`` with the justification and reason of Assay's
+applicability analysis (a kernel CVE for another CPU architecture, a driver the image does not
+build); every other match stays ``affected`` (an ``unknown`` or ``unversioned`` one keeps that
+status and its reason in ``assessment.json``; the registry's re-audit still counts them as
+open findings, so the exports agree with it). Imported statements (the manufacturer's) win
+over the automatic ones.
+"""
 
 from __future__ import annotations
 
@@ -87,6 +96,10 @@ def resolve(assessment: dict[str, Any], statements: Sequence[VexStatement]) -> l
                 best = (score, order, statement)
         vid = str(match.get("id", ""))
         if best is None:
+            auto = automatic_statement(match)
+            if auto is not None:
+                out.append(Resolution(vid, component.ref, auto.status, auto, auto.impact))
+                continue
             reason = "matched by the vulnerability scan; no VEX statement covers it"
             out.append(Resolution(vid, component.ref, Status.AFFECTED, None, reason))
             continue
@@ -144,9 +157,28 @@ def assessment_statements(
     return out
 
 
+def automatic_statement(match: dict[str, Any]) -> VexStatement | None:
+    """Assay's own statement for a match its analysis settled as not affected (else None).
+    The product is filled in by the caller."""
+    status = str(match.get("status") or "affected")
+    why = match.get("why") or {}
+    applicability = why.get("applicability") or {}
+    vid, product = str(match.get("id", "")), ProductRef(key=str(match.get("component", "")))
+    if status == "not_affected":
+        return VexStatement(
+            vid,
+            product,
+            Status.NOT_AFFECTED,
+            justification=str(applicability.get("justification") or ""),
+            impact=f"Assay's automatic analysis: {applicability.get('reason', '')}",
+            source="assay",
+        )
+    return None
+
+
 def default_action(component: ComponentRef, match: dict[str, Any]) -> str:
     why = match.get("why") or {}
-    fixed = why.get("fixed") or why.get("fixed_version") or why.get("fix")
+    fixed = (match.get("fixed_in") or {}).get("version") or why.get("fixed")
     if isinstance(fixed, str) and fixed:
         return f"Update {component.name} to {fixed} or later in a new firmware release."
     return (

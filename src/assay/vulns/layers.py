@@ -1,0 +1,27 @@
+"""Stores in layers: the bundled snapshot under a loaded store, consulted only for the CVEs
+the store has no record of (so importing feeds never loses what the snapshot covered)."""
+
+from __future__ import annotations
+
+from assay.vulns.store import Store
+
+
+def snapshot_fallback(store: Store) -> Store | None:
+    """The bundled snapshot under a loaded store, so what it covers is never lost."""
+    if store.origin == "bundled snapshot":
+        return None
+    from assay.vulns.bundled import snapshot_store
+
+    return snapshot_store()
+
+
+def held(store: Store, ids: set[str]) -> set[str]:
+    """The ids of which ``store`` has any record."""
+    found: set[str] = set()
+    listed = sorted(ids)
+    for i in range(0, len(listed), 500):
+        part = listed[i : i + 500]
+        marks = ",".join("?" * len(part))
+        rows = store.conn.execute(f"SELECT DISTINCT id FROM record WHERE id IN ({marks})", part)
+        found.update(r[0] for r in rows)
+    return found
