@@ -265,3 +265,13 @@ def test_registry_base_url_becomes_the_product_page(tmp_path: Path) -> None:
     paths = write_label(doc, tmp_path, "https://registry.example", TODAY)
     codes = zxingcpp.read_barcodes(Image.open(paths[1]))
     assert [c.text for c in codes] == [URL]
+
+
+def test_a_self_asserted_label_says_so_where_the_level_stands() -> None:
+    doc = document(verdicts=baseline())
+    assert build_label(doc, URL, TODAY).level.value >= 1
+    label = build_label(doc, URL, TODAY, self_asserted_by="Forger Ltd")
+    assert label.level.value == 0
+    texts = [t.text or "" for t in ET.fromstring(render_svg(label)).iter() if t.text]
+    assert "Self-asserted: no level" in texts
+    assert not any(t.startswith("Level ") for t in texts)

@@ -102,7 +102,10 @@ def render_svg(label: Label) -> str:
         box = ("SECURITY UPDATES UNTIL", "NOT DECLARED", AMBER, "#fef7e0", 40)
     y_level = y_box + 118 + 46
     level = label.level.value
-    level_text = f"Level {level} of 4" if level else "No level: baseline not met"
+    if label.self_asserted_by:  # not measured by Assay: said so where the level would stand
+        level_text = "Self-asserted: no level"
+    else:
+        level_text = f"Level {level} of 4" if level else "No level: baseline not met"
     rows = []
     y = y_level + 56
     for name, fact in (
