@@ -72,7 +72,7 @@ def test_deeply_nested_json_is_exit_3(tmp_path: Path) -> None:
     path.write_text("[" * 100_000 + "]" * 100_000)
     proc = run("label", str(path), "--out", str(tmp_path / "o"))
     assert proc.returncode == 3
-    assert "nested too deeply" in one_line(proc)
+    assert "nested deeper than" in one_line(proc)
 
 
 def test_unwritable_output_is_exit_2_with_the_reason(tmp_path: Path) -> None:

@@ -65,7 +65,9 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Com
 def test_the_image_really_is_hostile(scan: tuple[Path, Any]) -> None:
     out, _ = scan
     doc = json.loads((out / "assessment.json").read_text())
-    assert doc["identity"]["os_version"].startswith("12.09\\x01\\x1b[31mRED")
+    # the release number is read as a number (12.09); the name carries the attack
+    assert doc["identity"]["os_version"] == "12.09"
+    assert doc["identity"]["os_name"].startswith("OpenWrt\\x01\\x1b[31mRED")
     world_writable = next(f for f in doc["findings"] if f["check"] == "files.world-writable")
     assert world_writable["verdict"] == "FAIL"
     assert any("\\xff\\x1b[2Jodd\\x07" in e["path"] for e in world_writable["evidence"])
@@ -74,7 +76,7 @@ def test_the_image_really_is_hostile(scan: tuple[Path, Any]) -> None:
 def test_terminal_gets_no_escape_sequence(scan: tuple[Path, Any]) -> None:
     _, proc = scan
     assert _raw(proc.stdout + proc.stderr) == []
-    assert "12.09\\x01\\x1b[31mRED" in proc.stderr  # shown, escaped
+    assert "OpenWrt\\x01\\x1b[31mRED" in proc.stderr  # shown, escaped
 
 
 def test_label_svg_is_valid_xml_and_png_renders(scan: tuple[Path, Any]) -> None:
