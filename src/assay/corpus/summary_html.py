@@ -33,7 +33,7 @@ def bars(items: list[tuple[str, int]], width: int = 640, row: int = 22) -> dict[
         "height": row * len(items) + 10,
         "bars": [
             {
-                "label": label[:40],
+                "label": label if len(label) <= 34 else label[:33] + "…",
                 "value": n,
                 "y": 5 + i * row,
                 "x": label_w,
