@@ -44,7 +44,7 @@ DEMO_DECLARATION := data/declarations/openwrt-wr703n.sample.yaml
 demo: setup
 	$(ASSAY) scan $(DEMO_IMAGE) --declaration $(DEMO_DECLARATION) --out $(DEMO_OUT) \
 		--registry-url http://127.0.0.1:8000
-	$(ASSAY) registry add $(DEMO_OUT)/assessment.json --declaration $(DEMO_DECLARATION) \
+	$(ASSAY) registry add $(DEMO_IMAGE) --declaration $(DEMO_DECLARATION) \
 		--registry $(DEMO_REGISTRY)
 	@echo
 	@echo "Outputs are in $(DEMO_OUT)/: sbom.cdx.json, assessment.json, report.html, report.md,"
