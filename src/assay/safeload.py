@@ -230,3 +230,11 @@ def read_file(
 def _first_line(err: BaseException) -> str:
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     return text[:160]
+
+
+def packaged_yaml(text: str | bytes) -> Any:
+    """YAML that ships inside the package (signatures, norms, rules): trusted, so read with
+    libyaml's fast safe loader when PyYAML was built with it, and without the bounds that
+    outside input gets."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader

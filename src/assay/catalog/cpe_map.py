@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from assay.catalog.ids import cpe_escape
+from assay.safeload import packaged_yaml
 
 CPE_TAIL = ":*:*:*:*:*:*:*"
 
@@ -15,7 +14,7 @@ CPE_TAIL = ":*:*:*:*:*:*:*"
 @cache
 def _table() -> dict[str, str]:
     text = resources.files("assay.catalog").joinpath("data/package_cpe.yaml").read_text()
-    data = yaml.safe_load(text) or {}
+    data = packaged_yaml(text) or {}
     return {str(k): str(v) for k, v in data.items()}
 
 

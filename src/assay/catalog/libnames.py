@@ -15,13 +15,12 @@ from functools import cache
 from importlib import resources
 from pathlib import PurePosixPath
 
-import yaml
-
 from assay.catalog.cpe_map import cpe23
 from assay.catalog.ids import purl
 from assay.catalog.interface import CatalogResult
 from assay.extract.rootfs import FileEntry, RootFS
 from assay.model.component import Component
+from assay.safeload import packaged_yaml
 
 NAME = "library-file-name"
 GLIBCXX = re.compile(rb"GLIBCXX_3\.4\.(\d+)\x00")
@@ -54,7 +53,7 @@ def rules() -> tuple[Rule, ...]:
             cpe=str(e.get("cpe", "")),
             note=str(e.get("note", "")),
         )
-        for e in yaml.safe_load(text)
+        for e in packaged_yaml(text)
     )
 
 

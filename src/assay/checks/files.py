@@ -7,11 +7,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from assay.checks.context import CheckContext, ImageView
 from assay.checks.interface import Outcome, failed, inconclusive, passed
 from assay.model.check import Evidence
+from assay.safeload import packaged_yaml
 
 MAX_EVIDENCE = 50
 # the image's /etc/passwd is not used to name owners: uid 0 is always root
@@ -90,7 +89,7 @@ def _modes_unknown(ctx: CheckContext) -> Outcome | None:
 @cache
 def _debug_spec() -> dict[str, Any]:
     text = resources.files("assay.checks").joinpath("data/debug-tools.yaml").read_text("utf-8")
-    spec: dict[str, Any] = yaml.safe_load(text)
+    spec: dict[str, Any] = packaged_yaml(text)
     return spec
 
 

@@ -13,10 +13,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Protocol, runtime_checkable
 
-import yaml
-
 from assay.errors import AssayError
 from assay.model.check import Evidence, Finding, Verdict
+from assay.safeload import packaged_yaml
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 NORMS = ("EN303645", "CRA", "PSTI")
@@ -153,7 +152,7 @@ class FunctionCheck:
 def load_metadata() -> dict[str, CheckInfo]:
     """Every check's metadata from ``data/checks.yaml``, validated."""
     text = resources.files("assay.checks").joinpath("data/checks.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = packaged_yaml(text)
     if not isinstance(raw, dict):
         raise AssayError("checks.yaml is not a mapping", hint="reinstall assay")
     out: dict[str, CheckInfo] = {}

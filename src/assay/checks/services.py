@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from assay.checks.context import CheckContext, ImageView
 from assay.checks.interface import Outcome, failed, inconclusive, passed
 from assay.checks.views.boot import BootLine, primary
 from assay.checks.views.uci import is_true, read_uci
 from assay.model.check import Evidence
+from assay.safeload import packaged_yaml
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class ServiceSpec:
 def service_specs() -> dict[str, ServiceSpec]:
     text = resources.files("assay.checks").joinpath("data/services.yaml").read_text("utf-8")
     out = {}
-    for key, raw in yaml.safe_load(text).items():
+    for key, raw in packaged_yaml(text).items():
         out[key] = ServiceSpec(
             key=key,
             label=raw["label"],

@@ -7,12 +7,11 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from assay.checks.context import CheckContext, ImageView
 from assay.checks.interface import Outcome, failed, inconclusive, not_applicable, passed
 from assay.checks.vendor_updates import VendorUpdater, upgrade_pages, vendor_updaters
 from assay.model.check import Evidence, Verdict
+from assay.safeload import packaged_yaml
 
 # Names that suggest a vendor's own updater (only used to say "maybe", never to pass).
 VENDOR_UPDATER = re.compile(r"(?i)^(fw|firmware|sys|ota)[_-]?(up(grade|date)|flash)|^ota[_-]?\w*$")
@@ -35,7 +34,7 @@ class Updater:
 @cache
 def _specs() -> dict[str, dict[str, object]]:
     text = resources.files("assay.checks").joinpath("data/updaters.yaml").read_text("utf-8")
-    data: dict[str, dict[str, object]] = yaml.safe_load(text)
+    data: dict[str, dict[str, object]] = packaged_yaml(text)
     return data
 
 

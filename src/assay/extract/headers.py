@@ -8,9 +8,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from assay.model.identity import Identity
+from assay.safeload import packaged_yaml
 
 TPLINK_HEADER_SIZE = 0x200
 TPLINK_V1 = 0x01000000  # header version, stored big-endian
@@ -19,7 +18,7 @@ TPLINK_V1 = 0x01000000  # header version, stored big-endian
 @cache
 def _tplink_models() -> dict[int, dict[str, str]]:
     text = resources.files("assay.extract").joinpath("data/tplink_hardware.yaml").read_text()
-    return {int(k): v for k, v in (yaml.safe_load(text) or {}).items()}
+    return {int(k): v for k, v in (packaged_yaml(text) or {}).items()}
 
 
 def identify_header(image: Path) -> Identity | None:

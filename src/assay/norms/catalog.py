@@ -13,9 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from assay.norms.expr import Leaf, Node, NormsDataError, leaves, parse
+from assay.safeload import packaged_yaml
 
 STATUSES = ("mandatory", "recommended", "conditional")
 METHODS = ("firmware", "sbom", "declaration", "network", "lab")
@@ -96,7 +95,7 @@ def load_catalog() -> Catalog:
     """The bundled catalogue, validated (cached: the data is read once per process)."""
     folder = resources.files("assay.norms") / "data"
     raws = [
-        (entry.name, yaml.safe_load(entry.read_text(encoding="utf-8")))
+        (entry.name, packaged_yaml(entry.read_text(encoding="utf-8")))
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".yaml")
     ]

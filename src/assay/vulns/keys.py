@@ -14,10 +14,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from packageurl import PackageURL
 
 from assay.model.component import Component
+from assay.safeload import packaged_yaml
 from assay.vulns.cpe import ANY, NA, parse_cpe
 from assay.vulns.versions import is_comparable, upstream_version
 
@@ -41,7 +41,7 @@ class Lookup:
 
 def _load(name: str) -> dict[str, Any]:
     text = resources.files("assay.vulns").joinpath("data", name).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = packaged_yaml(text)
     assert isinstance(data, dict)
     return data
 

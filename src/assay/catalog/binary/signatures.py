@@ -16,6 +16,7 @@ import yaml
 
 from assay.catalog.ids import cpe_escape, purl_with_version
 from assay.errors import InputError
+from assay.safeload import packaged_yaml
 
 DEFAULT_SIGNATURES = Path(__file__).with_name("signatures.yaml")
 COMPONENT_TYPES = ("application", "library", "operating-system", "firmware")
@@ -71,7 +72,7 @@ def load_signatures(path: Path | None = None) -> list[Signature]:
     """Read and check a signature file (default: the bundled one), in file order."""
     source = path or DEFAULT_SIGNATURES
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        raw = packaged_yaml(source.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(
             f"cannot read signature file {source}: {exc.strerror}",

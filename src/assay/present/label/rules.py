@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from assay.safeload import packaged_yaml
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 
@@ -49,7 +49,7 @@ class Rules:
 
 @cache
 def load_rules(path: Path = RULES_FILE) -> Rules:
-    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = packaged_yaml(path.read_text(encoding="utf-8"))
     facts = {
         name: FactRule(
             verdicts=tuple(

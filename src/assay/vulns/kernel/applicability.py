@@ -24,13 +24,13 @@ Without code evidence (no kernel image and no modules) absence is never conclude
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from assay.safeload import packaged_yaml
 from assay.vulns.kernel.evidence import KernelEvidence
 from assay.vulns.versions import compare
 
@@ -68,7 +68,7 @@ class Decision:
 @lru_cache(maxsize=1)
 def rules() -> dict[str, Any]:
     text = resources.files("assay.vulns").joinpath("data", "kernel.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = packaged_yaml(text)
     assert isinstance(data, dict)
     return data
 
@@ -109,6 +109,24 @@ def concerned_arches(description: str, paths: list[str]) -> tuple[set[str], str]
     return set(), ""
 
 
+@lru_cache(maxsize=16)
+def _ordered(items: frozenset[str]) -> tuple[str, ...]:
+    """The items sorted, once per evidence set (a frozenset keeps its hash)."""
+    return tuple(sorted(items))
+
+
+def _first_with(prefixes: tuple[str, ...], items: frozenset[str]) -> str:
+    """The smallest item starting with one of ``prefixes`` ("" when none does): a binary
+    search in the sorted items instead of a scan of all of them for every question."""
+    ordered = _ordered(items)
+    found = ""
+    for prefix in prefixes:
+        i = bisect_left(ordered, prefix)
+        if i < len(ordered) and ordered[i].startswith(prefix) and (not found or ordered[i] < found):
+            found = ordered[i]
+    return found
+
+
 def _probe(path: str, ev: KernelEvidence) -> tuple[bool | None, str]:
     """Whether the code of one source path is in the image (None: cannot tell), and why."""
     data = rules()
@@ -127,9 +145,9 @@ def _probe(path: str, ev: KernelEvidence) -> tuple[bool | None, str]:
     deep = dirs[-1].replace("-", "_").lower() if len(dirs) >= 2 else ""
     folder = "/".join(dirs) + "/"
     if len(dirs) >= 3 or (len(dirs) == 2 and dirs[0] in ("fs", "virt")):
-        inside = sorted(s for s in ev.sources if s.startswith(folder))
+        inside = _first_with((folder,), ev.sources)
         if inside:
-            return True, f"the kernel image names {inside[0]} (code of {folder} compiled in)"
+            return True, f"the kernel image names {inside} (code of {folder} compiled in)"
     names = [n for n in (stem, deep) if n and n not in GENERIC and len(n) >= 3]
     if path.startswith("drivers/") and stem in names:  # a driver file is one module
         names = [stem, *(n for n in names if n != stem and n in ev.modules)]
@@ -137,7 +155,7 @@ def _probe(path: str, ev: KernelEvidence) -> tuple[bool | None, str]:
         if name in ev.modules:
             return True, f"module {name}.ko is in the image"
     for name in names:
-        hit = next((s for s in sorted(ev.symbols) if s.startswith(name + "_")), "")
+        hit = _first_with((name + "_",), ev.symbols)
         if hit and name == stem:
             return True, f"symbol {hit} is in the kernel or its modules"
         if hit:  # symbols named after the folder show the folder is built, not this file
@@ -155,7 +173,8 @@ def _feature(
 ) -> tuple[bool | None, str]:
     name = feature["name"] + where
     mods = [m for m in feature["modules"] if m in ev.modules]
-    syms = sorted(s for s in ev.symbols if s.startswith(tuple(feature["symbols"])))[:1]
+    first = _first_with(tuple(feature["symbols"]), ev.symbols)
+    syms = [first] if first else []
     if mods or syms:
         what = f"module {mods[0]}.ko" if mods else f"symbol {syms[0]}"
         return True, f"{name} is in the image ({what})"
