@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,41 @@ def _elf_machine(data: bytes) -> tuple[str, str]:
 
 
 def _elf_symbols(data: bytes) -> set[str]:
+    """Names of the symbols of an ELF file: the string tables that its symbol tables link to,
+    read with ``struct`` (pyelftools, which decodes every symbol entry, when that fails)."""
+    fast = _strtab_names(data)
+    return fast if fast is not None else _elf_symbols_slow(data)
+
+
+def _strtab_names(data: bytes) -> set[str] | None:
+    if len(data) < 52 or data[:4] != b"\x7fELF" or data[4] not in (1, 2) or data[5] not in (1, 2):
+        return None
+    wide, order = data[4] == 2, "<" if data[5] == 1 else ">"
+    try:
+        if wide:
+            (shoff,) = struct.unpack_from(order + "Q", data, 0x28)
+            shentsize, shnum = struct.unpack_from(order + "HH", data, 0x3A)
+        else:
+            (shoff,) = struct.unpack_from(order + "I", data, 0x20)
+            shentsize, shnum = struct.unpack_from(order + "HH", data, 0x2E)
+        layout = order + ("IIQQQQIIQQ" if wide else "IIIIIIIIII")
+        headers = [struct.unpack_from(layout, data, shoff + i * shentsize) for i in range(shnum)]
+    except struct.error:
+        return None
+    out: set[str] = set()
+    for header in headers:
+        if header[1] != 2:  # SHT_SYMTAB
+            continue
+        link = header[6]
+        if link >= len(headers):
+            return None
+        offset, size = headers[link][4], headers[link][5]
+        table = data[offset : offset + size]
+        out.update(n.decode("utf-8", "replace") for n in table.split(b"\0") if n)
+    return out
+
+
+def _elf_symbols_slow(data: bytes) -> set[str]:
     try:
         elf = ELFFile(io.BytesIO(data))
         out: set[str] = set()
