@@ -194,3 +194,25 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[Any]:
+    """An empty SQLite registry for one test."""
+    from assay.registry import Registry
+
+    reg = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    yield reg
+    reg.close()
+
+
+@pytest.fixture
+def client(registry: Any) -> Iterator[Any]:
+    """The web app on that registry, through Starlette's test client (2 MiB upload limit)."""
+    from fastapi.testclient import TestClient
+
+    from assay.web import Settings, create_app
+
+    app = create_app(Settings(max_upload=2 * 1024 * 1024), registry)
+    with TestClient(app) as test_client:
+        yield test_client

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +13,9 @@ from fastapi.testclient import TestClient
 
 from assay.present.report import render_html
 from assay.registry import Registry
-from assay.web import Settings, create_app
 from assay.web.revive import assessment_from_dict
 
 HOSTILE = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-def registry(tmp_path: Path) -> Iterator[Registry]:
-    reg = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
-    yield reg
-    reg.close()
-
-
-@pytest.fixture
-def client(registry: Registry) -> Iterator[TestClient]:
-    app = create_app(Settings(max_upload=2 * 1024 * 1024), registry)
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 @pytest.fixture

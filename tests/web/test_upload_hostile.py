@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tarfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from assay.extract.safe_tar import MAX_HEADER_DATA
 from assay.registry import Registry
-from assay.web import Settings, create_app
 from hostile_archives import (
     SECRET,
     assert_untouched,
@@ -29,20 +28,6 @@ from hostile_archives import (
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
     return tmp_path / "registry.sqlite"
-
-
-@pytest.fixture
-def registry(database: Path) -> Iterator[Registry]:
-    reg = Registry.open(f"sqlite:///{database}")
-    yield reg
-    reg.close()
-
-
-@pytest.fixture
-def client(registry: Registry) -> Iterator[TestClient]:
-    app = create_app(Settings(max_upload=2 * 1024 * 1024), registry)
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 MAKER = "Sample Router Works Ltd (fictitious)"  # the manufacturer of the sample declaration

@@ -37,13 +37,6 @@ def free_port() -> int:
 TEMPLATES = HERE.parent.parent / "src" / "assay" / "web" / "templates"
 
 
-@pytest.fixture
-def registry(tmp_path: Path) -> Iterator[Registry]:
-    reg = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
-    yield reg
-    reg.close()
-
-
 @contextmanager
 def served(app: Any) -> Iterator[str]:
     """``app`` under a real uvicorn on a free port of 127.0.0.1 (in a thread of this test)."""
