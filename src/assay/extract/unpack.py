@@ -157,7 +157,7 @@ class _ModeSources:
 
     def __init__(self, work_dir: Path, extract_dir: Path, kind: str) -> None:
         self.extract_dir = extract_dir
-        self.archive = kind == "archive"
+        self.archive = kind in ("archive", "container")
         self.recorded = modes.load(work_dir / modes.LOG_NAME) if self.archive else {}
         self.handlers = modes.load_handlers(work_dir / modes.HANDLERS_LOG_NAME)
 
@@ -172,7 +172,7 @@ class _ModeSources:
 def _directory(target: Path) -> Unpacked:
     root = target.resolve()
     found = find_rootfs(root)
-    rootfs = [RootFS(p) for p in found] or [RootFS(root)]
+    rootfs = [RootFS(p) for p in found] or [RootFS(root, label="extracted")]
     problems = []
     leaving = links_leaving(root)
     if leaving:
