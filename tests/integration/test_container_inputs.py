@@ -5,7 +5,9 @@ and a rewritten status file) and replacing /www (an opaque directory)."""
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +89,13 @@ def test_one_layer_keeps_the_package(layers: list[bytes], tmp_path: Path) -> Non
     doc = scan(archive, tmp_path)
     assert "dropbear" in names(doc)
     assert (tmp_path / "work/extracted/rootfs/usr/sbin/dropbear").is_file()
+
+
+def test_oci_layout_directory(layers: list[bytes], tmp_path: Path) -> None:
+    """``skopeo copy ... oci:DIR`` leaves the layout as a directory: scanned the same way."""
+    layout = tmp_path / "layout"
+    with tarfile.open(fileobj=io.BytesIO(oci_archive(layers))) as tar:
+        tar.extractall(layout, filter="data")
+    doc = scan(layout, tmp_path)
+    assert_dropbear_removed(doc, tmp_path / "work" / "extracted" / "rootfs")
+    assert doc["target"]["name"] == "layout"

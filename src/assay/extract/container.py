@@ -13,14 +13,19 @@ says). Only the first image of an archive that holds several is unpacked; a prob
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from assay.extract.modes import ModeLog
 from assay.extract.safe_tar import (
+    OPEN_DIR,
     READ_ERRORS,
     BoundReached,
     TarUnpacker,
@@ -55,19 +60,89 @@ class ImageLayout:
         self.problems.append({"path": path, "message": message, "resolution": resolution})
 
 
-def find_layout(archive: Path) -> ImageLayout | None:
-    """The image layout of a tar archive, or None when it is not a container image archive
-    (the first member outside the two layouts' top-level names says so at once)."""
+class _Source:
+    """Named files of an image layout: members of a tar archive, or files of a directory
+    reached without following links."""
+
+    def __init__(self, tar: tarfile.TarFile | None, members: dict[str, tarfile.TarInfo]) -> None:
+        self.tar = tar
+        self.members = members
+        self.root_fd: int | None = None
+
+    @classmethod
+    def directory(cls, root: Path) -> _Source:
+        source = cls(None, {})
+        source.root_fd = os.open(root, OPEN_DIR)
+        return source
+
+    def close(self) -> None:
+        if self.root_fd is not None:
+            os.close(self.root_fd)
+
+    def has(self, name: str) -> bool:
+        handle = self.open(name)
+        if handle is None:
+            return False
+        handle.close()
+        return True
+
+    def open(self, name: str) -> IO[bytes] | None:
+        """A regular file of the layout, or None (absent, a link, a device, a ``..`` name)."""
+        if self.tar is not None:
+            member = self.members.get(name)
+            return self.tar.extractfile(member) if member is not None and member.isfile() else None
+        parts = member_parts(name)
+        if self.root_fd is None or not parts or ".." in parts:
+            return None
+        fd = os.dup(self.root_fd)
+        try:
+            for part in parts[:-1]:
+                child = os.open(part, OPEN_DIR, dir_fd=fd)
+                os.close(fd)
+                fd = child
+            leaf = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        if not stat.S_ISREG(os.fstat(leaf).st_mode):
+            os.close(leaf)
+            return None
+        return os.fdopen(leaf, "rb")
+
+
+@contextmanager
+def _opened(target: Path) -> Iterator[_Source | None]:
+    """The layout's files: a directory as it is; a tar archive when its top-level names are
+    all a layout's (else None, at the first other name)."""
+    if target.is_dir():
+        source = _Source.directory(target)
+        try:
+            yield source
+        finally:
+            source.close()
+        return
     refused: list[str] = []
+    with tarfile.open(target, tarinfo=bounded_tarinfo(refused)) as tar:
+        members = _top_members(tar)
+        yield None if members is None else _Source(tar, members)
+
+
+def is_layout_dir(path: Path) -> bool:
+    """A directory holding an OCI image layout or an unpacked ``docker save``."""
+    return (path / "oci-layout").is_file() or (path / "manifest.json").is_file()
+
+
+def find_layout(target: Path) -> ImageLayout | None:
+    """The image layout of a tar archive or a directory, or None when it holds none."""
     try:
-        with tarfile.open(archive, tarinfo=bounded_tarinfo(refused)) as tar:
-            members = _top_members(tar)
-            if members is None:
+        with _opened(target) as source:
+            if source is None:
                 return None
-            if "manifest.json" in members:
-                return _docker_save(tar, members)
-            if "index.json" in members and "oci-layout" in members:
-                return _oci(tar, members)
+            if source.has("manifest.json"):
+                return _docker_save(source)
+            if source.has("index.json") and source.has("oci-layout"):
+                return _oci(source)
     except READ_ERRORS:
         return None
     return None
@@ -83,22 +158,24 @@ def _top_members(tar: tarfile.TarFile) -> dict[str, tarfile.TarInfo] | None:
     return members
 
 
-def _read_json(tar: tarfile.TarFile, member: tarfile.TarInfo | None) -> Any:
-    """A small JSON member (a regular file), or None."""
-    if member is None or not member.isfile() or member.size > MAX_JSON:
+def _read_json(source: _Source, name: str) -> Any:
+    """A small JSON file of the layout, or None."""
+    handle = source.open(name)
+    if handle is None:
         return None
-    source = tar.extractfile(member)
-    if source is None:
+    with handle:
+        data = handle.read(MAX_JSON + 1)
+    if len(data) > MAX_JSON:
         return None
     try:
-        return json.loads(source.read(MAX_JSON))
+        return json.loads(data)
     except ValueError:
         return None
 
 
-def _docker_save(tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> ImageLayout:
+def _docker_save(source: _Source) -> ImageLayout:
     found = ImageLayout("docker-save")
-    manifest = _read_json(tar, members["manifest.json"])
+    manifest = _read_json(source, "manifest.json")
     images = [m for m in manifest if isinstance(m, dict)] if isinstance(manifest, list) else []
     if not images or not isinstance(images[0].get("Layers"), list):
         found.problem(
@@ -119,15 +196,15 @@ def _docker_save(tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> I
     return found
 
 
-def _oci(tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> ImageLayout:
+def _oci(source: _Source) -> ImageLayout:
     found = ImageLayout("oci")
-    document = _read_json(tar, members["index.json"])
+    document = _read_json(source, "index.json")
     for _ in range(MAX_INDEX_DEPTH):
         entries = document.get("manifests") if isinstance(document, dict) else None
         chosen = _choose(entries if isinstance(entries, list) else [], found)
         if chosen is None:
             break
-        document = _read_json(tar, members.get(_blob(str(chosen.get("digest", "")))))
+        document = _read_json(source, _blob(str(chosen.get("digest", ""))))
         media = str(chosen.get("mediaType", "")) or str((document or {}).get("mediaType", ""))
         if isinstance(document, dict) and not any(t in media for t in _INDEX_TYPES):
             for layer in document.get("layers") or []:
@@ -230,13 +307,10 @@ def unpack_image(
     problems = list(layout.problems)
     log = ModeLog(log_fd, prefix=dest.name)
     written = entries = 0
-    refused: list[str] = []
-    with tarfile.open(archive, tarinfo=bounded_tarinfo(refused)) as tar:
-        members = {clean_name(m.name): m for m in tar.getmembers()}
+    with _opened(archive) as source:
         for number, name in enumerate(layout.layers, start=1):
-            member = members.get(name)
-            source = tar.extractfile(member) if member is not None and member.isfile() else None
-            if source is None:
+            handle = source.open(name) if source is not None else None
+            if handle is None:
                 problems.append(
                     {
                         "path": name,
@@ -245,8 +319,9 @@ def unpack_image(
                     }
                 )
                 continue
-            layer = LayerUnpacker(dest, log, max_size - written, max_entries - entries)
-            problems += layer.run(Path(name), source)
+            with handle:
+                layer = LayerUnpacker(dest, log, max_size - written, max_entries - entries)
+                problems += layer.run(Path(name), handle)
             written += layer.written
             entries += layer.entries
             if written >= max_size or entries >= max_entries:

@@ -43,7 +43,7 @@ def main(request_path: str) -> int:
     result_fd = request["result_fd"]
     usual = resource.getrlimit(resource.RLIMIT_DATA)
     resource.setrlimit(resource.RLIMIT_DATA, (min(TAR_MEMORY, usual[1]), usual[1]))
-    if is_tar(image):
+    if image.is_dir() or is_tar(image):  # a directory comes here only as an image layout
         from assay.extract.container import find_layout, unpack_image
 
         layout = find_layout(image)

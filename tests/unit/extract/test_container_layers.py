@@ -142,3 +142,24 @@ def test_several_images_unpack_the_first_and_say_so(tmp_path: Path) -> None:
     tree, problems = apply(tmp_path, doubled.getvalue())
     assert files(tree) == {"a"}
     assert any("holds 2 images; only the first" in p["message"] for p in problems)
+
+
+def test_a_layout_directory_never_follows_a_linked_blob(tmp_path: Path) -> None:
+    host = tmp_path / "host-layer.tar"
+    host.write_bytes(entries_layer([("etc", None), ("etc/shadow", b"root:SECRET:0:")]))
+    layout = tmp_path / "layout"
+    with tarfile.open(fileobj=io.BytesIO(oci_archive([entries_layer([("a", b"1")])]))) as tar:
+        tar.extractall(layout, filter="data")
+    found = find_layout(layout)
+    assert found is not None and found.layout == "oci" and len(found.layers) == 1
+    blob = layout / found.layers[0]
+    blob.unlink()
+    blob.symlink_to(host)  # the layer blob replaced by a link to a host file
+    dest = tmp_path / "extracted" / "rootfs"
+    fd = os.open(tmp_path / "modes.jsonl", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        problems = unpack_image(layout, found, dest, fd, 1 << 20, 100)
+    finally:
+        os.close(fd)
+    assert files(dest) == set()
+    assert "layer 1 is not in the archive" in problems[0]["message"]
