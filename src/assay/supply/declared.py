@@ -194,6 +194,7 @@ def _spdx(path: Path, data: dict[str, Any] | None = None) -> SupplierSbom:
     from spdx_tools.spdx.parser.error import SPDXParsingError
     from spdx_tools.spdx.parser.parse_anything import parse_file
 
+    _shared_licensing()
     try:
         doc = parse_file(str(path))
     except SPDXParsingError as err:
@@ -238,6 +239,16 @@ def _spdx(path: Path, data: dict[str, Any] | None = None) -> SupplierSbom:
                 DeclaredFile(name, _spdx_hashes(spdx_file.checksums), spdx_file.spdx_id)
             )
     return sbom
+
+
+def _shared_licensing() -> None:
+    """spdx-tools' tag-value parser builds a new SPDX licence index for every licence field
+    it reads (0.17 s each: 17 s for the 106 files of FreeRTOS-Plus-TCP's SBOM); give it the
+    one shared index its JSON parser uses."""
+    from spdx_tools.common.spdx_licensing import spdx_licensing  # type: ignore[import-untyped]
+    from spdx_tools.spdx.parser.tagvalue import parser
+
+    setattr(parser, "get_spdx_licensing", lambda: spdx_licensing)  # noqa: B010
 
 
 def _spdx_products(doc: Any) -> set[str]:

@@ -144,3 +144,28 @@ def test_an_sbom_with_no_components_is_an_error(tmp_path: Path) -> None:
     empty.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1}))
     with pytest.raises(InputError, match="lists no software components"):
         scan(empty, tmp_path)
+
+
+def test_a_buildroot_legal_info_manifest_of_an_iot_module(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """The SOM60 module's ``make legal-info`` manifest: busybox 1.29.3 and its CVEs."""
+    path = shared_data / "sbom" / "buildroot-manifests" / "manifest.csv"
+    assert sbom_format(path) == "buildroot-manifest"
+    doc = scan(path, tmp_path)
+    assert_sbom_assessment(doc, path)
+    busybox = next(c for c in doc.components if c.name == "busybox")
+    assert busybox.version == "1.29.3" and busybox.purl == ""
+    assert any(v.component == busybox.ref for v in doc.vulnerabilities)
+
+
+def test_a_cpe_the_sbom_gives_is_kept_only_where_assay_has_no_name(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    path = shared_data / "sbom" / ALPINE
+    declared = {d.name: d.cpe for d in load_sbom(path).components}
+    doc = scan(path, tmp_path, vulns=False)
+    colors = next(c for c in doc.components if c.name == "@colors/colors")
+    assert colors.cpe == declared["@colors/colors"] != ""
+    musl = next(c for c in doc.components if c.purl.startswith("pkg:alpine/musl@"))
+    assert declared["musl"] and musl.cpe == ""  # Assay's own musl mapping is used
