@@ -52,6 +52,7 @@ def names(doc: dict[str, Any]) -> set[str]:
 def assert_dropbear_removed(doc: dict[str, Any], tree: Path) -> None:
     assert doc["target"]["kind"] == "container"
     assert doc["facts"]["rootfs"] == ["/rootfs"]
+    assert not [p for p in doc["problems"] if "layer" in p["message"]], doc["problems"]
     assert doc["identity"]["os_name"] == "OpenWrt" and doc["identity"]["os_version"] == "12.09"
     assert {"busybox", "dnsmasq", "base-files"} <= names(doc)
     assert not any("dropbear" in json.dumps(c) for c in doc["components"])

@@ -12,6 +12,7 @@ says). Only the first image of an archive that holds several is unpacked; a prob
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from typing import IO, Any
 
 from assay.extract.modes import ModeLog
 from assay.extract.safe_tar import (
+    COPY_BLOCK,
     OPEN_DIR,
     READ_ERRORS,
     BoundReached,
@@ -320,6 +322,7 @@ def unpack_image(
                 )
                 continue
             with handle:
+                problems += _digest_problems(number, name, handle)
                 layer = LayerUnpacker(dest, log, max_size - written, max_entries - entries)
                 problems += layer.run(Path(name), handle)
             written += layer.written
@@ -327,3 +330,25 @@ def unpack_image(
             if written >= max_size or entries >= max_entries:
                 break
     return problems
+
+
+def _digest_problems(number: int, name: str, handle: IO[bytes]) -> list[dict[str, str]]:
+    """An OCI blob is named by the SHA-256 of its bytes: say so when they differ (a damaged
+    or altered layer is still unpacked, as it is what the archive holds). The handle is left
+    at its start."""
+    expected = name.rsplit("/", 1)[-1] if name.startswith("blobs/sha256/") else ""
+    if not expected:
+        return []
+    digest = hashlib.sha256()
+    while block := handle.read(COPY_BLOCK):
+        digest.update(block)
+    handle.seek(0)
+    if digest.hexdigest() == expected:
+        return []
+    return [
+        {
+            "path": name,
+            "message": f"layer {number} does not match its digest (sha256:{digest.hexdigest()})",
+            "resolution": "unpacked as it is: the layer was damaged or altered after it was made",
+        }
+    ]

@@ -163,3 +163,22 @@ def test_a_layout_directory_never_follows_a_linked_blob(tmp_path: Path) -> None:
         os.close(fd)
     assert files(dest) == set()
     assert "layer 1 is not in the archive" in problems[0]["message"]
+
+
+def test_a_layer_that_does_not_match_its_digest_is_reported(tmp_path: Path) -> None:
+    import gzip
+
+    layout = tmp_path / "layout"
+    with tarfile.open(fileobj=io.BytesIO(oci_archive([entries_layer([("a", b"1")])]))) as tar:
+        tar.extractall(layout, filter="data")
+    found = find_layout(layout)
+    assert found is not None
+    (layout / found.layers[0]).write_bytes(gzip.compress(entries_layer([("b", b"2")])))
+    dest = tmp_path / "extracted" / "rootfs"
+    fd = os.open(tmp_path / "modes.jsonl", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        problems = unpack_image(layout, found, dest, fd, 1 << 20, 100)
+    finally:
+        os.close(fd)
+    assert files(dest) == {"b"}  # what the archive holds, said to be altered
+    assert [p["message"].split(" (")[0] for p in problems] == ["layer 1 does not match its digest"]
