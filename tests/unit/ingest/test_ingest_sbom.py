@@ -97,17 +97,23 @@ def test_cyclonedx_json_and_xml_give_the_same_components(shared_data: Path, tmp_
     assert from_json.facts["sbom"]["format"] == "cyclonedx-json"
 
 
-def test_spdx_2_3_tag_value_written_by_the_spdx_tools(shared_data: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "family"), [("acme.spdx", "spdx-tag-value"), ("acme.rdf.xml", "spdx-rdf")]
+)
+def test_spdx_2_3_written_by_the_spdx_tools(
+    name: str, family: str, shared_data: Path, tmp_path: Path
+) -> None:
+    """The ACME SPDX 2.3 example, written as tag-value and RDF/XML by the SPDX tools."""
     from spdx_tools.spdx.parser.parse_anything import parse_file
     from spdx_tools.spdx.writer.write_anything import write_file
 
     source = shared_data / "sbom" / ACME
-    tag_value = tmp_path / "acme.spdx"
-    write_file(parse_file(str(source)), str(tag_value), validate=False)
-    assert tag_value.read_text().startswith("## Document Information")  # a comment first
-    assert sbom_format(tag_value) == "spdx-tag-value"
-    doc = scan(tag_value, tmp_path, vulns=False)
-    assert_sbom_assessment(doc, tag_value)
+    written = tmp_path / name
+    write_file(parse_file(str(source)), str(written), validate=False)
+    assert written.read_text().startswith(("## Document Information", "<?xml"))
+    assert sbom_format(written) == family
+    doc = scan(written, tmp_path, vulns=False)
+    assert_sbom_assessment(doc, written)
     names = {c.name for c in doc.components}
     assert names == {d.name for d in load_sbom(source).components}
 
