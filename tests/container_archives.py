@@ -46,9 +46,12 @@ def tree_layer(root: Path, leave_out: Iterable[str] = ()) -> bytes:
     return buf.getvalue()
 
 
-def entries_layer(entries: list[tuple[str, bytes | None]]) -> bytes:
+def entries_layer(
+    entries: list[tuple[str, bytes | None]], modes: dict[str, int] | None = None
+) -> bytes:
     """A layer of the given (path, content) entries in this order; ``None`` makes a
-    directory. Whiteouts are empty files named ``.wh.NAME`` / ``.wh..wh..opq``."""
+    directory; ``modes`` sets a file's mode (default 0644). Whiteouts are empty files named
+    ``.wh.NAME`` / ``.wh..wh..opq``."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, content in entries:
@@ -57,7 +60,7 @@ def entries_layer(entries: list[tuple[str, bytes | None]]) -> bytes:
                 info.type, info.mode = tarfile.DIRTYPE, 0o755
                 tar.addfile(info)
             else:
-                info.size, info.mode = len(content), 0o644
+                info.size, info.mode = len(content), (modes or {}).get(name, 0o644)
                 tar.addfile(info, io.BytesIO(content))
     return buf.getvalue()
 

@@ -34,7 +34,8 @@ def layers(wr703n_rootfs: RootFS) -> list[bytes]:
         folder, _, name = path.rpartition("/")
         top.append((f"{folder}/.wh.{name}", b""))
     top.append(("usr/lib/opkg/status", kept.encode()))
-    return [tree_layer(root), entries_layer(top)]
+    top.append(("usr/bin/helper", b"#!/bin/sh\nexec /bin/sh\n"))  # setuid root in the layer
+    return [tree_layer(root), entries_layer(top, {"usr/bin/helper": 0o4755})]
 
 
 def scan(target: Path, base: Path) -> dict[str, Any]:
@@ -63,8 +64,10 @@ def assert_dropbear_removed(doc: dict[str, Any], tree: Path) -> None:
     assert sorted(p.name for p in (tree / "www").iterdir()) == ["index.html"]
     assert (tree / "www/index.html").read_bytes() == INDEX
     # the layer's own modes reach the checks (the archive's, not the unpacked copy's)
-    setuid = [f for f in doc["findings"] if f["check"] == "files.setuid"]
-    assert setuid and setuid[0]["verdict"] == "PASS", setuid
+    setuid = next(f for f in doc["findings"] if f["check"] == "files.setuid")
+    assert setuid["verdict"] == "FAIL"
+    assert [e["path"] for e in setuid["evidence"]] == ["/usr/bin/helper"]
+    assert (tree / "usr/bin/helper").stat().st_mode & 0o7777 == 0o755  # never setuid here
 
 
 def test_docker_save_with_a_whiteout(layers: list[bytes], tmp_path: Path) -> None:
@@ -89,6 +92,8 @@ def test_one_layer_keeps_the_package(layers: list[bytes], tmp_path: Path) -> Non
     archive.write_bytes(docker_save(layers[:1]))
     doc = scan(archive, tmp_path)
     assert "dropbear" in names(doc)
+    setuid = next(f for f in doc["findings"] if f["check"] == "files.setuid")
+    assert setuid["verdict"] == "PASS"  # the modes are the layer's, so known
     assert (tmp_path / "work/extracted/rootfs/usr/sbin/dropbear").is_file()
 
 
