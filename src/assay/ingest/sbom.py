@@ -47,6 +47,8 @@ _TYPES = {
     "operatingsystem": "operating-system",
     "firmware": "firmware",
 }
+# what a CycloneDX BOM may also list that is not software (hardware, keys, data, models)
+_NOT_SOFTWARE = {"device", "cryptographic-asset", "data", "machine-learning-model"}
 _LIBRARY_PURLS = {"npm", "pypi", "maven", "golang", "cargo", "gem", "nuget", "composer", "pub"}
 
 
@@ -195,7 +197,7 @@ def to_components(sbom: SupplierSbom) -> list[Component]:
     """The SBOM's declared components as Assay's components, one per distinct reference."""
     out: dict[str, Component] = {}
     for declared in sbom.components:
-        if not declared.name.strip():
+        if not declared.name.strip() or declared.kind.lower() in _NOT_SOFTWARE:
             continue
         component = _component(declared, sbom.format)
         key = component.ref

@@ -175,3 +175,17 @@ def test_a_cpe_the_sbom_gives_is_kept_only_where_assay_has_no_name(
     assert colors.cpe == declared["@colors/colors"] != ""
     musl = next(c for c in doc.components if c.purl.startswith("pkg:alpine/musl@"))
     assert declared["musl"] and musl.cpe == ""  # Assay's own musl mapping is used
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cyclonedx-bom-examples/HBOM/PCIe-SATA-adapter-board/bom.json",  # hardware
+        "cyclonedx-bom-examples/CBOM/Algorithm/bom.json",  # cryptographic assets
+    ],
+)
+def test_a_bom_of_no_software_is_refused(name: str, shared_data: Path, tmp_path: Path) -> None:
+    path = shared_data / "sbom" / name
+    assert load_sbom(path).components, "the BOM does list components"
+    with pytest.raises(InputError, match="lists no software components"):
+        scan(path, tmp_path)
