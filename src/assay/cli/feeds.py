@@ -165,6 +165,5 @@ def status_command(db: str | None, as_json: bool) -> None:
         # each (id, source) is held once: a file that repeats or replaces an entry of an
         # earlier one is counted in both files and once in the store
         click.echo(
-            f"files:    {given} entries in all, {held} held: entries the files share "
-            "are held once"
+            f"files:    {given} entries in all, {held} held: entries the files share are held once"
         )
