@@ -183,8 +183,10 @@ def test_upload_from_the_browser_to_report_label_and_publication(
         page.locator("#selfassess-result").wait_for(timeout=600_000)
         facts = page.locator("#selfassess-facts").inner_text()
         assert "Components found" in facts and "Known vulnerabilities" in facts
-        assert page.evaluate("document.querySelector('#selfassess-label').naturalWidth") > 0
-        assert "2013" in facts  # the declared support end of the sample declaration
+        label = page.request.get(f"{base}/self-assessment/{token}/label.svg")
+        assert label.status == 200 and label.headers["content-type"] == "image/svg+xml"
+        page.wait_for_function("document.querySelector('#selfassess-label').naturalWidth > 0")
+        assert "until 2016-04-30" in facts  # the support end the sample declaration gives
         page.screenshot(path=str(ARTIFACTS / "selfassess-result.png"), full_page=True)
         page.set_viewport_size({"width": 375, "height": 800})
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
