@@ -213,3 +213,30 @@ def test_upload_from_the_browser_to_report_label_and_publication(
         server.should_exit = True
         thread.join(10)
         registry.close()
+
+
+def test_assay_serve_sets_the_link_lifetime(tmp_path: Path, serve: Any) -> None:
+    """``assay serve --selfassess-days 2``: the link of an upload lives two days; a file that
+    is no image fails with the pipeline's reason."""
+    import os
+
+    import httpx
+    from click.testing import CliRunner
+
+    from assay.cli.serve import command
+
+    bad = CliRunner().invoke(command, ["--selfassess-days", "0"])
+    assert bad.exit_code != 0 and "--selfassess-days" in bad.output
+    env = {**os.environ, "ASSAY_HOME": str(tmp_path / "home"), "TMPDIR": str(tmp_path)}
+    env.pop("ASSAY_REGISTRY_URL", None)
+    with serve(env, "--selfassess-days", "2") as base:
+        sent = httpx.post(
+            base + "/self-assessment",
+            files={"firmware": ("notes.bin", b"just some text, no firmware\n" * 40, "a/b")},
+        )
+        assert sent.status_code == 303
+        token = sent.headers["location"].rsplit("/", 1)[1]
+        state, _seen = _wait_done(httpx.Client(base_url=base), token, limit=120)
+        assert state["status"] == "failed" and state["error"]["message"]
+        expires = datetime.fromisoformat(state["expires"])
+        assert timedelta(days=2) - (expires - datetime.now(UTC)) < timedelta(minutes=5)
