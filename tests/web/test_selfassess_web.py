@@ -169,7 +169,10 @@ def test_upload_from_the_browser_to_report_label_and_publication(
         while not server.started:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+        page.set_viewport_size({"width": 375, "height": 800})
         page.goto(base + "/self-assessment")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.set_input_files("#firmware", str(wr703n_image))
         page.set_input_files("#declaration", str(declaration_path))
         page.screenshot(path=str(ARTIFACTS / "selfassess-form.png"), full_page=True)

@@ -5,7 +5,8 @@ still shows it and resumes what was waiting.
 
 Private by default: the job is reached by an unguessable link (``secrets.token_urlsafe``, 192
 bits; only its SHA-256 is stored), which expires (``Settings.selfassess_days``, default 7);
-expired jobs are deleted. Publishing to the registry needs a manufacturer's API token.
+expired jobs are deleted (when the server starts and with each new upload). Publishing to
+the registry needs a manufacturer's API token.
 
 Uploads per client are limited by a token bucket per IP address, kept in memory (a restart
 refills every bucket; the bound is against a flood, not an accounting).
@@ -164,6 +165,7 @@ class SelfJobs:
         return token
 
     def submit(self, upload: Path, file_name: str) -> str:
+        self.purge()  # expired jobs go as new ones come (and when the server starts)
         token = self.record(upload, file_name)
         if self.executor is None:
             raise RuntimeError("SelfJobs.start() was not called")
