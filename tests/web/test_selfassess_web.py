@@ -107,6 +107,9 @@ def test_link_is_private_and_expires(tmp_path: Path) -> None:
             .where(t.SelfAssessJob.key_sha256 == digest(token))
             .values(expires=datetime.now(UTC) - timedelta(seconds=1))
         )
+    busy = create_app(_settings(tmp_path, max_pending=1), app.state.registry)
+    full = TestClient(busy).post("/self-assessment", files={"firmware": ("x", b"1", "a/b")})
+    assert full.status_code == 503 and "1 self-assessments are already waiting" in full.text
     gone = http.get(f"/self-assessment/{token}")
     assert gone.status_code == 410 and "expired" in gone.text
     assert jobs.purge() == 1 and not folder.exists()  # the row and the upload are deleted

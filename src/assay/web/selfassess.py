@@ -188,6 +188,20 @@ class SelfJobs:
                 row.published,
             )
 
+    def waiting(self) -> int:
+        """Jobs queued or running (all clients)."""
+        from sqlalchemy import func
+
+        with self.registry.sessions() as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(t.SelfAssessJob)
+                    .where(t.SelfAssessJob.status.in_(("queued", "running")))
+                )
+                or 0
+            )
+
     def published(self, token: str, slug: str) -> None:
         self._set(digest(token), published=slug)
 

@@ -67,6 +67,10 @@ async def upload(request: Request) -> Response:
             "too many self-assessments from your address",
             f"try again in {minutes} {'minute' if minutes == 1 else 'minutes'}",
         )
+    if await run_in_threadpool(_jobs(request).waiting) >= settings.max_pending:
+        raise ApiError(
+            503, f"{settings.max_pending} self-assessments are already waiting", "try again later"
+        )
     length = request.headers.get("content-length")
     if length is None or not length.isdigit():
         raise ApiError(411, "the upload has no Content-Length", "send the file in one request")
