@@ -95,6 +95,27 @@ def test_charts_are_well_formed_and_state_their_values() -> None:
     assert support.rows == [("Router One", "2025-06-30", past, 1)]  # 1.1 came after the end
 
 
+def test_manufacturer_charts_add_up_products() -> None:
+    """Two products: their open counts add up; one supported (days left), one ended."""
+    ended = _ledger()
+    supported = {
+        **_ledger(),
+        "name": "Router Two",
+        "support": {"end": "2027-12-31", "state": "supported", "days_left": 389},
+        "declared_fix_days": 30,
+    }
+    found = {c.name: c for c in charts.for_page([ended, supported], TODAY, "m")}
+    assert found["exposure"].rows[-1] == (TODAY.isoformat(), 4, 2)
+    assert "counted per product" in found["exposure"].title
+    fix = found["fix-time"]
+    assert fix.headers[1] == "Product" and len(fix.rows) == 6
+    assert "Promised fix times differ by product" in fix.desc
+    texts = _texts(str(found["support"].svg))
+    past = (TODAY - date(2025, 6, 30)).days
+    assert "389 days left" in texts and f"{past} days past the end" in texts
+    assert {"Router One", "Router Two"} <= set(texts)
+
+
 def test_charts_escape_names_and_say_when_there_is_nothing() -> None:
     ledger = {**_ledger(), "name": "<script>x</script> & Co", "vulnerabilities": []}
     found = {c.name: c for c in charts.for_page([ledger], TODAY, "e")}

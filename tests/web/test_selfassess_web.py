@@ -204,10 +204,15 @@ def test_upload_from_the_browser_to_report_label_and_publication(
         page.screenshot(path=str(ARTIFACTS / "selfassess-report.png"))
         assert registry.products("") == []  # private until published
 
-        page.goto(f"{base}/self-assessment/{token}")
-        page.fill("#api-token", "assay_wrong")
-        page.click("#selfassess-publish button")
-        assert "401" in page.title() or "token" in page.content()
+        other = registry.create_token("Other Maker Ltd")
+        for wrong, status in (("assay_wrong", "401"), (other, "403")):
+            page.goto(f"{base}/self-assessment/{token}")
+            page.fill("#api-token", wrong)
+            page.click("#selfassess-publish button")
+            page.wait_for_load_state()
+            assert page.title().startswith(f"Error {status}"), page.title()
+        assert "not to 'Sample Router Works Ltd (fictitious)'" in page.content()
+        assert registry.products("") == []
         page.goto(f"{base}/self-assessment/{token}")
         page.fill("#api-token", api_token)
         page.click("#selfassess-publish button")

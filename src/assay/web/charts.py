@@ -18,9 +18,14 @@ inline and as a file.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import threading
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +68,7 @@ class Chart:
         shape = {"kind": "rect", "x": _r(x), "y": _r(y), "w": _r(max(w, 1.0)), "h": _r(h)}
         self.shapes.append({"fill": OPEN, "stroke": INK, "hatch": False, **shape, **more})
 
-    @property
+    @cached_property
     def svg(self) -> Markup:
         return Markup(_ENV.get_template("chart.svg").render(c=self))
 
@@ -121,16 +126,16 @@ def exposure(ledgers: list[dict[str, Any]], today: date, prefix: str) -> Chart:
         250,
         headers=("Date", "Open vulnerabilities", "Open known exploited"),
     )
-    moments = sorted({s for s, _e, _k in spans} | {e for _s, e, _k in spans if e} | {today})
-    moments = [m for m in moments if m <= today]
-    points = []
-    for moment in moments:
-        counts = [0, 0]
-        for begin, until, known in spans:
-            if begin <= moment and (until is None or moment < until):
-                counts[int(known)] += 1
+    change: dict[date, list[int]] = {today: [0, 0]}  # a sweep: +1 where open, -1 where fixed
+    for begin, until, known in spans:
+        change.setdefault(begin, [0, 0])[int(known)] += 1
+        if until is not None:
+            change.setdefault(until, [0, 0])[int(known)] -= 1
+    points, counts = [], [0, 0]
+    for moment in sorted(m for m in change if m <= today):
+        counts = [counts[0] + change[moment][0], counts[1] + change[moment][1]]
         points.append((moment, counts[0], counts[1]))
-    chart.rows = [(m.isoformat(), o, k) for m, o, k in points]
+    chart.rows = [(m.isoformat(), o, k) for m, o, k in _sampled(points)]
     if not spans:
         chart.desc = "No vulnerability has been found in this firmware."
         chart.height = 60
@@ -194,7 +199,7 @@ def fix_time(ledgers: list[dict[str, Any]], prefix: str) -> Chart:
         0,
         headers=("Vulnerability", *(("Product",) if many else ()), "Days", "State", "Promised"),
     )
-    for name, e in entries:
+    for name, e in entries[:MOST_BARS]:  # the bars drawn; the ledger lists every one
         state = "open" if e.get("open") else f"fixed in {e.get('fixed_in')}"
         promised = e.get("declared_fix_days")
         chart.rows.append(
@@ -320,7 +325,46 @@ def for_page(ledgers: Any, today: Any, prefix: str = "chart") -> list[Chart]:
     items = (
         [ledgers] if isinstance(ledgers, dict) else [lg for lg in ledgers if isinstance(lg, dict)]
     )
-    return charts(items, _date(today) or date.today(), prefix)
+    day = _date(today) or date.today()
+    key = hashlib.sha256(json.dumps([items, str(day), prefix], default=str).encode()).digest()
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    found = charts(items, day, prefix)
+    for chart in found:
+        _ = chart.svg  # rendered once, kept with the chart
+    with _LOCK:
+        if len(_CACHE) >= 64:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = found
+    return found
+
+
+_CACHE: dict[bytes, list[Chart]] = {}  # the same ledger on the same day draws the same charts
+_LOCK = threading.Lock()
+
+
+def _sampled(points: list[tuple[date, int, int]]) -> list[tuple[date, int, int]]:
+    """The counts for the data table: on the first of each year (of each month when the
+    span is under two years), at the peak and today; not one row per change."""
+    if len(points) <= 24:
+        return points
+    first, last = points[0][0], points[-1][0]
+    if (last - first).days >= 730:
+        marks = [date(y, 1, 1) for y in range(first.year + 1, last.year + 1)]
+    else:
+        months = (last.year - first.year) * 12 + last.month - first.month
+        marks = [
+            date(first.year + (first.month + i) // 12, (first.month + i) % 12 + 1, 1)
+            for i in range(months)
+        ]
+    moments = [p[0] for p in points]
+    peak = max(points, key=lambda p: p[1])
+    rows = {first: points[0], last: points[-1], peak[0]: peak}
+    for mark in marks:
+        _day, now, exploited = points[bisect_right(moments, mark) - 1]
+        rows[mark] = (mark, now, exploited)
+    return sorted(rows.values())
 
 
 def standalone(chart: Chart) -> str:
