@@ -177,6 +177,10 @@ def test_charts_in_a_browser(
         assert page.locator("#figure-product-support text", has_text="past the end").count()
         figure.screenshot(path=str(artifacts / "chart-exposure.png"))
         page.locator("#charts").screenshot(path=str(artifacts / "charts-product.png"))
+        from axe_playwright_python.sync_playwright import Axe
+
+        violations = Axe().run(page, context="#charts").response["violations"]
+        assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
 
         for name in charts.NAMES:
             got = page.request.get(f"{base}/products/{SLUG}/charts/{name}.svg")

@@ -37,6 +37,14 @@ def _settings(tmp: Path, **more: Any) -> Settings:
     )
 
 
+def serious_violations(page: Any, where: str = "main") -> list[str]:
+    """axe-core's serious and critical findings inside ``where`` (the page's own content)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, context=where).response["violations"]
+    return [f"{v['id']}: {v['help']}" for v in found if v["impact"] in ("serious", "critical")]
+
+
 def _wait_done(http: Any, token: str, limit: float = 600) -> tuple[dict[str, Any], set[str]]:
     """Poll the job until it ends; the stages seen on the way."""
     seen: set[str] = set()
@@ -179,12 +187,14 @@ def test_upload_from_the_browser_to_report_label_and_publication(
         page.set_input_files("#firmware", str(wr703n_image))
         page.set_input_files("#declaration", str(declaration_path))
         page.screenshot(path=str(ARTIFACTS / "selfassess-form.png"), full_page=True)
+        assert serious_violations(page) == []
         page.click("#selfassess-submit")
         page.wait_for_url(re.compile(r".*/self-assessment/[A-Za-z0-9_-]{32}$"))
         token = page.url.rsplit("/", 1)[1]
         assert page.locator("#selfassess-progress").is_visible()
         assert page.locator("#selfassess-progress progress").count() == 1
         page.screenshot(path=str(ARTIFACTS / "selfassess-progress.png"), full_page=True)
+        assert serious_violations(page) == []
         # the page reloads itself (Refresh header) until the scan has finished
         page.locator("#selfassess-result").wait_for(timeout=600_000)
         facts = page.locator("#selfassess-facts").inner_text()
@@ -194,6 +204,7 @@ def test_upload_from_the_browser_to_report_label_and_publication(
         page.wait_for_function("document.querySelector('#selfassess-label').naturalWidth > 0")
         assert "until 2016-04-30" in facts  # the support end the sample declaration gives
         page.screenshot(path=str(ARTIFACTS / "selfassess-result.png"), full_page=True)
+        assert serious_violations(page) == []
         page.set_viewport_size({"width": 375, "height": 800})
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         page.set_viewport_size({"width": 1280, "height": 900})
