@@ -1,6 +1,6 @@
 """The free self-assessment page: the bundled WR703N image uploaded from Chromium, scanned by
 the real pipeline, followed to its report and label (screenshots in tests/artifacts/); the
-private link's expiry, the rate per client, SBOMs refused with a clear message, and jobs kept
+private link's expiry, the rate per client, an SBOM scanned as one, and jobs kept
 in the registry across a restart of the app."""
 
 from __future__ import annotations
@@ -73,11 +73,10 @@ def test_bucket_refills_at_its_rate() -> None:
 def test_rate_limit_and_kinds_of_file(tmp_path: Path) -> None:
     app = create_app(_settings(tmp_path, selfassess_burst=2, selfassess_every=3600))
     http = TestClient(app)  # no lifespan: nothing is scanned here
-    sbom = b'{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}'
-    first = http.post("/self-assessment", files={"firmware": ("bom.json", sbom, "text/plain")})
-    assert first.status_code == 400 and "SBOM uploads are not supported yet" in first.text
+    first = http.post("/self-assessment", files={"firmware": ("b.json", b'{"a": 1}', "text/plain")})
+    assert first.status_code == 400  # (an SBOM is accepted: see the test below)
     second = http.post("/self-assessment", files={"firmware": ("a.json", b"{}", "text/plain")})
-    assert second.status_code == 400 and "not a firmware image" in second.text
+    assert second.status_code == 400 and "not a firmware image or an SBOM" in second.text
     third = http.post("/self-assessment", files={"firmware": ("x.bin", b"\0" * 10, "a/b")})
     assert third.status_code == 429 and "try again in 60 minutes" in third.text
     app.state.registry.close()
@@ -154,6 +153,29 @@ def test_jobs_survive_a_restart(tmp_path: Path, wr703n_image: Path) -> None:
         assert any(c["name"] == "busybox" for c in document["components"])
         assert http.get(f"/self-assessment/{token}/report").status_code == 200
         assert http.get(f"/self-assessment/{token}/label.svg").text.lstrip().startswith("<")
+
+
+def test_an_sbom_upload_is_assessed_without_an_image(tmp_path: Path, shared_data: Path) -> None:
+    """A real SPDX SBOM (Syft's, of a busybox container image): matched and judged, its
+    image checks inconclusive; an SBOM that lists no software fails with the reason."""
+    sbom = shared_data / "sbom" / "bom-shelter" / "spdx-syft-rancher_library-busybox.spdx.json"
+    empty = b'{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}'
+    with TestClient(create_app(_settings(tmp_path))) as http:
+        sent = {"firmware": ("busybox.spdx.json", sbom.read_bytes(), "application/json")}
+        posted = http.post("/self-assessment", files=sent, follow_redirects=False)
+        assert posted.status_code == 303
+        token = posted.headers["location"].rsplit("/", 1)[1]
+        sent = {"firmware": ("bom.json", empty, "application/json")}
+        bad = http.post("/self-assessment", files=sent, follow_redirects=False)
+        nothing = bad.headers["location"].rsplit("/", 1)[1]
+        state, _ = _wait_done(http, token)
+        assert state["status"] == "done", state
+        document = http.get(f"/self-assessment/{token}/assessment.json").json()
+        assert document["target"]["kind"] == "sbom"
+        assert any(c["name"] == "busybox" for c in document["components"])
+        assert {f["verdict"] for f in document["findings"]} == {"INCONCLUSIVE"}
+        failed, _ = _wait_done(http, nothing)
+        assert failed["status"] == "failed" and "no software" in failed["error"]["message"]
 
 
 @pytest.mark.browser

@@ -87,14 +87,13 @@ async def upload(request: Request) -> Response:
     head = await image.read(4096)
     if not head:
         raise InputError(f"{_safe_name(image.filename)}: the file is empty", "choose the image")
-    if any(key in head for key in SBOM_KEYS):
+    sbom = any(key in head for key in SBOM_KEYS)  # scanned as an SBOM (assay.ingest)
+    if looks_like_json(head) and not sbom:
         raise ApiError(
             400,
-            "SBOM uploads are not supported yet",
-            "upload the firmware image itself; the scan makes the SBOM",
+            "this is a JSON file, not a firmware image or an SBOM",
+            "upload the image, or a CycloneDX or SPDX SBOM",
         )
-    if looks_like_json(head):
-        raise ApiError(400, "this is a JSON file, not a firmware image", "upload the image")
     await image.seek(0)
     declaration = None
     raw = data.get("declaration")
