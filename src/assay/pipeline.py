@@ -43,6 +43,8 @@ class ScanOptions:
     store: Path | None = None  # vulnerability store; None = Assay's default
     match_vulnerabilities: bool = True
     run_checks: bool = True
+    vex: tuple[Path, ...] = ()  # VEX documents whose statements suppress matches
+    ignore: Path | None = None  # an ignore file (present.suppression)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -94,6 +96,11 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
         from assay.declaration import load as load_declaration
 
         declaration = load_declaration(options.declaration)
+    suppression = None
+    if options.vex or options.ignore is not None:  # read now: a bad file stops the scan here
+        from assay.present.suppression import Suppression
+
+        suppression = Suppression.load(options.vex, options.ignore)
 
     observer("extract", f"unpacking {target.name}")
     ready: dict[str, Any] = {}
@@ -168,6 +175,9 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
         kernel = gather(unpacked.rootfs, unpacked.kernels)
         assessment.facts["kernel_evidence"] = kernel.summary()
         _match(assessment, ready["store"], kernel)
+        if suppression is not None:
+            observer("vulns", "applying VEX statements and ignore entries")
+            suppression.apply(assessment)
     if options.run_checks and unpacked.rootfs:
         from assay.checks import run_checks
 
