@@ -130,13 +130,20 @@ def _date(value: Any, where: str) -> dt.date | None:
 
 def load_statements(paths: Sequence[Path]) -> list[VexStatement]:
     """The statements of VEX files (any format ``present.vex`` reads), each naming its file
-    when its document names no source."""
+    when its document has no id."""
     from assay.present.vex import load_vex
 
     out: list[VexStatement] = []
     for path in paths:
-        out.extend(s if s.source else replace(s, source=path.name) for s in load_vex(path))
+        for statement in load_vex(path):
+            named = statement.source and not statement.source.endswith(":")
+            out.append(statement if named else replace(statement, source=_named(statement, path)))
     return out
+
+
+def _named(statement: VexStatement, path: Path) -> str:
+    """``cyclonedx:vex.json`` for a document without a serial number or id."""
+    return f"{statement.source}{path.name}" if statement.source else path.name
 
 
 @dataclass
