@@ -123,7 +123,10 @@ def _one(param: click.Option, value: Any, where: str, base: Path) -> Any:
     if isinstance(kind, click.types.IntParamType) and not isinstance(value, int):
         raise UsageError(f"{where}: expected a whole number, got {value!r}")
     if isinstance(kind, click.types.FloatParamType):
-        return float(value)
+        try:
+            return float(value)
+        except ValueError:
+            raise UsageError(f"{where}: expected a number, got {value!r}") from None
     if isinstance(kind, click.Path):
         return _relative(str(value), base)
     if long_name(param) == "output" and "=" in str(value):  # FORMAT=FILE: the FILE is a path
