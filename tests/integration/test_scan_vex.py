@@ -14,6 +14,8 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
+from assay.model.schema import schema_errors
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 IMAGE = ROOT / "data" / "firmware" / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
 VEX = ROOT / "tests" / "data" / "vex" / "wr703n-dropbear.openvex.json"
@@ -68,6 +70,7 @@ def test_vex_suppresses_a_real_statement_with_its_justification(
 
     out, stderr = vex_scan
     document = json.loads((out / "a.json").read_text())
+    assert schema_errors(document) == []
     after = _match(document, "CVE-2016-3116")
     mark = after["suppressed"]
     assert isinstance(mark, dict)
