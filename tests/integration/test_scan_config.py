@@ -112,3 +112,22 @@ def test_a_scan_uses_the_file(
 
     monkeypatch.setenv("ASSAY_FAIL_ON", "none")
     assert main(["scan", str(root), "--config", "ci/assay.yaml"]) == 0
+
+
+def test_shell_completion_through_the_entry_point(tmp_path: Path) -> None:
+    """``_ASSAY_COMPLETE=bash_source assay`` (docs/ci.md) prints the script, and completing
+    ``assay scan --ig`` offers the new option."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys; from assay.cli import main; sys.argv[0] = 'assay'; sys.exit(main())"
+    run = [sys.executable, "-c", code]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    script = subprocess.run(
+        run, env={**env, "_ASSAY_COMPLETE": "bash_source"}, capture_output=True, text=True
+    )
+    assert script.returncode == 0 and "_assay_completion()" in script.stdout
+    words = {"_ASSAY_COMPLETE": "bash_complete", "COMP_WORDS": "assay scan --ig", "COMP_CWORD": "2"}
+    done = subprocess.run(run, env={**env, **words}, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.split() == ["plain,--ignore"]
