@@ -1,7 +1,8 @@
-"""The Dockerfile and the GitHub Action, checked without a container engine (none runs here:
-the debian:12 base image cannot be pulled): the Dockerfile installs exactly the Makefile's
-extractors from what the build context holds, and the action's own shell steps, run with a
-stand-in for ``docker run`` that calls this checkout's ``assay``, scan, write SARIF and gate."""
+"""The Dockerfile and the GitHub Action, checked without a container engine (the suite does
+not need one; docs/ci.md says how the image was built once with podman): the Dockerfile
+installs exactly the Makefile's extractors from what the build context holds, and the action's
+own shell steps, run with a stand-in for ``docker run`` that calls this checkout's ``assay``,
+scan, write SARIF and gate."""
 
 from __future__ import annotations
 

@@ -227,3 +227,27 @@ def test_bad_ignore_file_is_one_line_naming_the_entry(
 def test_a_missing_vex_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         Suppression.load([tmp_path / "nope.json"])
+
+
+def test_vex_exports_keep_the_statement_applied_at_scan_time(shared_data: Path) -> None:
+    """``assay vex export`` of a scan made with --vex: the suppressed match is exported with
+    the statement it was given (an ignored one stays affected: a local decision)."""
+    from assay.present.native import document
+    from assay.present.vex import export_openvex
+
+    vex = shared_data / "sbom/cyclonedx-bom-examples/VEX/vex.json"
+    assessment = _assessment(
+        VulnerabilityMatch("CVE-2020-25649", DATABIND.ref, "high"),
+        VulnerabilityMatch("CVE-2021-44228", LOG4J.ref, "critical"),
+    )
+    Suppression.load([vex]).apply(assessment, TODAY)
+    ignored = {"by": "ignore", "status": "ignored", "reason": "test"}
+    assessment.vulnerabilities[1] = VulnerabilityMatch(
+        "CVE-2021-44228", LOG4J.ref, "critical", suppressed=ignored
+    )
+    statements = export_openvex(document(assessment))["statements"]
+    by_id = {s["vulnerability"]["name"]: s for s in statements}
+    assert by_id["CVE-2020-25649"]["status"] == "not_affected"
+    assert by_id["CVE-2020-25649"]["justification"] == "vulnerable_code_not_in_execute_path"
+    assert "dataflow analysis" in by_id["CVE-2020-25649"]["impact_statement"]
+    assert by_id["CVE-2021-44228"]["status"] == "affected"
