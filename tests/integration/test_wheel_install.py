@@ -49,6 +49,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+@pytest.mark.slow  # building the wheel takes 25-40 s here
 def test_every_data_file_of_the_package_is_in_the_wheel(wheel: Path) -> None:
     tracked = subprocess.run(
         ["git", "ls-files", "src/assay"], cwd=ROOT, capture_output=True, text=True, check=True
