@@ -23,6 +23,7 @@ from assay.model.identity import Identity
 
 if TYPE_CHECKING:
     from assay.extract.unpack import Unpacked
+    from assay.present.suppression import Suppression
     from assay.vulns import Store
     from assay.vulns.kernel import KernelEvidence
 
@@ -49,6 +50,8 @@ class ScanOptions:
     store: Path | None = None  # vulnerability store; None = Assay's default
     match_vulnerabilities: bool = True
     run_checks: bool = True
+    vex: tuple[Path, ...] = ()  # VEX documents whose statements suppress matches
+    ignore: Path | None = None  # an ignore file (present.suppression)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -83,6 +86,15 @@ def _merge_identity(*parts: Identity) -> Identity:
     return Identity(**fields, evidence=tuple(evidence))
 
 
+def suppression_of(options: ScanOptions) -> Suppression | None:
+    """The VEX statements and ignore entries to apply at scan time (None: none given)."""
+    if not options.vex and options.ignore is None:
+        return None
+    from assay.present.suppression import Suppression
+
+    return Suppression.load(options.vex, options.ignore)
+
+
 def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> ScanResult:
     """Run every stage on ``target``; return the assessment and the unpacked trees. An SBOM
     as the target is assessed without unpacking (``assay.ingest``)."""
@@ -107,6 +119,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
         from assay.declaration import load as load_declaration
 
         declaration = load_declaration(options.declaration)
+    suppression = suppression_of(options)  # read now: a bad file stops the scan here
 
     observer("extract", f"unpacking {target.name}")
     ready: dict[str, Any] = {}
@@ -183,6 +196,9 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
         kernel = gather(unpacked.rootfs, unpacked.kernels)
         assessment.facts["kernel_evidence"] = kernel.summary()
         match_into(assessment, ready["store"], kernel)
+        if suppression is not None:
+            observer("vulns", "applying VEX statements and ignore entries")
+            suppression.apply(assessment)
     if options.run_checks and unpacked.rootfs:
         from assay.checks import run_checks
 

@@ -11,10 +11,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from assay.cli.config import config_option, with_environment
 from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from assay.model.assessment import Assessment
 from assay.pipeline import ScanOptions, assess
 from assay.present import formats, gate
+from assay.present.suppression import DEFAULT_IGNORE
 from assay.present.text import terminal
 from assay.vulns.counts import counting, kev_ids
 from assay.vulns.remedy import upgrades
@@ -70,6 +72,21 @@ def _size(text: str) -> int:
 )
 @click.option("--fail-on", "fail_on", multiple=True, metavar="RULE", help=gate.HELP)
 @click.option(
+    "--vex",
+    "vex_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="VEX document (CSAF VEX, OpenVEX, CycloneDX VEX) whose not-affected and fixed "
+    "statements suppress matches, the justification kept in the outputs. Repeatable.",
+)
+@click.option(
+    "--ignore",
+    "ignore_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Ignore file: entries id, component, reason, expires (default: {DEFAULT_IGNORE} in "
+    "the working directory, when there is one).",
+)
+@click.option(
     "--sign-key",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="Sign assessment.json (in --out and every -o json) with this scanner key "
@@ -78,6 +95,7 @@ def _size(text: str) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print assessment.json to stdout (-o json).")
 @click.option("--no-color", is_flag=True, help="No colours in the terminal table.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@config_option
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -95,14 +113,21 @@ def command(
     no_checks: bool,
     registry_url: str,
     fail_on: tuple[str, ...],
+    vex_files: tuple[Path, ...],
+    ignore_file: Path | None,
     sign_key: Path | None,
     as_json: bool,
     no_color: bool,
     quiet: bool,
 ) -> None:
     """Scan a firmware image, root-filesystem directory, tar archive, container image
-    (docker save, OCI layout) or SBOM (CycloneDX, SPDX): see docs/inputs.md."""
+    (docker save, OCI layout) or SBOM (CycloneDX, SPDX): see docs/inputs.md.
+
+    Option defaults come from .assay.yaml (or --config FILE) and ASSAY_* variables: flags
+    win over the environment, which wins over the file."""
     rules = gate.parse_rules(fail_on)
+    if ignore_file is None and Path(DEFAULT_IGNORE).is_file():
+        ignore_file = Path(DEFAULT_IGNORE)
     wanted = _outputs(outputs, as_json, quiet)
     if out_dir is None and not outputs and not as_json:
         out_dir = Path("assay-out")
@@ -122,6 +147,8 @@ def command(
         store=store,
         match_vulnerabilities=not no_vulns,
         run_checks=not no_checks,
+        vex=vex_files,
+        ignore=ignore_file,
     )
     try:
         with console.status("scanning", spinner="dots") as status:
@@ -153,6 +180,9 @@ def command(
     for line in _trip_lines(trips):
         click.echo(line, err=True)
     ctx.exit(EXIT_FINDINGS if trips else EXIT_OK)
+
+
+with_environment(command)
 
 
 def _outputs(specs: tuple[str, ...], as_json: bool, quiet: bool) -> list[formats.Output]:
@@ -217,8 +247,10 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
     live, kev = counting(vulns), len(kev_ids(vulns))
     kev_cond = len({v.id for v in vulns if v.kev and v.conditional} - set(kev_ids(vulns)))
     extra = f", {kev_cond} more if a platform condition holds" if kev_cond else ""
-    apart = len(vulns) - len(live)
+    suppressed = sum(bool(v.suppressed) for v in vulns)
+    apart = len(vulns) - len(live) - suppressed
     extra += f"; {apart} more do not apply or name no version" if apart else ""
+    extra += f"; {suppressed} suppressed by VEX or the ignore file" if suppressed else ""
     console.print(f"  vulnerabilities {len(live)} ({kev} known exploited{extra})")
     names = {c.ref: c.name for c in assessment.components}
     advice = sorted(upgrades(vulns).values(), key=lambda u: -u.fixes)[:3]

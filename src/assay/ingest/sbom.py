@@ -122,8 +122,10 @@ def _head(path: Path) -> bytes:
 def assess_sbom(target: Path, options: ScanOptions, observer: Observer) -> ScanResult:
     """The assessment of an SBOM: its components, their vulnerabilities, every check
     INCONCLUSIVE for want of files, the norms judged on that."""
-    from assay.pipeline import ScanResult, match_into, sha256_of
+    from assay.pipeline import ScanResult, match_into, sha256_of, suppression_of
     from assay.supply.declared import load_sbom
+
+    suppression = suppression_of(options)  # read first: a bad file stops the scan here
 
     declaration = None
     if options.declaration is not None:
@@ -172,6 +174,8 @@ def assess_sbom(target: Path, options: ScanOptions, observer: Observer) -> ScanR
         from assay.vulns import open_store
 
         match_into(assessment, open_store(options.store))
+        if suppression is not None:
+            suppression.apply(assessment)
     if options.run_checks:
         observer("checks", "no files to check: every check is inconclusive")
         assessment.findings = declared_findings()

@@ -18,7 +18,7 @@ from assay.model.assessment import Assessment
 from assay.model.check import Finding, RequirementVerdict, Verdict
 from assay.norms.catalog import Catalog, Requirement, load_catalog
 from assay.norms.expr import AllOf, Leaf, Node
-from assay.vulns.counts import COUNTING, counts
+from assay.vulns.counts import applies, counts
 
 PENDING = (Verdict.NEEDS_DECLARATION, Verdict.NEEDS_LAB, Verdict.INCONCLUSIVE)
 STATEMENT_STATUSES = ("met", "not-met", "not-applicable")
@@ -199,7 +199,7 @@ class _Context:
             why = f"{len(kev)} known exploited (CISA KEV): {_ids(kev)}"
             return Outcome(Verdict.FAIL, (why,), tuple(kev))
         if fact == "no-known-exploited":
-            cond = sorted({v.id for v in self.vulns if v.kev and v.status in COUNTING})
+            cond = sorted({v.id for v in self.vulns if v.kev and applies(v)})
             if cond:
                 why = f"known exploited only if a condition holds: {_ids(cond)}"
                 return Outcome(Verdict.INCONCLUSIVE, (why,), tuple(cond))
@@ -210,7 +210,7 @@ class _Context:
         if serious:
             why = f"{len(serious)} known critical/high or act-now vulnerabilities: {_ids(serious)}"
             return Outcome(Verdict.FAIL, (why,), tuple(serious))
-        rest = sorted({v.id for v in self.vulns if v.status in COUNTING})
+        rest = sorted({v.id for v in self.vulns if applies(v)})
         if rest:
             why = f"{len(rest)} known vulnerabilities to assess for exploitability: {_ids(rest)}"
             return Outcome(Verdict.INCONCLUSIVE, (why,), tuple(rest))

@@ -6,7 +6,10 @@ binary analysis for signatures). Matches go to ``vulnerabilities`` with ``affect
 source (NVD or OSV, with the record's URL), aliases as references, the fix as a
 recommendation when known, and an analysis state (``exploitable`` for known-exploited,
 ``not_affected`` or ``in_triage`` with the reason for matches that do not count, else
-``in_triage``) whose detail says why it matched.
+``in_triage``) whose detail says why it matched. A match a VEX statement given at scan time
+suppresses is ``not_affected`` with the statement's justification (or ``resolved`` when the
+statement says fixed); one an ignore entry suppresses stays ``in_triage`` with the entry's
+reason as the detail; both carry the property ``assay:suppressed``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from cyclonedx.model.component_evidence import (
     Occurrence,
 )
 from cyclonedx.model.contact import OrganizationalEntity
-from cyclonedx.model.impact_analysis import ImpactAnalysisState
+from cyclonedx.model.impact_analysis import ImpactAnalysisJustification, ImpactAnalysisState
 from cyclonedx.model.tool import Tool
 from cyclonedx.model.vulnerability import (
     BomTarget,
@@ -165,15 +168,6 @@ def cvss_rating(score: Any, vector: str, severity: str) -> VulnerabilityRating |
 def _vulnerability(match: VulnerabilityMatch, ref: str) -> Vulnerability:
     rating = cvss_rating(match.cvss_score, match.cvss_vector, match.severity)
     ratings = [rating] if rating is not None else []
-    state = ImpactAnalysisState.EXPLOITABLE if match.kev else ImpactAnalysisState.IN_TRIAGE
-    detail = str(match.why.get("reason", "")) or None
-    if not counts(match):
-        state = (
-            ImpactAnalysisState.NOT_AFFECTED
-            if str(getattr(match, "status", "")) == "not_affected"
-            else ImpactAnalysisState.IN_TRIAGE
-        )
-        detail = why_not(match) or detail
     props = [
         Property(name="assay:priority", value=match.priority),
         Property(name="assay:kev", value=str(match.kev).lower()),
@@ -183,6 +177,8 @@ def _vulnerability(match: VulnerabilityMatch, ref: str) -> Vulnerability:
         props.append(Property(name="assay:epss", value=f"{match.epss:.5f}"))
     if match.conditional:
         props.append(Property(name="assay:conditional", value="true"))
+    if match.suppressed:
+        props.append(Property(name="assay:suppressed", value=match.suppressed.get("by", "")))
     fixed = str((getattr(match, "fixed_in", None) or {}).get("version", ""))
     return Vulnerability(
         bom_ref=f"{match.id}:{ref}",
@@ -195,9 +191,36 @@ def _vulnerability(match: VulnerabilityMatch, ref: str) -> Vulnerability:
         description=match.description or None,
         recommendation=f"Upgrade to {fixed} or later." if fixed else None,
         affects=[BomTarget(ref=ref)],
-        analysis=VulnerabilityAnalysis(state=state, detail=detail),
+        analysis=_analysis(match),
         properties=props,
     )
+
+
+def _analysis(match: VulnerabilityMatch) -> VulnerabilityAnalysis:
+    """The analysis state and its detail: exploitable (KEV) or in triage when the match
+    counts; not affected (Assay's analysis or a VEX statement, with the VEX justification),
+    resolved (a VEX "fixed") or in triage (an ignore entry, an unsettled condition) when it
+    does not, the detail saying why."""
+    state = ImpactAnalysisState.EXPLOITABLE if match.kev else ImpactAnalysisState.IN_TRIAGE
+    detail = str(match.why.get("reason", "")) or None
+    justification = None
+    if not counts(match):
+        state = (
+            ImpactAnalysisState.NOT_AFFECTED
+            if str(getattr(match, "status", "")) == "not_affected"
+            else ImpactAnalysisState.IN_TRIAGE
+        )
+        detail = why_not(match) or detail
+    mark = match.suppressed
+    if mark.get("by") == "vex":
+        from assay.present.vex.justifications import to_format
+
+        fixed = mark.get("status") == "fixed"
+        state = ImpactAnalysisState.RESOLVED if fixed else ImpactAnalysisState.NOT_AFFECTED
+        word = to_format(mark.get("justification", ""), "cyclonedx")
+        if word and not fixed:
+            justification = ImpactAnalysisJustification(word)
+    return VulnerabilityAnalysis(state=state, justification=justification, detail=detail)
 
 
 def _source(vuln_id: str) -> VulnerabilitySource:

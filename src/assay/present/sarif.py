@@ -4,9 +4,10 @@ One run; its tool's rules are the checks that failed and the vulnerabilities tha
 Every result has a location inside the image: the evidence path of a check, the first file of
 a vulnerable component, relative to the ``IMAGEROOT`` base (the root of the image's file
 system); a result without any path points at the image file itself. Matches that do not count
-(``gate.counts``: not affected, an unsettled platform condition) are kept, marked as
-suppressed with the reason. Severities map to ``level`` and to GitHub's
-``security-severity`` property.
+(``gate.counts``: not affected, an unsettled platform condition, a VEX statement or ignore
+entry given at scan time) are kept, marked as suppressed with the reason (the VEX
+justification, the ignore entry's reason; status ``accepted`` for those the user gave).
+Severities map to ``level`` and to GitHub's ``security-severity`` property.
 """
 
 from __future__ import annotations
@@ -167,5 +168,8 @@ def _vuln_result(match: VulnerabilityMatch, name: str, where: str, target: str) 
     }
     if not counts(match):
         reason = why_not(match) or "does not count"
-        result["suppressions"] = [{"kind": "external", "justification": reason}]
+        suppression = {"kind": "external", "justification": reason}
+        if match.suppressed:  # a VEX statement or an ignore entry the user gave: accepted
+            suppression["status"] = "accepted"
+        result["suppressions"] = [suppression]
     return result

@@ -20,6 +20,7 @@ from assay.model.vulnerability import VulnerabilityMatch
 from assay.present.gate import counts
 from assay.present.native import presentable
 from assay.present.text import clean
+from assay.vulns.counts import suppression_text
 
 RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "none": 4}
 STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
@@ -37,7 +38,11 @@ CHECK_COLUMNS = ("CHECK", "SEVERITY", "PROBLEM", "WHERE")
 
 
 def status(match: VulnerabilityMatch) -> str:
-    """affected / probable / not affected / ... as the table shows it."""
+    """affected / probable / not affected / ... as the table shows it; a suppressed match:
+    who suppressed it and why ("not affected per VEX (...): justification - impact")."""
+    mark = getattr(match, "suppressed", None)
+    if mark:
+        return suppression_text(mark)
     value = str(getattr(match, "status", "affected") or "affected").replace("_", " ")
     if match.conditional and value in ("affected", "probable", "unknown"):
         return f"{value} (if platform)"

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 VULN_KEYS = ("id", "aliases", "component", "severity", "cvss_score", "kev", "priority")
-COUNT_KEYS = ("status", "conditional")  # what assay.vulns.counts reads, when the match has them
+# what assay.vulns.counts reads, when the match has them
+COUNT_KEYS = ("status", "conditional", "suppressed")
 
 
 def summarize(document: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,10 @@ A match counts unless
   applicable), so it says nothing about this version; such records are listed apart;
 * it is ``conditional``: a "running on" platform condition (hardware, OS) that neither the
   identity nor the declaration settled. Conditions they settle are decided during matching;
-  the remaining ones are shown as "N more if a platform condition holds", never counted.
+  the remaining ones are shown as "N more if a platform condition holds", never counted;
+* it is ``suppressed``: a VEX statement (not affected, fixed) or an entry of the ignore file
+  given at scan time covers it (``present.suppression``); the match stays in every output with
+  the statement's justification or the entry's reason.
 
 ``probable`` matches (a snapshot between two vulnerable releases) and ``unknown`` ones (the
 applicability could not be settled) count: an unsettled question is not a pass.
@@ -36,10 +39,16 @@ def _get(match: Match, key: str) -> Any:
     return getattr(match, key, None)
 
 
+def applies(match: Match) -> bool:
+    """Whether ``match`` is an open question for this image whatever the platform: its status
+    counts and nothing suppressed it (``counts`` without the platform condition)."""
+    status = str(_get(match, "status") or "affected")
+    return status in COUNTING and not _get(match, "suppressed")
+
+
 def counts(match: Match) -> bool:
     """Whether ``match`` counts (see the module's text)."""
-    status = str(_get(match, "status") or "affected")
-    return status in COUNTING and not _get(match, "conditional")
+    return applies(match) and not _get(match, "conditional")
 
 
 def counting(matches: Iterable[M]) -> list[M]:
@@ -53,6 +62,9 @@ def kev_ids(matches: Iterable[Match]) -> tuple[str, ...]:
 
 def why_not(match: Match) -> str:
     """Why a match does not count ("" when it does)."""
+    suppressed = _get(match, "suppressed")
+    if isinstance(suppressed, Mapping) and suppressed:
+        return suppression_text(suppressed)
     status = str(_get(match, "status") or "affected")
     if status == "not_affected":
         why = _get(match, "why") or {}
@@ -65,3 +77,18 @@ def why_not(match: Match) -> str:
     if _get(match, "conditional"):
         return "a platform condition the identity and the declaration could not settle"
     return ""
+
+
+def suppression_text(suppressed: Mapping[str, Any]) -> str:
+    """One line: who suppressed a match and why (the VEX justification, the ignore reason)."""
+    source = str(suppressed.get("source") or "")
+    reason = str(suppressed.get("reason") or "")
+    if suppressed.get("by") == "ignore":
+        text = f"ignored ({source})" if source else "ignored"
+        until = str(suppressed.get("expires") or "")
+        return f"{text}: {reason}" + (f" (until {until})" if until else "")
+    status = str(suppressed.get("status") or "not_affected").replace("_", " ")
+    text = f"{status} per VEX" + (f" ({source})" if source else "")
+    justification = str(suppressed.get("justification") or "")
+    details = [d for d in (justification, reason) if d]
+    return f"{text}: {' - '.join(details)}" if details else text

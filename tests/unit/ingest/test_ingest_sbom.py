@@ -14,6 +14,7 @@ from assay.errors import InputError
 from assay.ingest import sbom_format
 from assay.ingest.sbom import NO_FILES
 from assay.model.assessment import Assessment
+from assay.model.schema import schema_errors
 from assay.pipeline import ScanOptions, assess
 from assay.supply import load_sbom
 
@@ -43,6 +44,7 @@ def assert_sbom_assessment(doc: Assessment, path: Path) -> None:
         assert finding.summary.startswith(NO_FILES)
     assert doc.verdicts, "the norms are judged"
     assert not (Path(doc.facts["sbom"]["path"]).parent.parts), "file name only"
+    assert schema_errors(json.loads(json.dumps(doc.to_dict()))) == []  # assessment.schema.json
 
 
 def test_spdx_json_of_an_iot_base_image_is_matched(shared_data: Path, tmp_path: Path) -> None:

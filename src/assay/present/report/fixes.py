@@ -15,7 +15,7 @@ from assay.model.check import Finding, RequirementVerdict, Verdict
 from assay.model.component import Component
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.norms.catalog import Catalog
-from assay.vulns.counts import COUNTING, counts
+from assay.vulns.counts import applies, counts
 from assay.vulns.remedy import upgrades
 
 SEVERITY_RANK = {"critical": 1, "high": 2, "medium": 3, "low": 4, "info": 5}
@@ -102,7 +102,7 @@ def _vulnerability_fixes(
     known = {c.ref: c for c in components or ()}
     by_component: dict[str, list[VulnerabilityMatch]] = defaultdict(list)
     for v in vulns:
-        if v.status in COUNTING:  # not_affected and unversioned are not things to fix
+        if applies(v):  # not_affected, unversioned and suppressed are not things to fix
             by_component[v.component].append(v)
     cited: dict[str, set[str]] = defaultdict(set)
     for rv in verdicts:

@@ -5,8 +5,9 @@ Without an imported statement, a match gets Assay's own automatic statement from
 applicability analysis (a kernel CVE for another CPU architecture, a driver the image does not
 build); every other match stays ``affected`` (an ``unknown`` or ``unversioned`` one keeps that
 status and its reason in ``assessment.json``; the registry's re-audit still counts them as
-open findings, so the exports agree with it). Imported statements (the manufacturer's) win
-over the automatic ones.
+open findings, so the exports agree with it). A match a statement suppressed at scan time
+(``assay scan --vex``, ``suppressed`` in ``assessment.json``) keeps that statement.
+Imported statements (the manufacturer's) win over the automatic ones.
 """
 
 from __future__ import annotations
@@ -157,13 +158,31 @@ def assessment_statements(
     return out
 
 
+SUPPRESS = ("not_affected", "fixed")
+
+
 def automatic_statement(match: dict[str, Any]) -> VexStatement | None:
-    """Assay's own statement for a match its analysis settled as not affected (else None).
-    The product is filled in by the caller."""
+    """Assay's own statement for a match its analysis settled as not affected, or the VEX
+    statement ``assay scan --vex`` applied to it (else None: an ignore entry is a local
+    decision, not a statement). The product is filled in by the caller."""
     status = str(match.get("status") or "affected")
     why = match.get("why") or {}
     applicability = why.get("applicability") or {}
     vid, product = str(match.get("id", "")), ProductRef(key=str(match.get("component", "")))
+    given = match.get("suppressed") or {}
+    if isinstance(given, dict) and given.get("by") == "vex" and given.get("status") in SUPPRESS:
+        # a statement given at scan time (assay scan --vex): exported as it was given
+        said, reason = Status(given["status"]), str(given.get("reason") or "")
+        return VexStatement(
+            vid,
+            product,
+            said,
+            justification=str(given.get("justification") or ""),
+            impact=reason if said == Status.NOT_AFFECTED else "",
+            action=reason if said == Status.FIXED else "",
+            source=str(given.get("source") or ""),
+            original_justification=str(given.get("original_justification") or ""),
+        )
     if status == "not_affected":
         return VexStatement(
             vid,
