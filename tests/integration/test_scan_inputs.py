@@ -47,6 +47,10 @@ def test_an_sbom_is_scanned(shared_data: Path, tmp_path: Path) -> None:
     assert doc["target"]["kind"] == "sbom" and doc["target"]["name"] == "sbom.cdx.json"
     assert len(doc["components"]) > 50
     assert {f["verdict"] for f in doc["findings"]} == {"INCONCLUSIVE"}
+    # the terminal summary says why no check failed
+    shown = run("scan", str(sbom), "--out", str(tmp_path / "out"), "--no-vulns", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "an SBOM has no files: every check is inconclusive" in shown.stdout + shown.stderr
 
 
 def test_an_empty_directory(tmp_path: Path) -> None:

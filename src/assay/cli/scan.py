@@ -260,7 +260,13 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
     if data.get("warning"):
         console.print(f"  [yellow]warning[/]: {terminal(str(data['warning']))}")
     fails = sum(f.verdict == "FAIL" for f in assessment.findings)
-    console.print(f"  checks failed   {fails} of {len(assessment.findings)}")
+    unseen = sum(f.verdict == "INCONCLUSIVE" for f in assessment.findings)
+    line = f"  checks failed   {fails} of {len(assessment.findings)}"
+    if assessment.target.kind == "sbom":
+        line += " (an SBOM has no files: every check is inconclusive)"
+    elif unseen:
+        line += f" ({unseen} inconclusive)"
+    console.print(line)
     if assessment.problems:
         console.print(f"  problems        {len(assessment.problems)} (see assessment.json)")
     console.print("Outputs:")
