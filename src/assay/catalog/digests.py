@@ -37,6 +37,7 @@ class _Files:
         self.roots = roots
         self.extra = extra  # image paths of files outside the trees (kernel images)
         self.seen: dict[str, str] = {}
+        self.folders: dict[tuple[int, str], Path | None] = {}  # resolved once per folder
 
     def digest(self, path: str) -> str:
         if path not in self.seen:
@@ -63,10 +64,14 @@ class _Files:
     def _candidates(self, path: str) -> Iterable[Path]:
         if path in self.extra:
             yield self.extra[path]
-        for root in self.roots:
-            parent = root.resolve(path.rsplit("/", 1)[0] or "/")
-            if parent is not None:  # the folders resolved, the file itself not followed
-                yield parent / path.rsplit("/", 1)[1]
+        folder, _, name = path.rpartition("/")
+        for n, root in enumerate(self.roots):
+            key = (n, folder)
+            if key not in self.folders:
+                self.folders[key] = root.resolve(folder or "/")
+            parent = self.folders[key]
+            if parent is not None and name:  # the folders resolved, the file not followed
+                yield parent / name
 
 
 def with_digests(
