@@ -20,13 +20,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from assay.catalog.control import upstream_version
-from assay.catalog.interface import Cataloger, CatalogResult
+from assay.catalog.digests import with_digests
+from assay.catalog.interface import PACKAGE_SOURCES, Cataloger, CatalogResult
 from assay.catalog.kernel import kernel_component, reconcile
 from assay.extract.rootfs import RootFS
 from assay.model.component import Component
 from assay.model.problem import Problem
-
-PACKAGE_SOURCES = ("opkg-db", "dpkg-db", "apk-db")
 
 
 def catalog(
@@ -38,7 +37,8 @@ def catalog(
     """All components in the given trees and kernel images, merged; plus problems."""
     found: list[Component] = []
     problems: list[Problem] = []
-    for rootfs in rootfs_list:
+    roots = list(rootfs_list)
+    for rootfs in roots:
         if progress:
             progress(f"cataloging {rootfs.label}")
         for entry in rootfs.walk():
@@ -59,12 +59,13 @@ def catalog(
                 result = finish(rootfs)
                 found.extend(result.components)
                 problems.extend(result.problems)
-    for path, shown_as in kernels:
+    images = {shown_as: path for path, shown_as in kernels}
+    for shown_as, path in images.items():
         component = kernel_component(path, shown_as)
         if component is not None:
             found.append(component)
     components, conflicts = reconcile(merge(found))
-    return components, problems + conflicts
+    return with_digests(components, roots, images), problems + conflicts
 
 
 def _is_package(c: Component) -> bool:

@@ -14,6 +14,8 @@ from assay.extract.rootfs import FileEntry, RootFS
 from assay.model.component import Component
 from assay.model.problem import Problem
 
+PACKAGE_SOURCES = ("opkg-db", "dpkg-db", "apk-db")  # the catalogers that read package databases
+
 
 @dataclass
 class CatalogResult:

@@ -9,6 +9,7 @@ packages are Debian's, because an opkg version is not comparable with a Debian o
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +85,21 @@ def _component(
         supplier=fields.get("Maintainer", "").strip(),
         license=fields.get("License", "").strip(),
         description=fields.get("Description", "").split("\n")[0].strip(),
+        depends=depends(fields.get("Pre-Depends", "") + "," + fields.get("Depends", "")),
     )
+
+
+def depends(text: str) -> tuple[str, ...]:
+    """Package names in a ``Depends`` field: ``libc, kernel (= 3.3.8-1), a | b`` gives
+    ``("a", "kernel", "libc")``; of alternatives the first (what dpkg and opkg try first);
+    architecture qualifiers (``:any``) dropped."""
+    names = set()
+    for item in text.split(","):
+        first = item.split("|")[0].strip()
+        name = first.split("(")[0].split("[")[0].strip().split(":")[0]
+        if name:
+            names.add(name)
+    return tuple(sorted(names))
 
 
 def _cpe(name: str, source: str, version: str, db: _Db) -> str:
@@ -175,6 +190,18 @@ class ControlDbCataloger:
         return ()
 
 
+def _apk_depends(text: str) -> str:
+    """apk's ``D:`` (``musl>=1.2 so:libc.musl-x86_64.so.1 !conflict``) as a ``Depends`` list
+    of package names; shared-library and command needs (``so:``, ``cmd:``, ``pc:``) name no
+    package and are left out, and so are conflicts (``!``)."""
+    names = []
+    for item in text.split():
+        if item.startswith("!") or ":" in item:
+            continue
+        names.append(re.split(r"[<>=~]", item, maxsplit=1)[0])
+    return ", ".join(names)
+
+
 class ApkDbCataloger:
     """Alpine/postmarketOS ``lib/apk/db/installed``."""
 
@@ -211,6 +238,7 @@ class ApkDbCataloger:
                 "Maintainer": fields.get("m", ""),
                 "License": fields.get("L", ""),
                 "Description": fields.get("T", ""),
+                "Depends": _apk_depends(fields.get("D", "")),
             }
             comp = _component(
                 mapped, _Db("apk", "apk-db"), release, entry.path, tuple(sorted(files))

@@ -13,7 +13,9 @@ class Component:
     ``found_by`` names every cataloger that saw it (``opkg-db``, ``binary-signature``,
     ``kernel``...); ``locations`` are paths inside the image (root-relative, starting
     with ``/``) where the evidence is; ``files`` are the files a package database says
-    the package owns. ``cpe`` is a CPE 2.3 string when NVD names the product.
+    the package owns. ``cpe`` is a CPE 2.3 string when NVD names the product. ``depends``
+    names the packages this one depends on, as its package database says (version constraints
+    dropped); ``sha256`` is the digest of its files (``catalog.digests`` says which).
     """
 
     name: str
@@ -29,6 +31,8 @@ class Component:
     supplier: str = ""
     license: str = ""
     description: str = ""
+    depends: tuple[str, ...] = ()
+    sha256: str = ""
     # extra facts (e.g. the signature id that matched, the package that owns a binary)
     properties: tuple[tuple[str, str], ...] = field(default=())
 
@@ -51,6 +55,8 @@ class Component:
             supplier=self.supplier or other.supplier,
             license=self.license or other.license,
             description=self.description or other.description,
+            depends=_union(self.depends, other.depends),
+            sha256=self.sha256 or other.sha256,
             properties=tuple(sorted(set(self.properties) | set(other.properties))),
         )
 
@@ -68,6 +74,8 @@ class Component:
             "source_package": self.source_package,
             "supplier": self.supplier,
             "license": self.license,
+            "depends": list(self.depends),
+            "sha256": self.sha256,
             "properties": dict(self.properties),
         }
 

@@ -66,7 +66,7 @@ def parse(spec: str) -> Output:
     if version and name not in VERSIONED:
         raise UsageError(f"-o {spec}: {name} has no versions", f"use -o {name}")
     if name in VERSIONED:
-        from assay.present.cyclonedx import VERSIONS
+        from assay.present.cyclonedx_versions import VERSIONS
 
         version = version or VERSIONED[name]
         if version not in VERSIONS:

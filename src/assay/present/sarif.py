@@ -13,7 +13,6 @@ Severities map to ``level`` and to GitHub's ``security-severity`` property.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -22,7 +21,7 @@ from assay.model.assessment import Assessment
 from assay.model.check import Finding, Verdict
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.present.gate import counts, why_not
-from assay.present.native import presentable
+from assay.present.native import json_text, presentable
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
@@ -32,7 +31,7 @@ BASE = "IMAGEROOT"
 
 def render(assessment: Assessment) -> str:
     """The SARIF log as JSON text."""
-    return json.dumps(build(assessment), indent=2) + "\n"
+    return json_text(build(assessment))
 
 
 def build(assessment: Assessment) -> dict[str, Any]:

@@ -402,4 +402,12 @@ def _build(
         confidence=hit.confidence,
         status=status,
         fixed_in=fixed,
+        cwes=tuple(sorted({str(c) for r in ordered for c in r.payload.get("cwes") or ()})),
+        references=_references(ordered),
     )
+
+
+def _references(records: list[StoredRecord]) -> tuple[str, ...]:
+    """The records' advisory URLs, first seen first, without repeats (at most 16)."""
+    urls = (str(u) for r in records for u in r.payload.get("references") or () if u)
+    return tuple(dict.fromkeys(u for u in urls if u.startswith(("https://", "http://"))))[:16]

@@ -17,7 +17,17 @@ from assay.model.problem import Problem
 from assay.model.vulnerability import VulnerabilityMatch
 
 T = TypeVar("T")
-TUPLES = {"found_by", "locations", "files", "aliases", "evidence", "missing"}
+TUPLES = {
+    "found_by",
+    "locations",
+    "files",
+    "depends",
+    "aliases",
+    "cwes",
+    "references",
+    "evidence",
+    "missing",
+}
 
 
 def _build(cls: type[T], data: Any, **override: Any) -> T:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from assay.catalog.control import parse_stanzas, upstream_version
 from assay.catalog.engine import catalog, merge
-from assay.catalog.packages import ApkDbCataloger, ControlDbCataloger
+from assay.catalog.packages import ApkDbCataloger, ControlDbCataloger, depends
 from assay.extract.rootfs import RootFS
 from assay.model.component import Component
 
@@ -160,3 +161,49 @@ def test_merge_rules() -> None:
     assert by_name["wpad-mini"].cpe == ""
     # rule 3: the same product and version in two files -> one component, two locations
     assert by_name["zlib"].locations == ("/lib/libz.so.1", "/usr/lib/libz.so")
+
+
+def test_depends_names_without_versions_alternatives_or_arch() -> None:
+    assert depends("libc, kernel (= 3.3.8-1-d6597ebf), libnl-tiny") == (
+        "kernel",
+        "libc",
+        "libnl-tiny",
+    )
+    assert depends("libc6 (>= 2.34), debconf (>= 0.5) | debconf-2.0, python3:any") == (
+        "debconf",
+        "libc6",
+        "python3",
+    )
+    assert depends(",") == ()
+
+
+def test_dpkg_and_apk_dependencies_and_digests(tmp_path: Path) -> None:
+    status = DPKG_STATUS.replace(
+        "Version: 1:1.35.0-4+b3\n", "Version: 1:1.35.0-4+b3\nDepends: libc6 (>= 2.34)\n"
+    )
+    apk = APK_INSTALLED.replace("P:zlib\n", "P:zlib\nD:musl>=1.2 so:libc.musl-aarch64.so.1\n")
+    fs = _tree(
+        tmp_path,
+        {
+            "etc/os-release": 'ID=debian\nVERSION_ID="12"\n',
+            "var/lib/dpkg/status": status,
+            "var/lib/dpkg/info/busybox.list": "/.\n/bin\n/bin/busybox\n/bin/sh\n",
+            "bin/busybox": "a busybox binary\n",
+            "lib/apk/db/installed": apk,
+            "lib/libz.so.1.3.1": "zlib\n",
+        },
+    )
+    (tmp_path / "bin/sh").symlink_to("busybox")
+    comps, _ = catalog([fs], [ControlDbCataloger(), ApkDbCataloger()])
+    by_name = {c.name: c for c in comps}
+    assert by_name["busybox"].depends == ("libc6",)
+    assert by_name["zlib"].depends == ("musl",)  # so: needs name no package
+    # a package: the manifest of its regular files (the folders and the link left out)
+    line = f"{hashlib.sha256(b'a busybox binary' + bytes([10])).hexdigest()}  /bin/busybox\n"
+    assert by_name["busybox"].sha256 == hashlib.sha256(line.encode()).hexdigest()
+    assert ("sha256_of", "manifest of 1 files (sha256sum lines, by path)") in (
+        by_name["busybox"].properties
+    )
+    # a file a database lists but the image lacks: no digest for what is not there
+    assert by_name["musl"].sha256 == ""
+    assert by_name["openssl"].sha256 == ""
