@@ -13,9 +13,9 @@ from fastapi.templating import Jinja2Templates
 
 from assay import __version__
 from assay.registry import Registry
-from assay.web import api, errors, pages
+from assay.web import api, docs, errors, pages
 from assay.web.feeds import KevLookup
-from assay.web.headers import SecurityHeaders
+from assay.web.headers import HeadAsGet, SecurityHeaders
 from assay.web.jobs import Jobs
 from assay.web.poller import ReauditPoller
 from assay.web.views import short, visible
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         description="Security labels, assessments and support periods of connected products. "
         "Reading is public; uploads need a manufacturer's API token (Bearer).",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # web.docs serves /docs and /redoc from local files
         redoc_url=None,
     )
     app.state.settings = settings
@@ -70,7 +70,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.kev = KevLookup(settings.vuln_store)
     errors.install(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    docs.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
     return app
