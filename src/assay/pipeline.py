@@ -7,6 +7,7 @@ handing the work directory to the stages.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,13 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 from assay import __version__
 from assay.catalog.interface import Cataloger
+from assay.errors import InputError
 from assay.extract.rootfs import RootFS
 from assay.model.assessment import Assessment, Target
 from assay.model.identity import Identity
 
 if TYPE_CHECKING:
+    from assay.extract.unpack import Unpacked
     from assay.vulns import Store
     from assay.vulns.kernel import KernelEvidence
+
+# extraction problems that make a result partial (a bound hit, a worker stopped, a truncation)
+_CUT_SHORT = re.compile(r"\bbound\b|\blimit\b|stopped|truncated")
 
 # An observer gets (stage, message) as the work goes on; the CLI draws a progress line.
 Observer = Callable[[str, str], None]
@@ -54,7 +60,7 @@ class ScanResult:
     rootfs: list[RootFS]
 
 
-def _sha256(path: Path) -> tuple[str, int]:
+def sha256_of(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     with path.open("rb") as fh:
@@ -78,7 +84,14 @@ def _merge_identity(*parts: Identity) -> Identity:
 
 
 def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> ScanResult:
-    """Run every stage on ``target``; return the assessment and the unpacked trees."""
+    """Run every stage on ``target``; return the assessment and the unpacked trees. An SBOM
+    as the target is assessed without unpacking (``assay.ingest``)."""
+    from assay.ingest import assess_sbom, refuse_document, sbom_format
+
+    if target.is_file() and sbom_format(target):
+        return assess_sbom(target, options, observer)
+    if target.is_file():
+        refuse_document(target)
     from assay.catalog.binary import BinaryCataloger
     from assay.catalog.blobs import read_blob
     from assay.catalog.engine import catalog, kernel_version
@@ -126,7 +139,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
         meanwhile=warm_up,
     )
     if target.is_file():
-        sha, size = _sha256(target)
+        sha, size = sha256_of(target)
         header = identify_image(target, unpacked.extract_dir)
     else:
         sha, size, header = "", 0, None
@@ -154,6 +167,8 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     components, problems = catalog(unpacked.rootfs, catalogers, kernels)
     assessment.components = components + (blob.components if blob else [])
     assessment.problems.extend(problems)
+    if not assessment.components and not unpacked.kernels and blob is None:
+        _refuse_unrecognised(target, unpacked)
     idents = [identify_rootfs(r) for r in unpacked.rootfs] + ([blob.identity] if blob else [])
     kernel_ident = Identity(kernel_version=kernel_version(components))
     assessment.identity = _merge_identity(*idents, header or Identity(), kernel_ident)
@@ -167,7 +182,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
 
         kernel = gather(unpacked.rootfs, unpacked.kernels)
         assessment.facts["kernel_evidence"] = kernel.summary()
-        _match(assessment, ready["store"], kernel)
+        match_into(assessment, ready["store"], kernel)
     if options.run_checks and unpacked.rootfs:
         from assay.checks import run_checks
 
@@ -180,7 +195,7 @@ def assess(target: Path, options: ScanOptions, observer: Observer = _silent) -> 
     return ScanResult(assessment=assessment, rootfs=unpacked.rootfs)
 
 
-def _match(assessment: Assessment, store: Store, kernel: KernelEvidence | None = None) -> None:
+def match_into(assessment: Assessment, store: Store, kernel: KernelEvidence | None = None) -> None:
     from assay.vulns import match_assessment
 
     # not closed here: the bundled snapshot is one shared in-memory store per process, and
@@ -191,6 +206,22 @@ def _match(assessment: Assessment, store: Store, kernel: KernelEvidence | None =
 
     # the store and the data under it, their dates, and a warning when they are old
     assessment.facts["vulnerability_store"] = data_used(store, snapshot_fallback(store))
+
+
+def _refuse_unrecognised(target: Path, unpacked: Unpacked) -> None:
+    """Nothing to assess: no root filesystem, kernel, software or /etc (which the checks
+    read) was recognised, and no bound cut the extraction short (that is a partial result)."""
+    if any(r.label != "extracted" or r.is_dir("/etc") for r in unpacked.rootfs):
+        return
+    if any(_CUT_SHORT.search(p.message) for p in unpacked.problems if p.stage == "extract"):
+        return
+    what = "directory" if target.is_dir() else "file"
+    raise InputError(
+        f"{target.name}: nothing recognisable in this {what}: no root filesystem, kernel, "
+        "package database or known program was found",
+        "give a firmware image, the root filesystem of a device (a folder with /etc and "
+        "/bin or a package database), a container image archive, or an SBOM",
+    )
 
 
 def _shown(path: Path, base: Path | None) -> str:

@@ -63,6 +63,19 @@ class InventoryName(AuditBase):
     inventory_id: Mapped[int] = mapped_column(ForeignKey("audit_inventory.id"))
 
 
+class InventoryKernel(AuditBase):
+    """What the scan saw of an inventory's Linux kernel (``KernelEvidence.summary()``), so
+    that the re-audit decides new kernel CVEs on the same evidence as the scan. A table of
+    its own: registries made before it gain it with ``create_all``; an inventory without a
+    row has no kernel evidence (its kernel CVEs stay ``unknown``, never ruled out)."""
+
+    __tablename__ = "audit_inventory_kernel"
+
+    inventory_id: Mapped[int] = mapped_column(ForeignKey("audit_inventory.id"), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class AuditedFirmware(AuditBase):
     """A registered firmware version under re-audit, and how far it is up to date."""
 

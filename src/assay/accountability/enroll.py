@@ -17,8 +17,10 @@ from assay.model.component import Component
 from assay.model.identity import Identity
 from assay.registry import tables as t
 from assay.registry.summary import release_date
+from assay.vulns.counts import counts
+from assay.vulns.kernel import KernelEvidence
 from assay.vulns.keys import lookup
-from assay.vulns.matching import OSV_ECOSYSTEMS
+from assay.vulns.matching import OSV_ECOSYSTEMS, settled_identity
 
 COMPONENT_FIELDS = ("name", "version", "type", "purl", "cpe", "found_by")
 IDENTITY_FIELDS = tuple(Identity.__dataclass_fields__)
@@ -65,9 +67,17 @@ def names_of(component: Component) -> set[str]:
     return names
 
 
-def _signature(components: list[dict[str, Any]], identity: dict[str, Any]) -> str:
-    data = {"c": components, "i": identity}
+def _signature(components: list[dict[str, Any]], identity: dict[str, Any], kernel: str) -> str:
+    data: dict[str, Any] = {"c": components, "i": identity}
+    if kernel:  # what the image showed of its kernel decides which kernel CVEs apply
+        data["k"] = kernel
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def kernel_evidence_of(document: dict[str, Any]) -> KernelEvidence | None:
+    """The kernel evidence the scan recorded (``facts.kernel_evidence``), if any."""
+    facts = document.get("facts") or {}
+    return KernelEvidence.from_summary(facts.get("kernel_evidence"))
 
 
 def inventory_for(session: Session, document: dict[str, Any], revision: int = -1) -> int:
@@ -85,9 +95,14 @@ def inventory_for(session: Session, document: dict[str, Any], revision: int = -1
         ),
         key=lambda c: json.dumps(c, sort_keys=True),
     )
-    raw_identity = document.get("identity") or {}
-    identity = {k: raw_identity.get(k, "") for k in IDENTITY_FIELDS if k != "evidence"}
-    sig = _signature(comps, identity)
+    # the identity as the scan matched with it: the declaration's maker and model settle
+    # hardware conditions where the image said nothing
+    raw = document.get("identity")
+    declared = document.get("declaration")
+    settled = settled_identity(identity_of(raw if isinstance(raw, dict) else {}), declared)
+    identity = {k: getattr(settled, k) for k in IDENTITY_FIELDS if k != "evidence"}
+    kernel = kernel_evidence_of(document)
+    sig = _signature(comps, identity, kernel.digest() if kernel else "")
     found = session.scalar(select(a.Inventory).where(a.Inventory.signature == sig))
     if found is not None:
         if revision < found.store_revision:
@@ -96,6 +111,12 @@ def inventory_for(session: Session, document: dict[str, Any], revision: int = -1
     inv = a.Inventory(signature=sig, components=comps, identity=identity, store_revision=revision)
     session.add(inv)
     session.flush()
+    if kernel is not None:
+        session.add(
+            a.InventoryKernel(
+                inventory_id=inv.id, digest=kernel.digest(), evidence=kernel.summary()
+            )
+        )
     names = set().union(*(names_of(component_of(c)) for c in comps)) if comps else set()
     session.add_all(a.InventoryName(name=n, inventory_id=inv.id) for n in sorted(names))
     return int(inv.id)
@@ -177,8 +198,9 @@ def enroll(session: Session, now: datetime, location: str = "") -> tuple[list[in
 def record_scan_findings(
     session: Session, inventory_id: int, doc: dict[str, Any], now: datetime
 ) -> None:
-    """The scan's matches become open findings of the inventory (those it already holds are
-    left to the re-audit, which reconciles the inventory from its revision)."""
+    """The scan's matches that count (``vulns.counts``: the one rule of the label, the CRA
+    clocks and the summary) become open findings of the inventory (those it already holds
+    are left to the re-audit, which reconciles the inventory from its revision)."""
     session.flush()
     existing = {
         (f.vuln_id, f.component): f
@@ -191,6 +213,8 @@ def record_scan_findings(
     }
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for match in doc.get("vulnerabilities") or []:
+        if not isinstance(match, dict) or not counts(match):
+            continue  # not affected, unversioned, or on a platform condition: no finding
         key = (str(match.get("id", "")), str(match.get("component", "")))
         if key in existing:
             if existing[key].state == "open":

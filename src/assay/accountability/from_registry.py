@@ -22,6 +22,7 @@ from assay.accountability.states import product_states
 from assay.present.label.declaration import support_until
 from assay.registry import Registry
 from assay.registry import tables as t
+from assay.vulns.layers import kev_entries, snapshot_fallback
 from assay.vulns.store import Store
 
 
@@ -125,11 +126,15 @@ def _vulns(session: Any, firmware_id: int) -> frozenset[str]:
 
 def vulnerability_dates(store: Store, ids: set[str]) -> dict[str, Vulnerability]:
     """Publication dates (NVD, else CVE record, else OSV, else any other source that gives
-    one) and KEV dates from the store."""
+    one) and KEV dates from the store, with the bundled snapshot under it as the scan has
+    it (``vulns.layers``): what the store lacks, the snapshot answers."""
     out = {}
-    kevs = store.kev_many(ids)
+    lower = snapshot_fallback(store)
+    kevs = kev_entries(store, ids)
     for vid in sorted(ids):
         records = store.records(vid)
+        if not records and lower is not None:
+            records = lower.records(vid)
         published = None
         preferred = ("nvd", "cve5", "osv")  # then any other source (e.g. the bundled overrides)
         for source in (*preferred, *sorted(set(records) - set(preferred))):

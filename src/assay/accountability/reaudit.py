@@ -40,8 +40,14 @@ from assay.model.component import Component
 from assay.model.identity import Identity
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.registry import Registry
+from assay.vulns.counts import counts, why_not
+from assay.vulns.kernel import KernelEvidence
+from assay.vulns.layers import snapshot_fallback
 from assay.vulns.matching import match_components
 from assay.vulns.store import Store
+
+Kernel = tuple[str, KernelEvidence | None]  # (digest, evidence) of an inventory's kernel
+KERNEL_NAME = "cpe:linux:linux_kernel"
 
 
 class _Run:
@@ -56,6 +62,7 @@ class _Run:
         self.inventories = 0
         self.rematched: set[int] = set()
         self.match_seconds = 0.0
+        self.fallback = snapshot_fallback(store)
 
     def record(
         self,
@@ -110,36 +117,52 @@ class _Run:
             existing = self._existing(a.Finding.inventory_id, sorted(wanted), wanted)
         cache: dict[Any, list[VulnerabilityMatch]] = {}
         mentioned: dict[Component, bool] = {}  # does a changed record mention it?
-        for inventory_id, comps, identity in self._inventories(sorted(wanted)):
+        for inventory_id, comps, identity, kernel in self._inventories(sorted(wanted)):
             if isinstance(view, ChangedOnly):
                 for c in comps:
                     if c not in mentioned:
                         mentioned[c] = bool(names(c) & view.mentioned)
                 relevant = [c for c in comps if mentioned[c]]
-                matches = self._by_component(view, relevant, identity, cache)
+                matches = self._by_component(view, relevant, identity, kernel, cache)
             else:
-                matches = self._match(inventory_id, comps, view, identity, cache)
+                key = (inventory_id,)
+                matches = self._match(key, comps, view, identity, kernel, cache)
             self.rematched.add(inventory_id)
-            self._reconcile(inventory_id, matches, ids, existing.get(inventory_id, {}))
+            # the one rule of the scan's summary, the label and the CRA clocks
+            reasons = {(m.id, m.component): why_not(m) for m in matches if not counts(m)}
+            kept = [m for m in matches if counts(m)]
+            self._reconcile(inventory_id, kept, ids, existing.get(inventory_id, {}), reasons)
 
-    def _inventories(self, wanted: list[int]) -> Iterator[tuple[int, list[Component], Identity]]:
-        """Each inventory's components and identity, read in chunks; the many inventories
-        that share a component share one ``Component``."""
+    def _inventories(
+        self, wanted: list[int]
+    ) -> Iterator[tuple[int, list[Component], Identity, Kernel]]:
+        """Each inventory's components, identity and kernel evidence, read in chunks; the
+        many inventories that share a component (or kernel evidence) share one object."""
         made: dict[tuple[Any, ...], Component] = {}
+        kernels: dict[str, KernelEvidence | None] = {}
         for i in range(0, len(wanted), CHUNK):
             rows = self.session.execute(
-                select(a.Inventory.id, a.Inventory.components, a.Inventory.identity).where(
-                    a.Inventory.id.in_(wanted[i : i + CHUNK])
+                select(
+                    a.Inventory.id,
+                    a.Inventory.components,
+                    a.Inventory.identity,
+                    a.InventoryKernel.digest,
+                    a.InventoryKernel.evidence,
                 )
+                .outerjoin(a.InventoryKernel, a.InventoryKernel.inventory_id == a.Inventory.id)
+                .where(a.Inventory.id.in_(wanted[i : i + CHUNK]))
             )
-            for inventory_id, components, identity in rows:
+            for inventory_id, components, identity, digest, evidence in rows:
                 comps = []
                 for data in components:
                     key = tuple((k, str(v)) for k, v in data.items())
                     if key not in made:
                         made[key] = component_of(data)
                     comps.append(made[key])
-                yield int(inventory_id), comps, identity_of(identity)
+                if digest and digest not in kernels:
+                    kernels[digest] = KernelEvidence.from_summary(evidence)
+                kernel = (digest, kernels[digest]) if digest else ("", None)
+                yield int(inventory_id), comps, identity_of(identity), kernel
 
     def _match(
         self,
@@ -147,13 +170,17 @@ class _Run:
         comps: list[Component],
         view: Store,
         identity: Identity,
+        kernel: Kernel,
         cache: dict[Any, list[VulnerabilityMatch]],
         keep: str = "",
     ) -> list[VulnerabilityMatch]:
-        """Match once per key (``keep``: only the matches of that component ref)."""
+        """Match once per key (``keep``: only the matches of that component ref). A full
+        re-match keeps the bundled snapshot under the store, as the scan does; a changed-
+        records view needs no such fallback (the changed records are the store's own)."""
         if key not in cache:
             clock = time.perf_counter()
-            found = match_components(comps, view, identity)
+            lower = None if isinstance(view, ChangedOnly) else self.fallback
+            found = match_components(comps, view, identity, kernel[1], lower)
             cache[key] = [m for m in found if m.component == keep] if keep else found
             self.match_seconds += time.perf_counter() - clock
             self.inventories += 1
@@ -164,6 +191,7 @@ class _Run:
         view: ChangedOnly,
         comps: list[Component],
         identity: Identity,
+        kernel: Kernel,
         cache: dict[Any, list[VulnerabilityMatch]],
     ) -> list[VulnerabilityMatch]:
         """The inventory's matches against the changed records, computed per component.
@@ -185,8 +213,11 @@ class _Run:
                 if hardware is None:
                     hardware = view.hardware_key(identity)
                 hw = hardware
-            key = (comp, partners, os_part, hw)
-            out.extend(self._match(key, [comp, *partners], view, identity, cache, comp.ref))
+            # the kernel's matches also depend on what the image showed of its kernel
+            shown = kernel[0] if KERNEL_NAME in own else ""
+            key = (comp, partners, os_part, hw, shown)
+            group = [comp, *partners]
+            out.extend(self._match(key, group, view, identity, kernel, cache, comp.ref))
         return out
 
     def _existing(
@@ -207,7 +238,9 @@ class _Run:
         matches: Iterable[VulnerabilityMatch],
         ids: set[str] | None,
         existing: dict[tuple[str, str], a.Finding],
+        reasons: dict[tuple[str, str], str],
     ) -> None:
+        """``matches``: those that count; ``reasons``: why the others do not."""
         seen = set()
         for m in matches:
             key = (m.id, m.component)
@@ -243,6 +276,8 @@ class _Run:
             in_scope = ids is None or key[0] in ids
             if in_scope and key not in seen and finding.state == "open":
                 detail = "the feed record changed and no longer matches this component"
+                if key in reasons:
+                    detail = f"it no longer counts: {reasons[key]}"
                 self.record(finding, "withdrawn", "withdrawn", detail)
 
     def write(self) -> None:

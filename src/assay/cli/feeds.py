@@ -131,14 +131,22 @@ def status_command(db: str | None, as_json: bool) -> None:
     if as_json:
         data = asdict(status)
         data["nvd_updated"] = store.meta("nvd_updated")
+        counts = status.counts
+        data["entries_held"] = counts["records"] + counts["kev"] + counts["epss"]
+        data["entries_in_files"] = sum(feed.records for feed in status.feeds)
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(f"store:    {status.location} ({status.origin})")
     click.echo(f"revision: {status.revision}")
     counts = status.counts
+    held = counts["records"] + counts["kev"] + counts["epss"]
     click.echo(
         f"records:  {counts['records']} ({counts['cve_ids']} CVE ids; nvd {counts['nvd']}, "
         f"cve5 {counts['cve5']}, osv {counts['osv']}); KEV {counts['kev']}; EPSS {counts['epss']}"
+    )
+    click.echo(
+        f"entries:  {held} held = {counts['records']} records + {counts['kev']} KEV + "
+        f"{counts['epss']} EPSS"
     )
     updated = store.meta("nvd_updated")
     if updated:
@@ -149,6 +157,13 @@ def status_command(db: str | None, as_json: bool) -> None:
         )
     for feed in status.feeds:
         click.echo(
-            f"  {feed.format:<8} {feed.records:>7} records  feed date {feed.timestamp or '?'} "
+            f"  {feed.format:<8} {feed.records:>7} entries  feed date {feed.timestamp or '?'} "
             f"({_age(feed.timestamp)}), imported {feed.imported}  {feed.path}"
+        )
+    given = sum(feed.records for feed in status.feeds)
+    if given != held:
+        # each (id, source) is held once: a file that repeats or replaces an entry of an
+        # earlier one is counted in both files and once in the store
+        click.echo(
+            f"files:    {given} entries in all, {held} held: entries the files share are held once"
         )

@@ -109,7 +109,8 @@ def command(
     no_color: bool,
     quiet: bool,
 ) -> None:
-    """Scan a firmware image, root-filesystem directory or tar archive."""
+    """Scan a firmware image, root-filesystem directory, tar archive, container image
+    (docker save, OCI layout) or SBOM (CycloneDX, SPDX): see docs/inputs.md."""
     rules = gate.parse_rules(fail_on)
     wanted = _outputs(outputs, as_json, quiet)
     if out_dir is None and not outputs and not as_json:

@@ -40,6 +40,13 @@ from assay.errors import UsageError
     help="Seconds between checks of the vulnerability store; when its revision changed "
     "(after assay feeds import/update) the registry is re-audited. 0 = off.",
 )
+@click.option(
+    "--selfassess-days",
+    default=7.0,
+    show_default=True,
+    type=click.FloatRange(0.01, 365),
+    help="Days a free self-assessment's private link (/self-assessment) stays valid.",
+)
 def command(
     host: str,
     port: int,
@@ -48,6 +55,7 @@ def command(
     max_upload: int,
     workers: int,
     reaudit_interval: int,
+    selfassess_days: float,
 ) -> None:
     """Serve the product registry (pages, label images and the JSON API at /api/v1)."""
     import uvicorn
@@ -62,6 +70,7 @@ def command(
         max_upload=max_upload * 1024 * 1024,
         workers=workers,
         reaudit_interval=float(reaudit_interval),
+        selfassess_days=selfassess_days,
     )
     app = create_app(settings)
     click.echo(f"Assay registry on http://{host}:{port}/ (Ctrl-C to stop)", err=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
 import tarfile
 import zlib
@@ -42,7 +43,7 @@ class OversizedHeader(tarfile.ReadError):
     it whole into memory)."""
 
 
-def _bounded(refused: list[str]) -> type[tarfile.TarInfo]:
+def bounded_tarinfo(refused: list[str]) -> type[tarfile.TarInfo]:
     """A TarInfo that refuses oversized metadata and notes it in ``refused`` (``tarfile.open``
     turns the error raised while it reads the first member into a generic one)."""
 
@@ -68,7 +69,7 @@ def is_tar(path: Path) -> bool:
     """
     refused: list[str] = []
     try:
-        with tarfile.open(path, tarinfo=_bounded(refused)) as tar:
+        with tarfile.open(path, tarinfo=bounded_tarinfo(refused)) as tar:
             return tar.next() is not None
     except READ_ERRORS:
         return bool(refused)  # a tar archive, and a hostile one: refused by unpack_tar
@@ -147,11 +148,40 @@ class _Tree:
         os.unlink(name, dir_fd=dir_fd)
         return True
 
+    def remove(self, parts: tuple[str, ...]) -> bool:
+        """Remove the entry ``parts`` (a directory with all it holds), reached without links;
+        False when it is not there. A link is removed itself, never what it points to."""
+        parent = self.parent(parts[:-1], create=False) if parts else None
+        if parent is None or not _plain(parts[-1]):
+            return False
+        try:
+            st = os.lstat(parts[-1], dir_fd=parent)
+        except FileNotFoundError:
+            return False
+        self._drop_cache()  # the cached handle may be the removed directory or inside it
+        parent = self.parent(parts[:-1], create=False)
+        if parent is None:
+            return False
+        if stat.S_ISDIR(st.st_mode):
+            shutil.rmtree(parts[-1], dir_fd=parent)  # handle-based: never follows a link
+        else:
+            os.unlink(parts[-1], dir_fd=parent)
+        return True
+
+    def children(self, parts: tuple[str, ...]) -> list[tuple[str, bool]]:
+        """The entries of directory ``parts`` as (name, is a directory), or [] when it is not
+        a directory reached without links."""
+        parent = self.parent(parts, create=False)
+        if parent is None:
+            return []
+        with os.scandir(parent) as entries:
+            return [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+
     def open_extracted(self, name: str) -> int | None:
         """A read handle on a regular file this archive wrote, reached without links."""
         if name not in self.files:
             return None
-        parts = _parts(name)
+        parts = member_parts(name)
         parent = self.parent(parts[:-1], create=False)
         if parent is None:
             return None
@@ -177,10 +207,13 @@ class TarUnpacker:
         self.entries = 0
         self.problems = _Problems()
 
-    def run(self, archive: Path) -> list[dict[str, str]]:
+    def run(self, archive: Path, fileobj: IO[bytes] | None = None) -> list[dict[str, str]]:
+        """Unpack ``archive`` (read from ``fileobj`` when given: a layer inside another
+        archive; ``archive`` then only names it)."""
         refused: list[str] = []
         try:
-            with tarfile.open(archive, tarinfo=_bounded(refused)) as tar:
+            name = None if fileobj is not None else archive
+            with tarfile.open(name, fileobj=fileobj, tarinfo=bounded_tarinfo(refused)) as tar:
                 while (member := tar.next()) is not None:
                     self._member(tar, member)
                     if len(tar.members) > 1000:  # type: ignore[attr-defined]
@@ -208,14 +241,14 @@ class TarUnpacker:
                 "the rest of the archive was not unpacked",
             )
             raise BoundReached
-        name = _clean(member.name)
+        name = clean_name(member.name)
         reason = _refusal(member, name)
         if reason:
             self.problems.add(member.name, reason)
             return
         if member.name.startswith("/"):
             self.problems.add(member.name, "absolute member name", "made relative")
-        parts = _parts(name)
+        parts = member_parts(name)
         parent = self.tree.parent(parts[:-1], create=True)
         if parent is None:
             self.problems.add(
@@ -255,7 +288,7 @@ class TarUnpacker:
                 os.mkdir(leaf, 0o755, dir_fd=parent)
 
     def _hard_link(self, parent: int, leaf: str, name: str, member: tarfile.TarInfo) -> None:
-        target = _clean(member.linkname)
+        target = clean_name(member.linkname)
         fd = self.tree.open_extracted(target)
         if fd is None:
             self.problems.add(
@@ -295,11 +328,11 @@ def unpack_tar(
     return TarUnpacker(dest, log, max_size, max_entries).run(archive)
 
 
-def _clean(name: str) -> str:
-    return "/".join(_parts(name))
+def clean_name(name: str) -> str:
+    return "/".join(member_parts(name))
 
 
-def _parts(name: str) -> tuple[str, ...]:
+def member_parts(name: str) -> tuple[str, ...]:
     """The components of a member name, split on "/" alone (``PurePosixPath`` keeps a
     leading "//" as a component, which ``os.open`` would take as the host's root)."""
     return tuple(p for p in name.split("/") if p not in ("", "."))
@@ -319,7 +352,7 @@ def _refusal(member: tarfile.TarInfo, name: str) -> str:
         return "unsupported member type"
     if not name:
         return "empty member name"
-    if len(name) > 4000 or any(len(p.encode()) > 255 for p in _parts(name)):
+    if len(name) > 4000 or any(len(p.encode()) > 255 for p in member_parts(name)):
         return "member name too long"
     if member.islnk() and ".." in member.linkname.split("/"):
         return "hard link to outside the archive"

@@ -4,7 +4,9 @@ Files go to the extraction worker (tar archives unpacked by ``safe_tar``, anythi
 unblob, both in a Landlock sandbox, in a session of their own); this module watches its time,
 the bytes it writes and the entries it makes, and at a bound kills the whole session (every
 process the worker started), keeping what was extracted so far as a partial result.
-Directories are read in place through ``RootFS``, whose links never leave the tree.
+Directories are read in place through ``RootFS``, whose links never leave the tree; a
+directory holding a container image layout (OCI, or an unpacked ``docker save``) goes to the
+worker like a file, which applies its layers.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from assay.errors import ExtractError, InputError, LimitExceeded
 from assay.extract import modes
+from assay.extract.container import is_layout_dir
 from assay.extract.locate import find_kernels, find_rootfs, links_leaving, strip_special_files
 from assay.extract.rootfs import RootFS
 from assay.extract.session import kill_session
@@ -92,11 +95,11 @@ class _Once:
 def _unpack(target: Path, work_dir: Path, bounds: _Bounds, meanwhile: _Once) -> Unpacked:
     if not target.exists():
         raise InputError(f"{target}: no such file or directory", "check the path")
-    if target.is_dir():
+    if target.is_dir() and not is_layout_dir(target):
         return _directory(target)
-    if not target.is_file():
+    if not target.is_file() and not target.is_dir():
         raise InputError(f"{target}: not a regular file or directory", "give an image file")
-    if target.stat().st_size == 0:
+    if target.is_file() and target.stat().st_size == 0:
         raise InputError(f"{target.name}: the file is empty", "give a firmware image")
     work_dir.mkdir(parents=True, exist_ok=True)
     extract_dir = work_dir / "extracted"
@@ -126,7 +129,7 @@ def _unpack(target: Path, work_dir: Path, bounds: _Bounds, meanwhile: _Once) -> 
         if not _has_content(extract_dir):
             from assay.extract.blob import recognise  # single-blob firmware (issue 11)
 
-            if recognise(target) is not None:
+            if target.is_file() and recognise(target) is not None:
                 return result  # no file system: the pipeline reads its header and bytes
             if result.problems:
                 first = result.problems[0]
@@ -157,7 +160,7 @@ class _ModeSources:
 
     def __init__(self, work_dir: Path, extract_dir: Path, kind: str) -> None:
         self.extract_dir = extract_dir
-        self.archive = kind == "archive"
+        self.archive = kind in ("archive", "container")
         self.recorded = modes.load(work_dir / modes.LOG_NAME) if self.archive else {}
         self.handlers = modes.load_handlers(work_dir / modes.HANDLERS_LOG_NAME)
 
@@ -172,7 +175,7 @@ class _ModeSources:
 def _directory(target: Path) -> Unpacked:
     root = target.resolve()
     found = find_rootfs(root)
-    rootfs = [RootFS(p) for p in found] or [RootFS(root)]
+    rootfs = [RootFS(p) for p in found] or [RootFS(root, label="extracted")]
     problems = []
     leaving = links_leaving(root)
     if leaving:

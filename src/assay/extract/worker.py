@@ -1,8 +1,9 @@
 """The extraction worker: ``python -m assay.extract.worker REQUEST.json``.
 
-Everything Assay unpacks is unpacked here: tar archives by ``safe_tar``, everything else by
-unblob. The worker runs in a session of its own so that the parent can bound its time and
-the size it writes and kill it with every process it started. Before it reads the target it
+Everything Assay unpacks is unpacked here: tar archives by ``safe_tar`` (container image
+archives layer by layer, by ``container``), everything else by unblob. The worker runs in a
+session of its own so that the parent can bound its time and the size it writes and kill it
+with every process it started. Before it reads the target it
 confines itself with Landlock (through unblob's sandbox): from then on nothing it or the
 external extractors do can write anywhere but the extraction tree and its temporary folder.
 What it reports (the kind of target, the problems met, the archive's modes, which handler
@@ -42,16 +43,29 @@ def main(request_path: str) -> int:
     result_fd = request["result_fd"]
     usual = resource.getrlimit(resource.RLIMIT_DATA)
     resource.setrlimit(resource.RLIMIT_DATA, (min(TAR_MEMORY, usual[1]), usual[1]))
-    if is_tar(image):
-        kind = "archive"
+    if image.is_dir() or is_tar(image):  # a directory comes here only as an image layout
+        from assay.extract.container import find_layout, unpack_image
+
+        layout = find_layout(image)
+        kind = "archive" if layout is None else "container"
         _report(result_fd, kind, problems)
-        problems += unpack_tar(
-            image,
-            extract_root / "archive",
-            request["modes_fd"],
-            request["max_size"],
-            request["max_entries"],
-        )
+        if layout is None:
+            problems += unpack_tar(
+                image,
+                extract_root / "archive",
+                request["modes_fd"],
+                request["max_size"],
+                request["max_entries"],
+            )
+        else:  # docker save or OCI layout: the layers applied in order, as one tree
+            problems += unpack_image(
+                image,
+                layout,
+                extract_root / "rootfs",
+                request["modes_fd"],
+                request["max_size"],
+                request["max_entries"],
+            )
     else:
         resource.setrlimit(resource.RLIMIT_DATA, usual)  # unblob and its extractors need more
         kind = "image"

@@ -193,3 +193,22 @@ class Event(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     kind: Mapped[str] = mapped_column(String(50))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class SelfAssessJob(Base):
+    """An upload of the free self-assessment page (``assay.web.selfassess``, migration
+    0005_selfassess), keyed by the SHA-256 of its private link's token."""
+
+    __tablename__ = "selfassess_jobs"
+
+    key_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))  # queued | running | done | failed
+    stage: Mapped[str] = mapped_column(String(300), default="")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    spool: Mapped[str] = mapped_column(Text, default="")  # the upload while it waits
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    published: Mapped[str] = mapped_column(String(400), default="")  # product slug

@@ -59,6 +59,8 @@ def read_spdx3(
                     license=_license(element_id, by_id, links),
                     hashes=digests,
                     where=element_id,
+                    cpe=_identifier(element, "cpe23") or _identifier(element, "cpe22"),
+                    kind=str(element.get("software_primaryPurpose", "")).lower(),
                 )
             )
         elif kind == "software_File" and str(element.get("name", "")).startswith("/") and digests:
@@ -69,8 +71,12 @@ def read_spdx3(
 def _purl(element: dict[str, Any]) -> str:
     if element.get("software_packageUrl"):
         return str(element["software_packageUrl"])
+    return _identifier(element, "packageUrl")
+
+
+def _identifier(element: dict[str, Any], kind: str) -> str:
     for ident in element.get("externalIdentifier") or []:
-        if ident.get("externalIdentifierType") == "packageUrl":
+        if isinstance(ident, dict) and ident.get("externalIdentifierType") == kind:
             return str(ident.get("identifier", ""))
     return ""
 

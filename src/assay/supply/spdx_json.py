@@ -22,23 +22,22 @@ def read_spdx_json(path: Path, data: dict[str, Any], hashes: Hashes, why: str) -
         if str(pkg.get("SPDXID")) in products:
             sbom.subject = str(pkg.get("name", ""))
             continue
-        purl = next(
-            (
-                str(ref.get("referenceLocator", ""))
-                for ref in pkg.get("externalRefs") or []
-                if ref.get("referenceType") == "purl"
-            ),
-            "",
-        )
+        refs = {
+            str(ref.get("referenceType")): str(ref.get("referenceLocator", ""))
+            for ref in reversed(pkg.get("externalRefs") or [])
+            if isinstance(ref, dict)
+        }
         sbom.components.append(
             Declared(
                 name=str(pkg.get("name", "")),
                 version=str(pkg.get("versionInfo", "")),
-                purl=purl,
+                purl=refs.get("purl", ""),
                 license=_license(pkg.get("licenseDeclared"))
                 or _license(pkg.get("licenseConcluded")),
                 hashes=hashes(_checksums(pkg)),
                 where=str(pkg.get("SPDXID", "")),
+                cpe=refs.get("cpe23Type") or refs.get("cpe22Type", ""),
+                kind=str(pkg.get("primaryPackagePurpose", "")).lower().replace("_", "-"),
             )
         )
     for item in data.get("files") or []:

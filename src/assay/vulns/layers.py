@@ -3,6 +3,8 @@ the store has no record of (so importing feeds never loses what the snapshot cov
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from assay.vulns.store import Store
 
 
@@ -25,3 +27,13 @@ def held(store: Store, ids: set[str]) -> set[str]:
         rows = store.conn.execute(f"SELECT DISTINCT id FROM record WHERE id IN ({marks})", part)
         found.update(r[0] for r in rows)
     return found
+
+
+def kev_entries(store: Store, ids: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The KEV entries of ``ids``, from the store and, for those it lacks, the bundled
+    snapshot under it: the same layers the scan matched with, so the registry's ledger and
+    CRA clocks count the known exploited vulnerabilities the label counts."""
+    wanted = set(ids)
+    lower = snapshot_fallback(store)
+    found = lower.kev_many(wanted) if lower is not None else {}
+    return {**found, **store.kev_many(wanted)}

@@ -23,6 +23,7 @@ from assay.accountability.clocks import ReportCase, cases_from_assessment, with_
 from assay.accountability.from_registry import product_findings, registry_ledger
 from assay.accountability.reports import case_summary, report_text
 from assay.registry import Registry
+from assay.vulns.layers import kev_entries
 
 WORDS = {
     "new": "new",
@@ -184,7 +185,7 @@ def report_cases(
     else:
         vulns = [v for v in summary.get("vulnerabilities") or [] if isinstance(v, dict)]
     ids = {i for v in vulns for i in (str(v.get("id", "")), *map(str, v.get("aliases") or []))}
-    kev = {vid: _kev_entry(vid, entry) for vid, entry in store.kev_many(ids - {""}).items()}
+    kev = {vid: _kev_entry(vid, entry) for vid, entry in kev_entries(store, ids - {""}).items()}
     if not kev:
         return []
     document = load()

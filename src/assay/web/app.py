@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from assay import __version__
 from assay.registry import Registry
-from assay.web import api, docs, errors, pages
+from assay.web import api, chart_routes, docs, errors, pages, selfassess_pages
 from assay.web.feeds import KevLookup
 from assay.web.headers import HeadAsGet, SecurityHeaders
 from assay.web.jobs import Jobs
@@ -32,6 +32,10 @@ class Settings:
     max_pending: int = 20  # uploads queued or running before new ones get 503
     vuln_store: Path | None = None  # KEV re-check; None: the default store or bundled snapshot
     reaudit_interval: float = 60.0  # seconds between store-revision polls; 0 = no re-audit
+    selfassess_days: float = 7.0  # a self-assessment's private link lives this long
+    selfassess_burst: int = 3  # self-assessments one client address may start at once
+    selfassess_every: float = 600.0  # then one more per this many seconds
+    selfassess_spool: Path | None = None  # uploads waiting; None: a temporary folder
 
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> FastAPI:
@@ -44,10 +48,12 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         poller.start()  # a daemon thread; requests never wait for it
+        selfjobs.start()  # resumes the self-assessments a stopped server left
         try:
             yield
         finally:
             poller.stop()
+            selfjobs.stop()
             jobs.shutdown()
 
     app = FastAPI(
@@ -73,6 +79,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     docs.install(app)
+    chart_routes.install(app)  # before the pages' /manufacturers/{name:path}
     app.include_router(api.router)
     app.include_router(pages.router)
+    selfjobs = selfassess_pages.install(app, registry, settings)
     return app

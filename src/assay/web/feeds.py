@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import AssayError
+from assay.vulns.layers import kev_entries
 
 TTL = 300.0  # seconds a KEV answer is reused (feeds change daily at most)
 
@@ -56,7 +57,7 @@ class KevLookup:
             if store is None:
                 return None
             try:
-                found = set(store.kev_many(ids))
+                found = set(kev_entries(store, ids))
             except Exception:  # a damaged store must not break the page
                 return None
             if len(self._cache) >= 256:

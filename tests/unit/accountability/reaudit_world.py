@@ -16,8 +16,11 @@ from realdata import identity, opkg_components
 from assay.extract.rootfs import RootFS
 from assay.model.assessment import Assessment, Target
 from assay.model.component import Component
+from assay.model.vulnerability import VulnerabilityMatch
 from assay.present.vex import ProductRef, Status, VexStatement
 from assay.registry import Registry
+from assay.vulns.counts import counting, counts
+from assay.vulns.kernel import gather
 from assay.vulns.matching import match_components
 from assay.vulns.store import Store
 
@@ -46,6 +49,15 @@ class World:
         self.registry = Registry.open(url or f"sqlite:///{tmp / 'registry.sqlite'}")
         self.components = opkg_components(rootfs.root)
         self.identity = identity(rootfs.root, "TP-Link", "TL-WR703N")
+        # what the root filesystem shows of the kernel (architecture, modules, their
+        # symbols), as the scan gathers it: it settles kernel CVEs
+        self.kernel = gather([rootfs], [])
+
+    def rematch(self, comps: Any = None, model: str = "TL-WR703N") -> list[VulnerabilityMatch]:
+        """What a full re-match finds now and counts (the rule of the label and clocks)."""
+        ident = replace(self.identity, model=model)
+        found = match_components(comps or self.components, self.store, ident, self.kernel)
+        return counting(found)
 
     def with_dropbear(self, version: str) -> list[Component]:
         """The WR703N's components with dropbear (2011.54-2 in the image) at ``version``."""
@@ -89,7 +101,7 @@ class World:
         """What a scan would store: the real matcher's matches, with the store revision."""
         ident = replace(self.identity, model=model, os_build=build)
         components = comps or self.components
-        matches = match_components(components, self.store, ident)
+        matches = match_components(components, self.store, ident, self.kernel)
         return Assessment(
             target=Target(
                 path=f"{model}-{build}.bin",
@@ -101,12 +113,13 @@ class World:
             identity=ident,
             components=components,
             vulnerabilities=matches,
-            facts={  # as assay.pipeline records it
+            facts={  # as assay.pipeline records them
+                "kernel_evidence": self.kernel.summary(),
                 "vulnerability_store": {
                     "location": str(self.store.location),
                     "origin": self.store.origin,
                     "revision": self.store.revision(),
-                }
+                },
             },
         ).to_dict()
 
@@ -117,3 +130,8 @@ def split_feeds(shared_data: Path, work: Path) -> tuple[Path, Path]:
     early = [v for v in data["vulnerabilities"] if v["cve"]["published"][:4] <= "2012"]
     late = [v for v in data["vulnerabilities"] if "2013" <= v["cve"]["published"][:4] <= "2016"]
     return _feed(early, work / "nvd-upto-2012.json"), _feed(late, work / "nvd-2013-2016.json")
+
+
+def counted(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The assessment's matches that count, which alone become the registry's findings."""
+    return [v for v in doc["vulnerabilities"] if counts(v)]

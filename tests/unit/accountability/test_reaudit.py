@@ -10,19 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from reaudit_world import T0, World
+from reaudit_world import T0, World, counted
 
 from assay.accountability.audit_tables import Finding, FindingHistory
 from assay.accountability.outbox import pending_events
 from assay.accountability.reaudit import reaudit
 from assay.extract.rootfs import RootFS
-from assay.vulns.matching import match_components
 
 
 @pytest.mark.slow
 def test_reaudit_reports_exactly_the_new_matches(world: World, feeds: tuple[Path, Path]) -> None:
     doc = world.scan()
-    before = {v["id"] for v in doc["vulnerabilities"]}
+    before = {v["id"] for v in counted(doc)}
     world.registry.add(doc)
     world.registry.add(world.scan(model="TL-MR3020"))  # same contents, other hardware
     resigned = world.scan()  # the same firmware contents in another image file
@@ -33,11 +32,11 @@ def test_reaudit_reports_exactly_the_new_matches(world: World, feeds: tuple[Path
     # the feed changes: 2013-2016 records arrive
     world.store.import_paths([feeds[1]])
     report = reaudit(world.registry, world.store, now=T0.replace(hour=11))
-    rematch = match_components(world.components, world.store, world.identity)
+    rematch = world.rematch()
     full = {m.id for m in rematch}
     expected = full - before
     pairs = {(m.id, m.component) for m in rematch}
-    new_pairs = pairs - {(v["id"], v["component"]) for v in doc["vulnerabilities"]}
+    new_pairs = pairs - {(v["id"], v["component"]) for v in counted(doc)}
     assert expected, "the 2013-2016 records must add matches to OpenWrt 12.09"
     by_product: dict[str, set[str]] = {}
     for change in report.of("new"):
@@ -93,7 +92,7 @@ def test_fixed_in_later_firmware_and_vex_suppression(world: World) -> None:
     doc = world.scan()
     world.registry.add(doc)
     reaudit(world.registry, world.store, now=T0)
-    dropbear_cves = {v["id"] for v in doc["vulnerabilities"] if "dropbear" in v["component"]}
+    dropbear_cves = {v["id"] for v in counted(doc) if "dropbear" in v["component"]}
     assert "CVE-2012-0920" in dropbear_cves
     # the next firmware ships dropbear 2012.55, which the ≤2012 records no longer match
     newer = world.with_dropbear("2012.55-1")
@@ -104,7 +103,7 @@ def test_fixed_in_later_firmware_and_vex_suppression(world: World) -> None:
     assert {c.detail for c in report.of("fixed")} == {"not in firmware OpenWrt 12.09 r40000"}
     # a manufacturer's VEX: the kernel CVE is not exploitable on this build
     kernel = next(c for c in world.components if c.name == "linux")
-    open_kernel = {c["id"] for c in doc["vulnerabilities"] if c["component"] == kernel.ref}
+    open_kernel = {c["id"] for c in counted(doc) if c["component"] == kernel.ref}
     target = sorted(open_kernel)[0]
     statement = world.kernel_statement(target, "feature not built")
     report = reaudit(world.registry, world.store, now=T0.replace(hour=12), statements=[statement])
@@ -130,9 +129,9 @@ def test_done_when_with_the_yearly_nvd_files(
     assert reaudit(world.registry, world.store, now=T0).changes == ()
     world.store.import_paths(later)
     report = reaudit(world.registry, world.store, now=T0.replace(hour=11))
-    rematch = match_components(world.components, world.store, world.identity)
+    rematch = world.rematch()
     expected = {(m.id, m.component) for m in rematch} - {
-        (v["id"], v["component"]) for v in doc["vulnerabilities"]
+        (v["id"], v["component"]) for v in counted(doc)
     }
     assert expected
     assert {(c.vulnerability, c.component) for c in report.of("new")} == expected
@@ -155,7 +154,7 @@ def test_reassessed_firmware_keeps_its_vex_suppressions(world: World) -> None:
     doc = world.scan()
     world.registry.add(doc)
     kernel = next(c for c in world.components if c.name == "linux")
-    target = sorted(v["id"] for v in doc["vulnerabilities"] if v["component"] == kernel.ref)[0]
+    target = sorted(v["id"] for v in counted(doc) if v["component"] == kernel.ref)[0]
     statement = world.kernel_statement(target, "feature not built")
     reaudit(world.registry, world.store, now=T0, statements=[statement])
     # the same image scanned again, now seen with another dropbear: a new inventory

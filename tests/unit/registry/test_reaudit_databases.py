@@ -16,12 +16,11 @@ from assay.accountability.audit_tables import ensure_tables
 from assay.accountability.from_registry import product_findings
 from assay.accountability.reaudit import reaudit
 from assay.extract.rootfs import RootFS
-from assay.vulns.matching import match_components
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "accountability"))
 sys.path.insert(0, str(HERE.parent / "vex"))
-from reaudit_world import T0, World, split_feeds  # noqa: E402
+from reaudit_world import T0, World, counted, split_feeds  # noqa: E402
 
 SLUG = "tp-link-tl-wr703n-v1"
 
@@ -51,9 +50,9 @@ def test_reaudit_on_each_database(
         assert reaudit(world.registry, world.store, now=T0).changes == ()
         world.store.import_paths([late])
         report = reaudit(world.registry, world.store, now=T0.replace(hour=11))
-        rematch = match_components(world.components, world.store, world.identity)
+        rematch = world.rematch()
         expected = {(m.id, m.component) for m in rematch} - {
-            (v["id"], v["component"]) for v in doc["vulnerabilities"]
+            (v["id"], v["component"]) for v in counted(doc)
         }
         assert expected
         for firmware_id in (1, 2):

@@ -50,6 +50,17 @@ def test_import_status_and_reimport(vulns_data: Path, tmp_path: Path) -> None:
     assert code == 0
     assert "records:  348" in out and "KEV 1404" in out and "revision: 1" in out
     assert "nvd_iot_sample.json" in out and "feed date 2024-10-25" in out
+    # the header's counts and the files' counts agree (records + KEV + EPSS entries)
+    assert "entries:  11119 held = 348 records + 1404 KEV + 9367 EPSS" in out
+    assert "files:" not in out
+    data = json.loads(_run("status", "--db", db, "--json")[1])
+    assert data["entries_held"] == data["entries_in_files"] == 11119
+    # a second file repeating the same records: both files count them, the store once
+    copy = tmp_path / "again.json"
+    copy.write_bytes(Path(paths[0]).read_bytes())
+    assert _run("import", str(copy), "--db", db)[0] == 0
+    code, out = _run("status", "--db", db)
+    assert "files:    11467 entries in all, 11119 held" in out
 
 
 def test_errors_through_the_assay_entry_point(

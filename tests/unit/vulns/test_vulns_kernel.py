@@ -12,10 +12,13 @@ import pytest
 import yaml
 
 from assay.accountability.clocks import cases_from_assessment
+from assay.accountability.from_registry import registry_ledger
+from assay.accountability.reaudit import reaudit
 from assay.extract.rootfs import RootFS
 from assay.model.assessment import Assessment
 from assay.pipeline import ScanOptions, assess
 from assay.present.label import build_label
+from assay.registry import Registry
 from assay.registry.summary import summarize
 from assay.vulns.counts import counts, kev_ids
 from assay.vulns.importer import ImportReport
@@ -100,7 +103,10 @@ def scanned(
 
 @pytest.mark.slow
 def test_scan_settles_kernel_cves_and_counts_them_once(
-    scanned: Assessment, vulns_data: Path
+    scanned: Assessment,
+    vulns_data: Path,
+    full_store: tuple[Store, ImportReport],
+    tmp_path: Path,
 ) -> None:
     matches = scanned.vulnerabilities
     by_id = {m.id: m for m in matches if m.component.startswith("pkg:opkg/openwrt/kernel@")}
@@ -126,6 +132,17 @@ def test_scan_settles_kernel_cves_and_counts_them_once(
     entries = {e["cveID"]: e for e in catalog["vulnerabilities"]}
     cases = cases_from_assessment(document, entries, aware_at=_now())
     assert sorted(c.vulnerability for c in cases) == list(kev)
+    # ... and the registry after a re-audit that matches the registered assessment again in
+    # full (its store revision removed): kernel CVEs decided on the scan's recorded evidence
+    store, _ = full_store
+    registry = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    del document["facts"]["vulnerability_store"]
+    registry.add(document)
+    report = reaudit(registry, store, now=_now())
+    assert report.inventories_rematched == 1 and not report.of("withdrawn")
+    ledger = registry_ledger(registry, store, _now().date())
+    products = [p for m in ledger.values() for p in m["products"]]
+    assert [sorted(p["unfixed_kev"]) for p in products] == [list(kev)]
 
 
 def _now() -> Any:

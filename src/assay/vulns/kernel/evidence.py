@@ -15,7 +15,9 @@ source files built in, and the build configuration when the image carries it.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import json
 import re
 import struct
 from collections.abc import Iterable
@@ -84,7 +86,10 @@ class KernelEvidence:
         return bool(self.symbols) and bool(self.modules_basis or self.config)
 
     def summary(self) -> dict[str, Any]:
-        """What ``assessment.json`` keeps (``facts.kernel_evidence``): no symbol lists."""
+        """What ``assessment.json`` keeps (``facts.kernel_evidence``): counts to read, and
+        under ``detail`` the symbols, source files and configuration themselves, so that a
+        later re-audit (which has the assessment, not the image) decides new kernel CVEs on
+        the same evidence as the scan."""
         return {
             "arch": self.arch,
             "arch_basis": self.arch_basis,
@@ -95,7 +100,43 @@ class KernelEvidence:
             "source_files": len(self.sources),
             "config_options": len(self.config),
             "config_basis": self.config_basis,
+            "detail": {
+                "symbols": sorted(self.symbols),
+                "source_files": sorted(self.sources),
+                "config": dict(sorted(self.config.items())),
+            },
         }
+
+    @classmethod
+    def from_summary(cls, data: Any) -> KernelEvidence | None:
+        """The evidence back from ``summary()`` (None when ``data`` holds none). A summary
+        written without ``detail`` gives the architecture and the modules only: code
+        evidence is then missing, so nothing is ruled out for want of a symbol."""
+        if not isinstance(data, dict) or not any(data.get(k) for k in ("arch", "modules")):
+            return None
+        found = data.get("detail")
+        detail: dict[str, Any] = found if isinstance(found, dict) else {}
+
+        def texts(value: Any) -> frozenset[str]:
+            return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()
+
+        config = detail.get("config")
+        return cls(
+            arch=str(data.get("arch") or ""),
+            arch_basis=str(data.get("arch_basis") or ""),
+            modules=texts(data.get("modules")),
+            modules_basis=str(data.get("modules_basis") or ""),
+            symbols=texts(detail.get("symbols")),
+            symbols_basis=tuple(str(b) for b in data.get("symbols_basis") or ()),
+            sources=texts(detail.get("source_files")),
+            config={str(k): str(v) for k, v in config.items()} if isinstance(config, dict) else {},
+            config_basis=str(data.get("config_basis") or ""),
+        )
+
+    def digest(self) -> str:
+        """A short fingerprint: equal evidence, equal digest (inventories share it)."""
+        text = json.dumps(self.summary(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def module_name(filename: str) -> str:
