@@ -43,7 +43,10 @@ def test_home_search_and_product_page_on_the_real_image(client: TestClient, real
     text = page.text
     # the sample declaration's support end date (2016-04-30) is long past: EXPIRED
     assert 'id="support-until">2016-04-30<' in text and "EXPIRED" in text
-    assert "No level: baseline not met" in text
+    assert '<dd id="level">Level 0 of 4</dd>' in text
+    assert "Has a default or empty password." in text and "No default passwords" not in text
+    assert "MAC addresses and host names of connected clients" in text  # declared personal data
+    assert "Issued by Assay from the manufacturer&#39;s declaration" in text
     assert "en303645" in text and "not met" in text  # verdicts per norm in plain words
     assert "mailto:security@sample-router-works.example" in text
     assert "OpenWrt 12.09 r36088" in text  # firmware history
@@ -51,7 +54,8 @@ def test_home_search_and_product_page_on_the_real_image(client: TestClient, real
     assert label["status"] == "EXPIRED"
     assert label["facts"]["no_default_passwords"]["value"] is False  # root has no password
     kev = label["facts"]["known_exploited_unfixed"]["count"]
-    assert f'<dd id="kev" class="v-{"no" if kev else "yes"}">{kev}' in text
+    tone = "bad" if kev else "good"
+    assert f'<dd class="tone-{tone}" id="kev"><span class="count">{kev}</span>' in text
 
 
 def test_label_images_and_developer_report(client: TestClient, real_slug: str) -> None:

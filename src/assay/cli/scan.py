@@ -16,6 +16,7 @@ from assay.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from assay.model.assessment import Assessment
 from assay.pipeline import ScanOptions, assess
 from assay.present import formats, gate
+from assay.present.label.words import LANGUAGES
 from assay.present.suppression import DEFAULT_IGNORE
 from assay.present.text import terminal
 from assay.vulns.counts import counting, kev_ids
@@ -70,6 +71,13 @@ def _size(text: str) -> int:
 @click.option(
     "--registry-url", default="", help="Base URL of the public registry for the label QR code."
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES, case_sensitive=False),
+    default="en",
+    show_default=True,
+    help="Language of the security label's words (label.json keeps its keys).",
+)
 @click.option("--fail-on", "fail_on", multiple=True, metavar="RULE", help=gate.HELP)
 @click.option(
     "--vex",
@@ -112,6 +120,7 @@ def command(
     no_vulns: bool,
     no_checks: bool,
     registry_url: str,
+    lang: str,
     fail_on: tuple[str, ...],
     vex_files: tuple[Path, ...],
     ignore_file: Path | None,
@@ -159,10 +168,10 @@ def command(
             result = assess(target, options, observe)
             assessment = result.assessment
             status.update("writing outputs")
-            paths = write_outputs(assessment, out_dir, registry_url) if out_dir else []
+            paths = write_outputs(assessment, out_dir, registry_url, lang) if out_dir else []
             for output in wanted:
                 if output.path is not None:
-                    paths.extend(formats.write(output, assessment, registry_url))
+                    paths.extend(formats.write(output, assessment, registry_url, lang))
             if sign_key is not None:
                 from assay.present.signing import sign_file
 
@@ -175,7 +184,7 @@ def command(
     _summary(console, assessment, paths)
     for output in wanted:
         if output.path is None:
-            _to_stdout(output, assessment, registry_url, not no_color, sign_key)
+            _to_stdout(output, assessment, registry_url, not no_color, sign_key, lang)
     trips = gate.tripped(assessment, rules)
     for line in _trip_lines(trips):
         click.echo(line, err=True)
@@ -207,14 +216,19 @@ def _is_json_output(path: Path, wanted: list[formats.Output]) -> bool:
 
 
 def _to_stdout(
-    output: formats.Output, assessment: Assessment, url: str, color: bool, key: Path | None
+    output: formats.Output,
+    assessment: Assessment,
+    url: str,
+    color: bool,
+    key: Path | None,
+    lang: str = "en",
 ) -> None:
     if output.format == "table" and sys.stdout.isatty():
         from assay.present.table import print_tables
 
         print_tables(Console(no_color=not color, highlight=False), assessment)
         return
-    text = formats.render(output, assessment, url)
+    text = formats.render(output, assessment, url, lang)
     if output.format == "json" and key is not None:
         from assay.present.signing import load_private, sign
 
@@ -231,9 +245,11 @@ def _trip_lines(trips: list[gate.Trip]) -> list[str]:
     return [head, *(f"  {clean(trip.line())}" for trip in trips)]
 
 
-def write_outputs(assessment: Assessment, out_dir: Path, registry_url: str = "") -> list[Path]:
+def write_outputs(
+    assessment: Assessment, out_dir: Path, registry_url: str = "", lang: str = "en"
+) -> list[Path]:
     """Write the full set of a scan into ``out_dir``; return their paths."""
-    return formats.write_set(assessment, out_dir, registry_url)
+    return formats.write_set(assessment, out_dir, registry_url, lang)
 
 
 def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> None:

@@ -79,13 +79,17 @@ def parse(spec: str) -> Output:
     return Output(name, version, Path(file.strip()) if file.strip() else None)
 
 
-def render(output: Output, assessment: Assessment, registry_url: str = "") -> str:
-    """The text of ``output`` (the label: its SVG; the table: plain text)."""
+def render(output: Output, assessment: Assessment, registry_url: str = "", lang: str = "en") -> str:
+    """The text of ``output`` (the label: its SVG, its words in ``lang``; the table: text)."""
+    if output.format == "label":
+        return _label(assessment, output.version, registry_url, lang)
     renderer = _RENDERERS[output.format]
     return renderer(assessment, output.version, registry_url)
 
 
-def write(output: Output, assessment: Assessment, registry_url: str = "") -> list[Path]:
+def write(
+    output: Output, assessment: Assessment, registry_url: str = "", lang: str = "en"
+) -> list[Path]:
     """Write ``output`` to its file; return the paths written."""
     if output.path is None:
         raise UsageError(f"-o {output}: no file given")
@@ -93,14 +97,16 @@ def write(output: Output, assessment: Assessment, registry_url: str = "") -> lis
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if output.format == "label":
-            return _write_label(assessment, path, registry_url)
+            return _write_label(assessment, path, registry_url, lang)
         path.write_text(render(output, assessment, registry_url), encoding="utf-8")
     except OSError as err:
         raise AssayError(f"cannot write {path}: {err.strerror}", "check the -o path") from None
     return [path]
 
 
-def write_set(assessment: Assessment, out_dir: Path, registry_url: str = "") -> list[Path]:
+def write_set(
+    assessment: Assessment, out_dir: Path, registry_url: str = "", lang: str = "en"
+) -> list[Path]:
     """The full set ``--out DIR`` writes: sbom.cdx.json, assessment.json, report.html,
     report.md, label.svg, label.png, label.json."""
     from assay.present import cyclonedx, native
@@ -110,14 +116,14 @@ def write_set(assessment: Assessment, out_dir: Path, registry_url: str = "") -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [cyclonedx.write(assessment, out_dir), native.write(assessment, out_dir)]
     paths.extend(write_reports(assessment, out_dir))
-    paths.extend(write_label(assessment, out_dir, registry_url))
+    paths.extend(write_label(assessment, out_dir, registry_url, lang=lang))
     return paths
 
 
-def _write_label(assessment: Assessment, path: Path, registry_url: str) -> list[Path]:
+def _write_label(assessment: Assessment, path: Path, registry_url: str, lang: str) -> list[Path]:
     from assay.present.label import write_label_as
 
-    return write_label_as(assessment, path, registry_url)
+    return write_label_as(assessment, path, registry_url, lang=lang)
 
 
 def _table(assessment: Assessment, version: str, registry_url: str) -> str:
@@ -162,12 +168,12 @@ def _md(assessment: Assessment, version: str, registry_url: str) -> str:
     return render_markdown(assessment)
 
 
-def _label(assessment: Assessment, version: str, registry_url: str) -> str:
-    from assay.present.label import build_label, product_url, render_svg
+def _label(assessment: Assessment, version: str, registry_url: str, lang: str = "en") -> str:
+    from assay.present.label import build_label, language, product_url, render_svg
     from assay.present.native import document
 
     data = document(assessment)
-    return render_svg(build_label(data, product_url(data, registry_url)))
+    return render_svg(build_label(data, product_url(data, registry_url)), language(lang))
 
 
 def _spdx(kind: str) -> Callable[[Assessment, str, str], str]:

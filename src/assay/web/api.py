@@ -22,7 +22,7 @@ from assay.registry.inputs import (
     parse_assessment,
     parse_declaration,
 )
-from assay.web.common import accountability_of, need_label, registry
+from assay.web.common import accountability_of, label_language, need_label, registry
 from assay.web.errors import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
@@ -120,8 +120,12 @@ def get_firmware(request: Request, slug: str) -> list[dict[str, Any]]:
 
 
 @router.get("/products/{slug}/label", responses=ERRORS, summary="The product's label as data")
-def get_label(request: Request, slug: str) -> dict[str, Any]:
-    return need_label(request, slug).to_dict()
+def get_label(
+    request: Request,
+    slug: str,
+    lang: Annotated[str, Query(max_length=20, description="Language of the text")] = "en",
+) -> dict[str, Any]:
+    return need_label(request, slug).to_dict(label_language(lang))
 
 
 @router.get(

@@ -13,9 +13,9 @@ from fastapi.templating import Jinja2Templates
 
 from assay import __version__
 from assay.registry import Registry
-from assay.web import api, chart_routes, errors, pages, selfassess_pages
+from assay.web import api, chart_routes, docs, errors, pages, selfassess_pages
 from assay.web.feeds import KevLookup
-from assay.web.headers import SecurityHeaders
+from assay.web.headers import HeadAsGet, SecurityHeaders
 from assay.web.jobs import Jobs
 from assay.web.poller import ReauditPoller
 from assay.web.views import short, visible
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         description="Security labels, assessments and support periods of connected products. "
         "Reading is public; uploads need a manufacturer's API token (Bearer).",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # web.docs serves /docs and /redoc from local files
         redoc_url=None,
     )
     app.state.settings = settings
@@ -76,7 +76,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.kev = KevLookup(settings.vuln_store)
     errors.install(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    docs.install(app)
     chart_routes.install(app)  # before the pages' /manufacturers/{name:path}
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi import Request
 
-from assay.present.label import Label, render_png, render_svg
+from assay.errors import UsageError
+from assay.present.label import Label, language, render_png, render_svg
 from assay.registry import ProductDetail, Registry
 from assay.web.errors import ApiError
 from assay.web.views import label_for
@@ -45,14 +46,23 @@ def need_label(request: Request, slug: str) -> Label:
     return label
 
 
-def rendered(request: Request, label: Label, kind: str) -> Any:
-    """The label's SVG text or PNG bytes, cached by everything that changes its pixels."""
-    key = (kind, repr(label))
+def label_language(lang: str) -> str:
+    """The ``?lang=`` of a label route as a catalogue name; 400 when there is none for it."""
+    try:
+        return language(lang)
+    except UsageError as err:
+        raise ApiError(400, err.message, err.hint) from None
+
+
+def rendered(request: Request, label: Label, kind: str, lang: str = "en") -> Any:
+    """The label's SVG text or PNG bytes in ``lang``, cached by everything that changes its
+    pixels."""
+    key = (kind, lang, repr(label))
     cache: dict[Any, Any] = request.app.state.label_cache
     with _CACHE_LOCK:
         if key in cache:
             return cache[key]
-    svg = render_svg(label)
+    svg = render_svg(label, lang)
     value: Any = svg if kind == "svg" else render_png(svg)
     with _CACHE_LOCK:
         if len(cache) >= _CACHE_SIZE:

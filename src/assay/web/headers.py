@@ -2,10 +2,13 @@
 ``X-Content-Type-Options: nosniff``, ``frame-ancestors 'none'`` (and its older twin
 ``X-Frame-Options: DENY``), no referrer leaving the site.
 
-Pages use ``/static`` files only. Two pages are not ours to rewrite and get a policy of their
+Pages use ``/static`` files only. Some pages are not ours to rewrite and get a policy of their
 own: the developer report (one self-contained HTML file; its ``<style>`` is allowed by hash,
-see ``report_policy``) and FastAPI's ``/docs`` (its inline script is allowed by hash, its
-Swagger UI files come from the CDN FastAPI names).
+see ``report_policy``) and the API documentation, ``/docs`` and ``/redoc`` (their inline
+script is allowed by hash, their files come from this site: ``web.docs``; the UIs set inline
+styles, and ReDoc runs its search in a ``blob:`` worker).
+
+``HeadAsGet`` answers HEAD on every GET route: the GET response's status and headers, no body.
 """
 
 from __future__ import annotations
@@ -24,8 +27,7 @@ PAGE_POLICY = (
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 NONE = "'none'"
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
+DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 _SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 COMMON = [
@@ -54,8 +56,8 @@ def report_policy(html: str) -> str:
 def _docs_policy(body: bytes) -> str:
     hashes = " ".join(_hash(m) for m in _SCRIPT.findall(body))
     return (
-        f"default-src 'none'; script-src {DOCS_CDN} {hashes}; style-src {DOCS_CDN}; "
-        "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
 
@@ -110,3 +112,25 @@ def _add(headers: list[tuple[bytes, bytes]], policy: str | None) -> list[tuple[b
         headers.append((b"content-security-policy", policy.encode()))
     headers.extend((k, v) for k, v in COMMON if k not in names)
     return headers
+
+
+class HeadAsGet:
+    """ASGI middleware: a HEAD request runs as GET and its body is dropped (the headers,
+    ``content-length`` included, stay those of the GET)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body"):
+                    await send({"type": "http.response.body", "body": b""})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from assay.present.label import LANGUAGES, words
 from assay.web.common import (
     accountability_of,
+    label_language,
     need_label,
     product_and_label,
     registry,
@@ -68,6 +70,7 @@ def product(request: Request, slug: str) -> Response:
             "norms": norms_view(document),
             "plain": PLAIN,
             "disclosure": disclosure(declaration if isinstance(declaration, dict) else None),
+            "label_languages": [(code, words(code)("language")) for code in LANGUAGES],
             **_accountability(request, detail),
         },
     )
@@ -110,9 +113,12 @@ def manufacturer(request: Request, name: str) -> Response:
     return _page(request, "manufacturer.html", {"m": data})
 
 
+Lang = Annotated[str, Query(max_length=20, description="Language of the label's words")]
+
+
 @router.get("/products/{slug}/label.svg")
-def label_svg(request: Request, slug: str) -> Response:
-    svg = rendered(request, need_label(request, slug), "svg")
+def label_svg(request: Request, slug: str, lang: Lang = "en") -> Response:
+    svg = rendered(request, need_label(request, slug), "svg", label_language(lang))
     return Response(
         svg,
         media_type="image/svg+xml",
@@ -121,13 +127,14 @@ def label_svg(request: Request, slug: str) -> Response:
 
 
 @router.get("/products/{slug}/label.png")
-def label_png(request: Request, slug: str) -> Response:
-    return Response(rendered(request, need_label(request, slug), "png"), media_type="image/png")
+def label_png(request: Request, slug: str, lang: Lang = "en") -> Response:
+    png = rendered(request, need_label(request, slug), "png", label_language(lang))
+    return Response(png, media_type="image/png")
 
 
 @router.get("/products/{slug}/label.json")
-def label_json(request: Request, slug: str) -> Response:
-    return JSONResponse(need_label(request, slug).to_dict())
+def label_json(request: Request, slug: str, lang: Lang = "en") -> Response:
+    return JSONResponse(need_label(request, slug).to_dict(label_language(lang)))
 
 
 @router.get("/assessments/{assessment_id}", response_class=HTMLResponse)

@@ -73,7 +73,9 @@ def test_no_evidence_is_never_a_yes() -> None:
     assert label.level.value == 0
     assert label.status == "UNDECLARED"
     assert "not declared" in label.text()
-    assert label.data_text() == "Not declared"
+    assert [value for _heading, value in label.data_lines()] == [
+        "Not declared by the manufacturer"
+    ] * 2
 
 
 def test_level_1_needs_passwords_reporting_and_support_period() -> None:
@@ -160,7 +162,10 @@ def test_declared_facts() -> None:
     assert label.automatic_updates.value is False
     assert label.sensitive_data == ("health data",)
     doc["declaration"]["personal_data"]["special_categories"] = []
-    assert build_label(doc, URL, TODAY).data_text() == "None declared"
+    assert build_label(doc, URL, TODAY).data_lines()[1] == (
+        "Sensitive data (health, biometrics…):",
+        "None declared",
+    )
 
 
 def test_mandatory_fallback_list_matches_the_norms_catalogue() -> None:

@@ -17,17 +17,21 @@ from assay.present.label.build import build_label
 from assay.present.label.model import Fact, Label, Level
 from assay.present.label.png import render_png
 from assay.present.label.svg import render_svg
+from assay.present.label.words import LANGUAGES, language, words
 
 __all__ = [
+    "LANGUAGES",
     "Fact",
     "Label",
     "Level",
     "build_label",
+    "language",
     "load_assessment",
     "product_url",
     "render_png",
     "render_svg",
     "write_label",
+    "words",
     "write_label_as",
 ]
 
@@ -37,9 +41,11 @@ def write_label(
     out_dir: Path,
     registry_url: str = "",
     today: date | None = None,
+    lang: str = "en",
 ) -> list[Path]:
-    """Write ``label.svg``, ``label.png`` and ``label.json`` into ``out_dir``; return the paths."""
-    return write_label_as(assessment, out_dir / "label.svg", registry_url, today)
+    """Write ``label.svg``, ``label.png`` and ``label.json`` into ``out_dir``; return the paths.
+    ``lang``: the language of the words (``LANGUAGES``); label.json keeps its keys."""
+    return write_label_as(assessment, out_dir / "label.svg", registry_url, today, lang)
 
 
 def write_label_as(
@@ -47,20 +53,24 @@ def write_label_as(
     svg_path: Path,
     registry_url: str = "",
     today: date | None = None,
+    lang: str = "en",
 ) -> list[Path]:
     """Write the label's SVG to ``svg_path``, its PNG and ``label.json`` beside it (same name,
     suffixes ``.png`` and ``.json``); return the three paths."""
     from assay.present.native import document as published
     from assay.present.native import shown
 
+    lang = language(lang)
     document = published(assessment) if isinstance(assessment, Assessment) else shown(assessment)
     label = build_label(document, product_url(document, registry_url), today)
     svg_path.parent.mkdir(parents=True, exist_ok=True)
-    svg = render_svg(label)
+    svg = render_svg(label, lang)
     paths = [svg_path, svg_path.with_suffix(".png"), svg_path.with_suffix(".json")]
     paths[0].write_text(svg, encoding="utf-8")
     paths[1].write_bytes(render_png(svg))
-    paths[2].write_text(json.dumps(label.to_dict(), indent=2) + "\n", encoding="utf-8")
+    paths[2].write_text(
+        json.dumps(label.to_dict(lang), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return paths
 
 

@@ -40,6 +40,8 @@ def build_label(
     reporting = _reporting(declaration, verdicts, findings)
     support = decl.support_until(declaration)
     sensitive = decl.items(declaration, "sensitive_data")
+    personal = decl.items(declaration, "personal_data")
+    target = _mapping(document.get("target"))
     label = Label(
         manufacturer=decl.text(declaration, "manufacturer") or str(identity.get("vendor") or ""),
         product=decl.text(declaration, "product") or _os_name(identity),
@@ -56,11 +58,16 @@ def build_label(
         kev_unfixed=len(kev_ids),
         kev_ids=kev_ids,
         sensitive_data=sensitive,
-        personal_data=decl.items(declaration, "personal_data"),
+        personal_data=personal,
         sensors=decl.items(declaration, "sensors"),
         data_declared=bool(sensitive) or decl.declared_none(declaration, "sensitive_data"),
         registry_url=registry_url,
         assessed=str(document.get("created") or ""),
+        personal_declared=bool(personal)
+        or decl.declared_none(declaration, "personal_data")
+        or decl.flag(declaration, "personal_data_processed") is False,
+        basis="sbom" if target.get("kind") == "sbom" else "firmware",
+        declared=declaration is not None,
     )
     evidence = [*_list(decl.lookup(declaration, "third_party_evidence"))]
     evidence += _list(_mapping(document.get("facts")).get("third_party_evidence"))

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from assay.present.label.words import words
+
 LABEL_SCHEMA_VERSION = "1.0.0"
 
 
@@ -34,6 +36,19 @@ class Fact:
 
     def to_dict(self) -> dict[str, Any]:
         return {"value": self.value, "reason": self.reason, "evidence": list(self.evidence)}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One fact of the label in words: its name, its short value (the picture's pill), its tone
+    (good, bad, unknown), a whole positive sentence, and why (evidence, in English)."""
+
+    key: str
+    name: str
+    value: str
+    tone: str
+    sentence: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -68,10 +83,13 @@ class Label:
     sensitive_data: tuple[str, ...]
     personal_data: tuple[str, ...]
     sensors: tuple[str, ...]
-    data_declared: bool
+    data_declared: bool  # special categories: listed, or declared as none
     registry_url: str
     assessed: str
     self_asserted_by: str = ""  # set when neither scanned nor signed by Assay: no level, no Yes
+    personal_declared: bool = False  # personal data: listed, or declared as none
+    basis: str = "firmware"  # what it was made from: firmware | sbom, with or without declaration
+    declared: bool = False  # a manufacturer's declaration was part of it
 
     @property
     def expired(self) -> bool:
@@ -89,51 +107,111 @@ class Label:
         """Manufacturer, product and model as one line, without repeats."""
         return join_names(self.manufacturer, self.product, self.model) or "Unnamed product"
 
-    def support_text(self) -> str:
+    def support_text(self, lang: str = "en") -> str:
+        say = words(lang)
         if self.support_until is None:
-            return "Security update period: not declared"
-        when = self.support_until.strftime("%d %b %Y")
-        if self.expired:
-            return f"EXPIRED: security updates ended {when}"
-        return f"Security updates until {when}"
+            return say("t_undeclared").rstrip(".")
+        key = "t_expired" if self.expired else "t_supported"
+        return say(key, date=say.date(self.support_until)).rstrip(".")
 
-    def data_text(self) -> str:
-        if self.sensitive_data:
-            return ", ".join(self.sensitive_data)
-        if self.data_declared:
-            return "None declared"
-        return "Not declared"
+    def level_text(self, lang: str = "en") -> str:
+        """The level in words: "Level 2 of 4", "Level 0 of 4" too (never stars alone)."""
+        say = words(lang)
+        if self.self_asserted_by:
+            return say("self_asserted_level")
+        return say("level", level=self.level.value)
 
-    def text(self) -> str:
-        """The whole label as plain text (screen readers, label.json, terminals)."""
-        hw = f" hardware {self.hardware_version}" if self.hardware_version else ""
-        fw = f", firmware {self.firmware_version}" if self.firmware_version else ""
-        level = (
-            f"Security level {self.level.value} of 4"
-            if self.level.value
-            else "Security level: baseline not met (no level)"
+    def issued_text(self, lang: str = "en") -> str:
+        """Who issued the label and from what; never an official mark."""
+        if self.self_asserted_by:
+            return words(lang)("issued_self")
+        kind = "sbom" if self.basis == "sbom" else "firmware"
+        key = f"issued_declaration_{kind}" if self.declared else f"issued_{kind}"
+        return words(lang)(key)
+
+    def statements(self, lang: str = "en") -> list[Statement]:
+        """The three yes/no facts and the exploited-flaw count, phrased positively."""
+        say = words(lang)
+        rows = []
+        for key, fact in (
+            ("passwords", self.no_default_passwords),
+            ("updates", self.automatic_updates),
+            ("reporting", self.vulnerability_reporting),
+        ):
+            if fact.value is None:
+                value = say("unknown")
+            elif key == "passwords":
+                value = say(f"passwords_{str(fact.value).lower()}")
+            else:
+                value = say("yes" if fact.value else "no")
+            tone = {True: "good", False: "bad", None: "unknown"}[fact.value]
+            sentence = say(f"t_{key}_{str(fact.value).lower()}")
+            rows.append(Statement(key, say(key), value, tone, sentence, fact.reason))
+        kev = self.kev_unfixed
+        sentence = say("t_kev", count=kev) if kev else say("t_kev_0")
+        why = ", ".join(self.kev_ids)
+        rows.append(Statement("kev", say("kev"), str(kev), "bad" if kev else "good", sentence, why))
+        return rows
+
+    def data_lines(self, lang: str = "en") -> list[tuple[str, str]]:
+        """(heading, value) for personal data, sensitive data and sensors, as declared."""
+        say = words(lang)
+        personal = ", ".join(self.personal_data) or (
+            say("personal_none") if self.personal_declared else say("not_declared")
         )
-        lines = [
-            f"Security label for {self.title}{hw}{fw}.",
-            *(
-                [f"Self-asserted by {self.self_asserted_by}: not verified by Assay."]
-                if self.self_asserted_by
-                else []
-            ),
-            f"Manufacturer: {self.manufacturer or 'not declared'}.",
-            f"{self.support_text()}.",
-            f"{level}.",
-            f"No default passwords: {self.no_default_passwords.word}.",
-            f"Automatic security updates: {self.automatic_updates.word}.",
-            f"A way to report vulnerabilities: {self.vulnerability_reporting.word}.",
-            f"Known exploited vulnerabilities unfixed: {self.kev_unfixed}.",
-            f"Sensitive data processed: {self.data_text()}.",
-        ]
+        sensitive = ", ".join(self.sensitive_data) or (
+            say("none_declared") if self.data_declared else say("not_declared")
+        )
+        lines = [(say("personal"), personal), (say("sensitive"), sensitive)]
+        if self.sensors:
+            lines.append((say("sensors"), ", ".join(self.sensors)))
+        return lines
+
+    def text(self, lang: str = "en") -> str:
+        """The whole label as plain text (screen readers, label.json, terminals)."""
+        say = words(lang)
+        lines = [say("t_title", product=self.title)]
+        if self.hardware_version:
+            lines.append(say("t_hardware", version=self.hardware_version))
+        if self.firmware_version:
+            lines.append(say("t_firmware", version=self.firmware_version))
+        if self.self_asserted_by:
+            lines.append(say("t_self_asserted", maker=self.self_asserted_by))
+        lines.append(
+            say("t_manufacturer", name=self.manufacturer)
+            if self.manufacturer
+            else say("t_manufacturer_missing")
+        )
+        lines.append(self.support_text(lang) + ".")
+        if self.self_asserted_by:
+            lines.append(say("t_level_self"))
+        elif self.level.value:
+            lines.append(say("t_level", level=self.level.value))
+        else:
+            lines.append(say("t_level_0"))
+        lines += [s.sentence for s in self.statements(lang)]
+        lines += self._data_sentences(lang)
+        lines.append(self.issued_text(lang))
         if self.registry_url:
-            lines.append(f"Details: {self.registry_url}")
+            lines.append(say("t_details", url=self.registry_url))
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, Any]:
+    def _data_sentences(self, lang: str) -> list[str]:
+        say = words(lang)
+        if self.personal_data:
+            out = [say("t_personal", items=", ".join(self.personal_data))]
+        else:
+            out = [say("t_personal_none" if self.personal_declared else "t_personal_undeclared")]
+        if self.sensitive_data:
+            out.append(say("t_sensitive", items=", ".join(self.sensitive_data)))
+        else:
+            out.append(say("t_sensitive_none" if self.data_declared else "t_sensitive_undeclared"))
+        if self.sensors:
+            out.append(say("t_sensors", items=", ".join(self.sensors)))
+        return out
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """``label.json``: the same keys in every language; ``text`` is in ``lang``."""
         return {
             "schema_version": LABEL_SCHEMA_VERSION,
             "manufacturer": self.manufacturer,
@@ -160,5 +238,5 @@ class Label:
             "registry_url": self.registry_url,
             "assessed": self.assessed,
             "self_asserted_by": self.self_asserted_by or None,
-            "text": self.text(),
+            "text": self.text(lang),
         }
