@@ -49,6 +49,12 @@ def _size(text: str) -> int:
     help="The manufacturer's declaration (YAML/JSON, see assay declaration init).",
 )
 @click.option(
+    "--supplier-sbom",
+    type=click.Path(path_type=Path),
+    help="A supplier's SBOM (CycloneDX, SPDX, manifests: see assay verify) to hold against "
+    "the image; the comparison decides the CRA SBOM requirement.",
+)
+@click.option(
     "--db",
     "store",
     type=click.Path(path_type=Path),
@@ -85,6 +91,7 @@ def command(
     outputs: tuple[str, ...],
     out_dir: Path | None,
     declaration: Path | None,
+    supplier_sbom: Path | None,
     store: Path | None,
     work_dir: Path | None,
     keep_work: bool,
@@ -102,6 +109,11 @@ def command(
 ) -> None:
     """Scan a firmware image, root-filesystem directory or tar archive."""
     rules = gate.parse_rules(fail_on)
+    supplier = None
+    if supplier_sbom is not None:  # read first: a bad SBOM stops the scan before it starts
+        from assay.supply.declared import load_sbom
+
+        supplier = load_sbom(supplier_sbom)
     wanted = _outputs(outputs, as_json, quiet)
     if out_dir is None and not outputs and not as_json:
         out_dir = Path("assay-out")
@@ -130,6 +142,11 @@ def command(
 
             result = assess(target, options, observe)
             assessment = result.assessment
+            if supplier is not None:
+                from assay.supply.scan import attach
+
+                status.update("comparing the supplier's SBOM with the image")
+                attach(assessment, result.rootfs, supplier)
             status.update("writing outputs")
             paths = write_outputs(assessment, out_dir, registry_url) if out_dir else []
             for output in wanted:
