@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from assay import __version__
 from assay.registry import Registry
-from assay.web import api, errors, pages
+from assay.web import api, errors, pages, supplier
 from assay.web.feeds import KevLookup
 from assay.web.headers import SecurityHeaders
 from assay.web.jobs import Jobs
@@ -72,5 +72,6 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(supplier.router)
     app.include_router(pages.router)
     return app

@@ -17,6 +17,7 @@ from assay.web.common import (
     rendered,
 )
 from assay.web.headers import SVG_POLICY, report_policy
+from assay.web.supplier import supplier_view
 from assay.web.views import PLAIN, days_left, disclosure, norms_view
 
 router = APIRouter(include_in_schema=False)
@@ -68,6 +69,7 @@ def product(request: Request, slug: str) -> Response:
             "norms": norms_view(document),
             "plain": PLAIN,
             "disclosure": disclosure(declaration if isinstance(declaration, dict) else None),
+            "supplier": supplier_view(registry(request), slug),
             **_accountability(request, detail),
         },
     )
