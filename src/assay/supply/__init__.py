@@ -43,6 +43,7 @@ class VerifyRequest:
     issuer: str = ""
     run_inspections: bool = False
     package_indexes: list[Path] = field(default_factory=list)
+    debs: list[Path] = field(default_factory=list)  # held against verified Debian indexes
     installed_files: bool = False  # files against the image's own package databases
     work_dir: Path | None = None
 
