@@ -175,3 +175,53 @@ def test_installed_files_against_real_dpkg_md5sums(tmp_path: Path) -> None:
     assert bad["result"] == "failed"
     assert bad["differing"][0]["path"] == "/usr/bin/gpgv"
     assert bad["differing"][0]["package"] == "gpgv"
+
+
+def _debian_tree(folder: Path) -> Path:
+    """A root file system holding this machine's real apt lists (updates and security), dpkg
+    status and archive keyring, plus one planted package no signed index lists."""
+    lists = folder / "var/lib/apt/lists"
+    lists.mkdir(parents=True)
+    for release in (UPDATES, SECURITY):
+        _copy(release, lists)
+    (folder / "var/lib/dpkg").mkdir(parents=True)
+    status = Path("/var/lib/dpkg/status").read_text()
+    planted = "Package: evil-tool\nStatus: install ok installed\nVersion: 1.0\n"
+    planted += "Architecture: amd64\n"
+    (folder / "var/lib/dpkg/status").write_text(planted + "\n" + status)
+    (folder / "usr/share/keyrings").mkdir(parents=True)
+    shutil.copy(KEYRING, folder / "usr/share/keyrings")
+    return folder
+
+
+def test_an_images_apt_lists_and_installed_packages(tmp_path: Path) -> None:
+    from assay.supply.debimage import check_apt
+
+    if not Path("/var/lib/dpkg/status").is_file():
+        pytest.skip("no dpkg status on this machine")
+    root = RootFS(_debian_tree(tmp_path / "root"))
+    own = check_apt(root, [])
+    assert own is not None and own["result"] == "verified", own
+    assert own["keyrings"].startswith("the image's own")
+    assert own["installed"] > 100 and own["in_signed_indexes"] >= 1
+    assert "evil-tool 1.0 amd64" in own["not_in_signed_indexes"]
+    given = check_apt(root, [KEYRING])
+    assert given is not None and given["keyrings"] == "given"
+    if OTHER_KEYRING.is_file():
+        wrong = check_apt(root, [OTHER_KEYRING])
+        assert wrong is not None and wrong["result"] == "failed"
+        assert "none of which is in the given keyring" in wrong["reason"]
+
+
+def test_verify_installed_files_reads_the_apt_lists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = _debian_tree(tmp_path / "root")
+    release = next((tree / "var/lib/apt/lists").glob("*updates_InRelease"))
+    release.write_bytes(release.read_bytes().replace(b"Debian 12", b"Debian 13", 1))
+    args = ["verify", str(tree), "--installed-files", "--key", str(KEYRING), "-o", "json"]
+    assert main(args) == 1
+    found = json.loads(capsys.readouterr().out)["installed_files"]
+    assert found["result"] == "failed" and "BAD signature" in found["reason"]
+    (apt,) = found["apt"]
+    assert [r["result"] for r in apt["releases"]] == ["verified", "failed"]
