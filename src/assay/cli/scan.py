@@ -245,6 +245,13 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
         console.print(f"  [yellow]warning[/]: {terminal(str(data['warning']))}")
     fails = sum(f.verdict == "FAIL" for f in assessment.findings)
     console.print(f"  checks failed   {fails} of {len(assessment.findings)}")
+    supplier = assessment.facts.get("supplier_sbom")
+    if isinstance(supplier, dict):
+        wrong = ", ".join(f"{n} {k}" for k, n in (supplier.get("counts") or {}).items() if n)
+        console.print(
+            f"  supplier SBOM   {supplier.get('verdict')}, fidelity {supplier.get('fidelity')}"
+            f" ({terminal(wrong or 'no mismatch')})"
+        )
     if assessment.problems:
         console.print(f"  problems        {len(assessment.problems)} (see assessment.json)")
     console.print("Outputs:")

@@ -53,9 +53,9 @@ def judge(fact: Any, minimum: float) -> Result:
     problems = []
     if int(counts.get("undeclared") or 0):
         problems.append(f"{counts['undeclared']} in the image but not in it: {undeclared}")
-    if fidelity < minimum:
-        wrong = {k: v for k, v in counts.items() if v and k not in ("undeclared",)}
-        problems.append("disagreements: " + _counted(wrong) if wrong else "fidelity too low")
+    wrong = {k: v for k, v in counts.items() if v and k in ("version", "hash", "license")}
+    if fidelity < minimum and (wrong or not problems):
+        problems.append("stated wrongly: " + _counted(wrong) if wrong else "fidelity too low")
     notes = []
     if int(counts.get("declared-absent") or 0):
         absent = _names(fact, "declared-absent", counts)

@@ -96,7 +96,7 @@ def test_fidelity_below_the_minimum_fails(
         p["version"] = "0.0.1"
     ii1 = _judged(scanned, out, tmp_path / "stale.cdx.json")
     assert ii1.verdict == Verdict.FAIL
-    assert "fidelity 0.94, minimum 0.95" in ii1.reason and "5 version" in ii1.reason
+    assert "fidelity 0.94, minimum 0.95" in ii1.reason and "stated wrongly: 5 version" in ii1.reason
 
 
 def test_a_declared_component_the_image_does_not_show_is_only_noted(
