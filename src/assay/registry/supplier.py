@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from assay.errors import InputError
 from assay.registry import tables as t
@@ -141,17 +141,38 @@ class SupplierSboms:
 
     def supplier_sbom(self, slug: str, firmware: str = "") -> dict[str, Any] | None:
         """The latest supplier SBOM of the firmware (default: the latest assessment's), with
-        its comparison; None when none is attached."""
-        with self.sessions() as session:
+        its comparison; None when none is attached. When the firmware was assessed again since
+        the SBOM was attached, the SBOM is compared with the newest assessment (and kept so)."""
+        with self.sessions.begin() as session:
             product, _maker = _product(session, slug)
             target = _firmware(session, product, firmware)
             row = session.scalar(
                 select(t.SupplierSbomRow)
                 .where(t.SupplierSbomRow.firmware_id == target.id)
+                .options(defer(t.SupplierSbomRow.content))  # up to 32 MiB: only when needed
                 .order_by(t.SupplierSbomRow.id.desc())
                 .limit(1)
             )
-            return _record(row, target, slug) if row else None
+            if row is None:
+                return None
+            newest = session.scalar(
+                select(func.max(t.AssessmentRow.id)).where(t.AssessmentRow.firmware_id == target.id)
+            )
+            if newest is not None and newest != row.assessment_id:
+                _refresh(session, row, newest)
+            return _record(row, target, slug)
+
+
+def _refresh(session: Session, row: t.SupplierSbomRow, assessment_id: int) -> None:
+    document = session.scalar(
+        select(t.AssessmentRow.document).where(t.AssessmentRow.id == assessment_id)
+    )
+    try:
+        sbom = read_sbom(row.content, row.file_name)
+    except InputError:  # stored before a reader changed: keep the comparison it had
+        return
+    row.comparison = compared(sbom, document or {})
+    row.assessment_id = assessment_id
 
 
 def _product(session: Session, slug: str) -> tuple[t.Product, str]:

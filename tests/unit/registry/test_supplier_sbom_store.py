@@ -42,3 +42,16 @@ def test_refused_input_changes_nothing(registry: Registry) -> None:
         registry.attach_supplier_sbom(slug, _bom(("busybox", "1.19.4")), "x.json", "sha256:ff")
     assert registry.supplier_sbom(slug) is None
     assert [e.kind for e in registry.product(slug).history if e.kind == "supplier-sbom"] == []
+
+
+def test_a_newer_assessment_of_the_firmware_is_compared_on_read(registry: Registry) -> None:
+    slug = registry.add(make_document(), scanned=True).product_slug
+    first = registry.attach_supplier_sbom(slug, _bom(("busybox", "1.19.4")), "s.cdx.json")
+    assert first["comparison"]["verdict"] == "FAITHFUL"
+    again = make_document()
+    again["components"][0]["version"] = "1.19.5"  # the same image, read better this time
+    newer = registry.add(again, scanned=True).assessment_id
+    shown = registry.supplier_sbom(slug)
+    assert shown is not None and shown["assessment_id"] == newer
+    assert shown["comparison"]["counts"]["version"] == 1
+    assert registry.supplier_sbom(slug) == shown  # kept: the second read recompares nothing
