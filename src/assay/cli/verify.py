@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assay.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
@@ -186,6 +187,13 @@ def _render(console: Console, doc: dict[str, Any]) -> None:
         console.print(f"installed files: [bold]{installed['result']}[/], {installed['reason']}")
         for item in installed.get("differing", [])[:20]:
             console.print(f"  {item['path']} ({item['package']}): {item['in_image']}")
+        for apt in installed.get("apt", []):
+            console.print(
+                f"apt lists ({apt['keyrings']} keyrings): [bold]{apt['result']}[/], "
+                + escape(apt["reason"])
+            )
+            for name in apt["not_in_signed_indexes"][:10]:
+                console.print(f"  not in the signed indexes: {escape(name)}")
     if doc.get("policy"):
         policy = doc["policy"]
         table = Table("rule", "result", "reason")

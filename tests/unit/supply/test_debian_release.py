@@ -225,3 +225,7 @@ def test_verify_installed_files_reads_the_apt_lists(
     assert found["result"] == "failed" and "BAD signature" in found["reason"]
     (apt,) = found["apt"]
     assert [r["result"] for r in apt["releases"]] == ["verified", "failed"]
+    assert main(args[:-2]) == 1  # the table
+    table = capsys.readouterr().out
+    assert "apt lists (given keyrings): failed" in table
+    assert "not in the signed indexes: evil-tool 1.0 amd64" in table
