@@ -86,6 +86,14 @@ def test_an_undeclared_component_fails_even_above_the_threshold(
     assert "1 in the image but not in it: dropbear 2011.54-2" in ii1.reason
     assert "declared but not seen in the image (check by hand): openssl 1.0.1e-1" in ii1.reason
     assert scanned.assessment.facts[FACT]["fidelity"] == round(79 / 82, 4)
+    from assay.present.report import render_html, render_markdown
+
+    html = render_html(scanned.assessment)
+    assert 'id="supplier-sbom"' in html and "<strong>UNFAITHFUL</strong>, fidelity 96.3 %" in html
+    assert "<td>undeclared</td><td>dropbear</td>" in html
+    markdown = render_markdown(scanned.assessment)
+    assert "## The supplier's SBOM against the image" in markdown
+    assert "- undeclared: dropbear (SBOM -, image 2011.54-2)" in markdown
 
 
 def test_fidelity_below_the_minimum_fails(
