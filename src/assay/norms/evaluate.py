@@ -222,7 +222,8 @@ class _Context:
     def _supplier_sbom(self, arg: str) -> Outcome:
         from assay.norms.supplier import judge, min_fidelity
 
-        return Outcome(*judge(self.supplier_sbom, min_fidelity(arg) or 1.0))
+        minimum = min_fidelity(arg)  # checked when the data was loaded
+        return Outcome(*judge(self.supplier_sbom, 1.0 if minimum is None else minimum))
 
     def _security_txt(self) -> Outcome:
         info = lookup(self.declaration, "_security_txt")

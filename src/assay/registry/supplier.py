@@ -41,7 +41,8 @@ def minimum_fidelity() -> float:
     requirement = load_catalog().get(REQUIREMENT)
     for leaf in leaves(requirement.decided_by):
         if leaf.kind == "supplier_sbom":
-            return min_fidelity(leaf.arg) or 1.0
+            minimum = min_fidelity(leaf.arg)
+            return 1.0 if minimum is None else minimum
     return 1.0
 
 

@@ -119,6 +119,7 @@ def test_a_declared_component_the_image_does_not_show_is_only_noted(
 
 def test_the_leaf_reads_only_the_summary() -> None:
     assert min_fidelity("fidelity >= 0.95") == 0.95 and min_fidelity("0.95") is None
+    assert min_fidelity("fidelity >= 0") == 0.0 and min_fidelity("fidelity >= 1.5") is None
     verdict, reasons, _, _ = judge({"path": "x", "fidelity": None, "measured": 0}, 0.9)
     assert verdict == Verdict.INCONCLUSIVE and "nothing was measured" in reasons[0]
 
