@@ -122,10 +122,12 @@ def verify_release(
     indexes: list[Path] | None = None,
     debs: list[Path] | None = None,
     now: datetime | None = None,
+    check_expiry: bool = True,
 ) -> Outcome:
     """Verify ``path`` (InRelease, or Release with ``Release.gpg`` beside it) with the keyrings,
     then each index given (default: the apt-lists files named like it) against it, then the
-    ``debs`` against the verified indexes."""
+    ``debs`` against the verified indexes. ``check_expiry=False`` (lists an image carries:
+    they are always older than the scan) notes a passed ``Valid-Until`` instead of failing."""
     rings = [k for k in keyrings if is_openpgp_keyring(k)]
     if not rings:
         return Outcome("inconclusive", "no OpenPGP keyring given (--key KEYRING.gpg)")
@@ -150,12 +152,11 @@ def verify_release(
     details.update(release.describe())
     details["files_listed"] = len(release.sha256)
     until = _date(release.fields.get("Valid-Until", ""))
-    if until is not None and until < (now or datetime.now(UTC)):
-        return Outcome(
-            "failed",
-            f"signed, but expired: Valid-Until {until:%Y-%m-%d %H:%M} UTC has passed",
-            details,
-        )
+    expired = until is not None and until < (now or datetime.now(UTC))
+    details["expired"] = expired
+    if expired and check_expiry:
+        why = f"signed, but expired: Valid-Until {until:%Y-%m-%d %H:%M} UTC has passed"
+        return Outcome("failed", why, details)
     found = indexes if indexes is not None else apt_list_indexes(path)
     checks = [check_index(index, release, path) for index in found]
     details["indexes"] = checks
@@ -163,6 +164,8 @@ def verify_release(
     if bad:
         return Outcome("failed", f"index {bad[0]['path']}: {bad[0]['reason']}", details)
     reason = f"signed by {', '.join(signers)}; {len(checks)} index(es) match the signed hashes"
+    if expired:
+        reason += f" (Valid-Until {until:%Y-%m-%d} has passed)"
     if debs:
         details.update(check_debs(debs, found))
         if details["debs_differing"]:

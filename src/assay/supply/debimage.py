@@ -9,6 +9,7 @@ superseded by a later upload, or from elsewhere (a hand-built or third-party pac
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,11 @@ def _image_keyrings(root: RootFS) -> list[Path]:
     return found
 
 
-def check_apt(root: RootFS, keyrings: list[Path]) -> dict[str, Any] | None:
-    """The image's signed apt lists and its installed packages; None when it has no lists."""
+def check_apt(
+    root: RootFS, keyrings: list[Path], now: datetime | None = None
+) -> dict[str, Any] | None:
+    """The image's signed apt lists and its installed packages; None when it has no lists.
+    A passed ``Valid-Until`` is noted, not failed: an image's lists are older than the scan."""
     releases = []
     for name in root.listdir(LISTS):
         real = root.resolve(f"{LISTS}/{name}")
@@ -61,7 +65,7 @@ def check_apt(root: RootFS, keyrings: list[Path]) -> dict[str, Any] | None:
     rings = given or _image_keyrings(root)
     checked, indexes = [], []
     for name, real in sorted(releases):
-        outcome = verify_release(real, rings)
+        outcome = verify_release(real, rings, now=now, check_expiry=False)
         checked.append(
             {"path": f"{LISTS}/{name}", "result": outcome.result, "reason": outcome.reason}
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -36,6 +36,13 @@ def _index(release: Path) -> Path:
     return next(LISTS.glob(release.name.removesuffix("InRelease") + "main_binary-amd64_Packages*"))
 
 
+def _signed_on(release: Path) -> datetime:
+    """The Release's own Date: verifying "as of then" keeps the tests true after Valid-Until
+    (the security list's is a week after it was fetched)."""
+    line = next(x for x in release.read_text().splitlines() if x.startswith("Date:"))
+    return parsedate_to_datetime(line.partition(":")[2].strip()) + timedelta(hours=1)
+
+
 def _copy(release: Path, folder: Path) -> Path:
     """The InRelease and its amd64 Packages index in a scratch folder (apt's names kept)."""
     shutil.copy(_index(release), folder)
@@ -44,7 +51,7 @@ def _copy(release: Path, folder: Path) -> Path:
 
 @pytest.mark.parametrize("release", [UPDATES, SECURITY], ids=["updates", "security"])
 def test_real_inrelease_and_its_index_verify(release: Path) -> None:
-    outcome = verify_release(release, [KEYRING])
+    outcome = verify_release(release, [KEYRING], now=_signed_on(release))
     assert outcome.result == "verified", outcome.reason
     details = outcome.details
     assert details["origin"] == "Debian" and details["codename"].startswith("bookworm")
@@ -116,7 +123,7 @@ def test_debs_against_the_verified_indexes(tmp_path: Path) -> None:
     debs = _small_debs()
     if not debs:
         pytest.skip("no cached .deb of the current bookworm updates/security indexes")
-    outcome = verify_release(SECURITY, [KEYRING], debs=debs)
+    outcome = verify_release(SECURITY, [KEYRING], debs=debs, now=_signed_on(SECURITY))
     found = check_debs(debs, [_index(SECURITY), _index(UPDATES)])
     assert found["debs_checked"] == len(debs) and not found["debs_differing"]
     assert outcome.result == "verified"
@@ -205,8 +212,10 @@ def test_an_images_apt_lists_and_installed_packages(tmp_path: Path) -> None:
     assert own["keyrings"].startswith("the image's own")
     assert own["installed"] > 100 and own["in_signed_indexes"] >= 1
     assert "evil-tool 1.0 amd64" in own["not_in_signed_indexes"]
-    given = check_apt(root, [KEYRING])
-    assert given is not None and given["keyrings"] == "given"
+    later = _signed_on(SECURITY) + timedelta(days=400)  # past every Valid-Until
+    given = check_apt(root, [KEYRING], now=later)
+    assert given is not None and given["keyrings"] == "given" and given["result"] == "verified"
+    assert any("Valid-Until" in r["reason"] for r in given["releases"])
     if OTHER_KEYRING.is_file():
         wrong = check_apt(root, [OTHER_KEYRING])
         assert wrong is not None and wrong["result"] == "failed"
