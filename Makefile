@@ -9,10 +9,11 @@ DEMO_DECLARATION := data/declarations/openwrt-wr703n.sample.yaml
 DEMO_REGISTRY ?= sqlite:///$(abspath $(DEMO_OUT))/registry.sqlite
 
 # Extractors unblob calls (Debian names; jefferson and ubireader come from PyPI with unblob),
-# libmagic for unblob, and cairo with a font for the label's PNG.
+# libmagic for unblob, cairo with a font for the label's PNG, and gpgv (OpenPGP signatures of
+# Debian Release files in `assay verify`).
 APT_EXTRACTORS := squashfs-tools p7zip-full unar lzop lziprecover zstd lz4 xz-utils cpio \
 	android-sdk-libsparse-utils e2fsprogs erofs-utils partclone cabextract mtd-utils \
-	libmagic1 libcairo2 fonts-dejavu-core
+	libmagic1 libcairo2 fonts-dejavu-core gpgv
 # Only the test suite needs these: a real PostgreSQL server and a real headless browser.
 APT_TEST := postgresql chromium u-boot-tools
 

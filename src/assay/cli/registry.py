@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from assay.cli import supplier
 from assay.cli.options import registry_option
 from assay.cli.reaudit import reaudit_command, report_command, webhook_group
 from assay.registry import NotFound, ProductDetail, Registry
@@ -253,3 +254,5 @@ def keys(url: str | None, as_json: bool) -> None:
 command.add_command(reaudit_command)
 command.add_command(report_command)
 command.add_command(webhook_group)
+command.add_command(supplier.attach)
+command.add_command(supplier.show)

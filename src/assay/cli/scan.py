@@ -52,6 +52,12 @@ def _size(text: str) -> int:
     help="The manufacturer's declaration (YAML/JSON, see assay declaration init).",
 )
 @click.option(
+    "--supplier-sbom",
+    type=click.Path(path_type=Path),
+    help="A supplier's SBOM (CycloneDX, SPDX, manifests: see assay verify) to hold against "
+    "the image; the comparison decides the CRA SBOM requirement.",
+)
+@click.option(
     "--db",
     "store",
     type=click.Path(path_type=Path),
@@ -111,6 +117,7 @@ def command(
     outputs: tuple[str, ...],
     out_dir: Path | None,
     declaration: Path | None,
+    supplier_sbom: Path | None,
     store: Path | None,
     work_dir: Path | None,
     keep_work: bool,
@@ -137,6 +144,11 @@ def command(
     rules = gate.parse_rules(fail_on)
     if ignore_file is None and Path(DEFAULT_IGNORE).is_file():
         ignore_file = Path(DEFAULT_IGNORE)
+    supplier = None
+    if supplier_sbom is not None:  # read first: a bad SBOM stops the scan before it starts
+        from assay.supply.declared import load_sbom
+
+        supplier = load_sbom(supplier_sbom)
     wanted = _outputs(outputs, as_json, quiet)
     if out_dir is None and not outputs and not as_json:
         out_dir = Path("assay-out")
@@ -167,6 +179,11 @@ def command(
 
             result = assess(target, options, observe)
             assessment = result.assessment
+            if supplier is not None:
+                from assay.supply.scan import attach
+
+                status.update("comparing the supplier's SBOM with the image")
+                attach(assessment, result.rootfs, supplier)
             status.update("writing outputs")
             paths = write_outputs(assessment, out_dir, registry_url, lang) if out_dir else []
             for output in wanted:
@@ -283,6 +300,13 @@ def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> Non
     elif unseen:
         line += f" ({unseen} inconclusive)"
     console.print(line)
+    supplier = assessment.facts.get("supplier_sbom")
+    if isinstance(supplier, dict):
+        wrong = ", ".join(f"{n} {k}" for k, n in (supplier.get("counts") or {}).items() if n)
+        console.print(
+            f"  supplier SBOM   {supplier.get('verdict')}, fidelity {supplier.get('fidelity')}"
+            f" ({terminal(wrong or 'no mismatch')})"
+        )
     if assessment.problems:
         console.print(f"  problems        {len(assessment.problems)} (see assessment.json)")
     console.print("Outputs:")

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assay.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
@@ -39,8 +40,8 @@ from assay.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
     "keys",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Public key: PEM for in-toto layouts and DSSE provenance, usign for --package-index "
-    "(repeatable).",
+    help="Public key: PEM for in-toto layouts and DSSE provenance, usign or an OpenPGP keyring "
+    "(Debian) for --package-index (repeatable).",
 )
 @click.option("--links", type=click.Path(path_type=Path), help="Folder of in-toto link files.")
 @click.option(
@@ -48,7 +49,16 @@ from assay.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
     "package_indexes",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="opkg Packages index to verify (its .sig beside it; usign key via --key; repeatable).",
+    help="Signed package index to verify (repeatable): opkg Packages (.sig beside it, usign "
+    "key via --key) or Debian InRelease/Release (OpenPGP keyring via --key; its Packages files "
+    "beside it).",
+)
+@click.option(
+    "--deb",
+    "debs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help=".deb file or folder of them to hold against the verified Debian indexes.",
 )
 @click.option(
     "--installed-files",
@@ -92,6 +102,7 @@ def command(
     run_inspections: bool,
     installed_files: bool,
     package_indexes: tuple[Path, ...],
+    debs: tuple[Path, ...],
     identity: str,
     issuer: str,
     output: str,
@@ -123,6 +134,7 @@ def command(
         issuer=issuer,
         run_inspections=run_inspections,
         package_indexes=list(package_indexes),
+        debs=[d for p in debs for d in (sorted(p.glob("*.deb")) if p.is_dir() else [p])],
         installed_files=installed_files,
         work_dir=work_dir,
     )
@@ -175,6 +187,13 @@ def _render(console: Console, doc: dict[str, Any]) -> None:
         console.print(f"installed files: [bold]{installed['result']}[/], {installed['reason']}")
         for item in installed.get("differing", [])[:20]:
             console.print(f"  {item['path']} ({item['package']}): {item['in_image']}")
+        for apt in installed.get("apt", []):
+            console.print(
+                f"apt lists ({apt['keyrings']} keyrings): [bold]{apt['result']}[/], "
+                + escape(apt["reason"])
+            )
+            for name in apt["not_in_signed_indexes"][:10]:
+                console.print(f"  not in the signed indexes: {escape(name)}")
     if doc.get("policy"):
         policy = doc["policy"]
         table = Table("rule", "result", "reason")

@@ -54,6 +54,7 @@ class _Context:
         # the pipeline records the store it matched against, even when nothing matched
         self.vulns_ran = bool(self.vulns) or "vulnerability_store" in facts or "vulns" in facts
         self.components = len(assessment.components)
+        self.supplier_sbom = facts.get("supplier_sbom")
         self._memo: dict[str, Outcome] = {}
 
     def verdict(self, req: Requirement) -> RequirementVerdict:
@@ -119,6 +120,8 @@ class _Context:
             return Outcome(Verdict.INCONCLUSIVE, (why,), (), ("sbom:components",))
         if kind == "security_txt":
             return self._security_txt()
+        if kind == "supplier_sbom":
+            return self._supplier_sbom(arg)
         # lab / network: only a test of the device can decide
         where = "a lab" if kind == "lab" else "a network test of the running device"
         return Outcome(Verdict.NEEDS_LAB, (f"needs {where}: {arg}",), (), (f"{kind}:{arg}",))
@@ -215,6 +218,12 @@ class _Context:
             why = f"{len(rest)} known vulnerabilities to assess for exploitability: {_ids(rest)}"
             return Outcome(Verdict.INCONCLUSIVE, (why,), tuple(rest))
         return Outcome(Verdict.PASS, ("no known vulnerability matched",), ("vulns:matched",))
+
+    def _supplier_sbom(self, arg: str) -> Outcome:
+        from assay.norms.supplier import judge, min_fidelity
+
+        minimum = min_fidelity(arg)  # checked when the data was loaded
+        return Outcome(*judge(self.supplier_sbom, 1.0 if minimum is None else minimum))
 
     def _security_txt(self) -> Outcome:
         info = lookup(self.declaration, "_security_txt")

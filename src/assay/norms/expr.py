@@ -31,6 +31,7 @@ LEAF_KINDS: dict[str, str] = {
     "requirement": "the verdict of another requirement (norm:id)",
     "vulns": "no-known-exploited | no-known-exploitable | matched",
     "sbom": "components: the image inventory is not empty",
+    "supplier_sbom": "fidelity >= X: a supplier SBOM was provided and matches the image",
     "security_txt": "valid: an attached security.txt follows RFC 9116 (N/A when none)",
     "lab": "what a lab must test (always NEEDS_LAB)",
     "network": "what a test of the running device must observe (always NEEDS_LAB)",
@@ -92,6 +93,11 @@ def parse(raw: Any, where: str) -> Node:
         raise NormsDataError(f"{where}: vulns must be one of {', '.join(VULN_FACTS)}")
     if key == "sbom" and value != "components":
         raise NormsDataError(f"{where}: sbom must be 'components'")
+    if key == "supplier_sbom":
+        from assay.norms.supplier import min_fidelity
+
+        if min_fidelity(value) is None:
+            raise NormsDataError(f"{where}: supplier_sbom must be 'fidelity >= X' (X in 0..1)")
     if key == "security_txt" and value != "valid":
         raise NormsDataError(f"{where}: security_txt must be 'valid'")
     return Leaf(key, value.strip())

@@ -27,6 +27,7 @@ from assay.registry.keys import KeysAndTokens, free_slug, manufacturer_row, toke
 from assay.registry.queries import Queries
 from assay.registry.records import SCANNED, SELF_ASSERTED, SIGNED, Forbidden, NotFound, Stored
 from assay.registry.summary import summarize
+from assay.registry.supplier import SupplierSboms
 from assay.vulns.counts import counts
 
 
@@ -39,7 +40,7 @@ def search_text(key: ProductKey) -> str:
     return " ".join((key.manufacturer, key.name, key.model, key.hardware_version)).lower()
 
 
-class Registry(KeysAndTokens, Queries):
+class Registry(KeysAndTokens, Queries, SupplierSboms):
     """One registry database (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Engine) -> None:

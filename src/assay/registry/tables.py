@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -212,3 +213,23 @@ class SelfAssessJob(Base):
     document: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     published: Mapped[str] = mapped_column(String(400), default="")  # product slug
+
+
+class SupplierSbomRow(Base):
+    """A supplier's SBOM of one firmware, as uploaded, with its comparison (migration 0006_supplier_sbom)."""
+
+    __tablename__ = "supplier_sboms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    firmware_id: Mapped[int] = mapped_column(ForeignKey("firmware.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # compared with
+    file_name: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Comparison.summary() plus the CRA II(1) judgement; None when the firmware had no
+    # assessment yet
+    comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -43,6 +43,7 @@ class VerifyRequest:
     issuer: str = ""
     run_inspections: bool = False
     package_indexes: list[Path] = field(default_factory=list)
+    debs: list[Path] = field(default_factory=list)  # held against verified Debian indexes
     installed_files: bool = False  # files against the image's own package databases
     work_dir: Path | None = None
 
@@ -62,7 +63,7 @@ def verify(request: VerifyRequest) -> dict[str, Any]:
         with measured(request.target, request.work_dir) as inventory:
             comparison = compare(sbom, inventory) if sbom else None
             if request.installed_files:
-                installed = _installed(inventory)
+                installed = _installed(inventory, request.keys)
     else:
         inventory = target_only(request.target)
     target = dict(inventory.target)
@@ -86,7 +87,8 @@ def verify(request: VerifyRequest) -> dict[str, Any]:
     return document
 
 
-def _installed(inventory: Inventory) -> dict[str, Any]:
+def _installed(inventory: Inventory, keys: list[Path]) -> dict[str, Any]:
+    from assay.supply.debimage import check_apt
     from assay.supply.pkgdb import check_installed
 
     if not inventory.roots:
@@ -94,4 +96,11 @@ def _installed(inventory: Inventory) -> dict[str, Any]:
             "result": "inconclusive",
             "reason": "no unpacked image (an assessment was given): give the image itself",
         }
-    return check_installed(inventory.roots)
+    found = check_installed(inventory.roots)
+    apt = [a for a in (check_apt(root, keys) for root in inventory.roots) if a is not None]
+    if apt:
+        found["apt"] = apt
+        bad = next((a for a in apt if a["result"] != "verified"), None)
+        if bad is not None and found["result"] != "failed":
+            found["result"], found["reason"] = "failed", f"apt lists: {bad['reason']}"
+    return found

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay.supply.bundle import Outcome, is_bundle, verify_bundle
+from assay.supply.debian import is_openpgp_keyring
 from assay.supply.intoto import is_layout, verify_layout
 from assay.supply.opkg import is_usign_key
 from assay.supply.slsa import is_provenance, read_json_line, verify_provenance
@@ -47,11 +48,17 @@ def verify_attestations(request: VerifyRequest, target: dict[str, Any]) -> list[
 
 def _package_indexes(request: VerifyRequest) -> list[tuple[Path, str, Outcome]]:
     """Each signed package index; then the SBOM's components against the verified ones."""
+    from assay.supply.debian import is_release, verify_release
     from assay.supply.declared import load_sbom
     from assay.supply.opkg import manifest_against_indexes, verify_index
 
-    results = [(p, "opkg-index", verify_index(p, request.keys)) for p in request.package_indexes]
-    good = [p for p, _, outcome in results if outcome.details.get("key")]
+    results = [
+        (p, "debian-release", verify_release(p, request.keys, debs=request.debs))
+        if is_release(p)
+        else (p, "opkg-index", verify_index(p, request.keys))
+        for p in request.package_indexes
+    ]
+    good = [p for p, kind, o in results if kind == "opkg-index" and o.details.get("key")]
     if request.sbom is not None and good:
         declared = [(c.name, c.version) for c in load_sbom(request.sbom).components]
         results.append((request.sbom, "sbom-vs-index", manifest_against_indexes(declared, good)))
@@ -65,8 +72,9 @@ def _verify_one(
         data = read_json_line(path)
     except (OSError, ValueError) as err:
         return "unknown", Outcome("failed", f"cannot read {path.name} as JSON: {err}")
+    pem_keys = [k for k in request.keys if not is_usign_key(k) and not is_openpgp_keyring(k)]
     if is_provenance(data):
-        outcome = verify_provenance(path, sha, request.trusted_root, request.keys, request.identity)
+        outcome = verify_provenance(path, sha, request.trusted_root, pem_keys, request.identity)
         if outcome.result == "verified":
             outcome.details["binds"] = True
         return "slsa-provenance", outcome
@@ -75,7 +83,6 @@ def _verify_one(
             path, artifact, request.trusted_root, request.identity, request.issuer, sha
         )
     if is_layout(data):
-        pem_keys = [k for k in request.keys if not is_usign_key(k)]
         outcome = verify_layout(path, pem_keys, request.links, artifact, request.run_inspections)
         return "in-toto-layout", outcome
     return "unknown", Outcome("failed", "not a Sigstore bundle, SLSA provenance or in-toto layout")

@@ -83,6 +83,21 @@ class Comparison:
             "unchecked": self.unchecked,
         }
 
+    def summary(self, most: int = 100) -> dict[str, Any]:
+        """The compact form kept in an assessment's ``facts["supplier_sbom"]`` and in the
+        registry (the norms' ``supplier_sbom`` leaf reads it): counts, the first ``most``
+        mismatches, and how many declared hashes could not be checked."""
+        full = self.to_dict()
+        return {
+            "path": Path(self.sbom.path).name,
+            "format": self.sbom.format,
+            "subject": self.sbom.subject,
+            "declared": len(self.sbom.components),
+            **{k: full[k] for k in ("verdict", "fidelity", "measured", "correct", "counts")},
+            "mismatches": full["mismatches"][:most],
+            "unchecked_hashes": sum(u.startswith("hash") for u in self.unchecked),
+        }
+
 
 @functools.cache
 def _aliases() -> dict[str, tuple[str, ...]]:

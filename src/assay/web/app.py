@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from assay import __version__
 from assay.registry import Registry
-from assay.web import api, chart_routes, docs, errors, pages, selfassess_pages
+from assay.web import api, chart_routes, docs, errors, pages, selfassess_pages, supplier
 from assay.web.feeds import KevLookup
 from assay.web.headers import HeadAsGet, SecurityHeaders
 from assay.web.jobs import Jobs
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     docs.install(app)
     chart_routes.install(app)  # before the pages' /manufacturers/{name:path}
     app.include_router(api.router)
+    app.include_router(supplier.router)
     app.include_router(pages.router)
     selfjobs = selfassess_pages.install(app, registry, settings)
     return app

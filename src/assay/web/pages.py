@@ -19,6 +19,7 @@ from assay.web.common import (
     rendered,
 )
 from assay.web.headers import SVG_POLICY, report_policy
+from assay.web.supplier import supplier_view
 from assay.web.views import PLAIN, days_left, disclosure, norms_view
 
 router = APIRouter(include_in_schema=False)
@@ -71,6 +72,7 @@ def product(request: Request, slug: str) -> Response:
             "plain": PLAIN,
             "disclosure": disclosure(declaration if isinstance(declaration, dict) else None),
             "label_languages": [(code, words(code)("language")) for code in LANGUAGES],
+            "supplier": supplier_view(registry(request), slug),
             **_accountability(request, detail),
         },
     )

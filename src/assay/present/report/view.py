@@ -80,7 +80,16 @@ def build(assessment: Assessment, catalog: Catalog | None = None) -> dict[str, A
         "norms": norms,
         "problems": [p.to_dict() for p in assessment.problems],
         "sample_declaration": bool((assessment.declaration or {}).get("sample")),
+        "supplier": _supplier(assessment.facts.get("supplier_sbom")),
     }
+
+
+def _supplier(fact: Any) -> dict[str, Any] | None:
+    """The supplier-SBOM comparison a scan kept (``assay scan --supplier-sbom``), if any."""
+    if not isinstance(fact, dict) or not isinstance(fact.get("counts"), dict):
+        return None
+    mismatches = [m for m in fact.get("mismatches") or [] if isinstance(m, dict)]
+    return {**fact, "mismatches": mismatches}
 
 
 def _norm_views(verdicts: list[RequirementVerdict], catalog: Catalog) -> list[NormView]:
