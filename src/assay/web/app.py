@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from assay import __version__
 from assay.registry import Registry
-from assay.web import api, errors, pages
+from assay.web import api, errors, lists_api, lists_pages, pages
 from assay.web.feeds import KevLookup
 from assay.web.headers import SecurityHeaders
 from assay.web.jobs import Jobs
@@ -67,10 +67,14 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.templates.env.filters["short"] = short
     app.state.templates.env.finalize = visible  # every {{ value }}: no control characters
     app.state.label_cache = {}
+    app.state.inventory_cache = {}  # assessment id -> its component rows (never change)
+    app.state.score_cache = {}  # vulnerability id -> CVSS and EPSS from the store (a TTL)
     app.state.kev = KevLookup(settings.vuln_store)
     errors.install(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(lists_api.router)
     app.include_router(api.router)
+    app.include_router(lists_pages.router)
     app.include_router(pages.router)
     return app
