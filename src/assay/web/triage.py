@@ -183,44 +183,49 @@ def firmware_findings(
     latest_of = _latest_assessments(registry, slug)
     audited = _audited_versions(registry, slug)
     matches, epss = _scan_facts(registry, sorted(set(latest_of.values())))
-    out: list[dict[str, Any]] = []
     scan_status: dict[tuple[str, str, str], dict[str, Any]] = {}
     for version, aid in latest_of.items():
         for v in matches.get(aid, []):
-            key = (version, str(v.get("id")), str(v.get("component")))
-            scan_status[key] = v
-            if not counts(v):
-                status = "conditional" if v.get("conditional") else "not_affected"
-                out.append(_row(version, v, status, why_not(v), "not_counted"))
-            elif version not in audited:
-                status = "probable" if v.get("status") == "probable" else "affected"
-                out.append(_row(version, v, status, "found by the scan", "as_scanned"))
+            key = (version, str(v.get("component")), str(v.get("id")))
+            if counts(v) or key not in scan_status:  # a match that counts speaks for the pair
+                scan_status[key] = v
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for f in findings(registry, slug, last_change(registry)):
-        scanned = scan_status.get((f["firmware"], f["vulnerability"], f["component"])) or {}
+        key = (f["firmware"], f["component"], f["vulnerability"])
+        scanned = scan_status.get(key) or {}
         status = f["state"] if f["state"] != "open" else "affected"
         if status == "affected" and scanned.get("status") == "probable":
             status = "probable"
         row = {k: f[k] for k in ("firmware", "vulnerability", "component", "component_label")}
-        out.append(
-            {
-                **row,
-                "status": status,
-                "state": f["state"],
-                "lifecycle": f["lifecycle"],
-                "words": f["words"],
-                "kev": f["kev"],
-                "severity": f["severity"] or str(scanned.get("severity") or ""),
-                "cvss": scanned.get("cvss_score"),
-                "epss": None,
-                "detail": f["detail"],
-                "fixed_in": f["fixed_in"],
-                "first_seen": f["first_seen"],
-                "changed": f["changed"],
-                "origin": f["origin"],
-            }
-        )
+        rows[key] = {
+            **row,
+            "status": status,
+            "state": f["state"],
+            "lifecycle": f["lifecycle"],
+            "words": f["words"],
+            "kev": f["kev"],
+            "severity": f["severity"] or str(scanned.get("severity") or ""),
+            "cvss": scanned.get("cvss_score"),
+            "epss": None,
+            "detail": f["detail"],
+            "fixed_in": f["fixed_in"],
+            "first_seen": f["first_seen"],
+            "changed": f["changed"],
+            "origin": f["origin"],
+        }
+    for key, v in scan_status.items():  # what the re-audit does not hold (or not yet)
+        version = key[0]
+        if key in rows:
+            continue
+        if not counts(v):
+            status = "conditional" if v.get("conditional") else "not_affected"
+            rows[key] = _row(version, v, status, why_not(v), "not_counted")
+        elif version not in audited:
+            status = "probable" if v.get("status") == "probable" else "affected"
+            rows[key] = _row(version, v, status, "found by the scan", "as_scanned")
+    out = list(rows.values())
     _fill_scores(out, epss, kev_lookup, cache if cache is not None else {})
-    out.sort(key=lambda r: r["vulnerability"])
+    out.sort(key=lambda r: (r["vulnerability"], r["firmware"], r["component"]))
     out.sort(key=lambda r: r["changed"], reverse=True)
     return out
 
