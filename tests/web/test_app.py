@@ -154,6 +154,9 @@ def test_strings_from_images_are_escaped_everywhere(client: TestClient, registry
         client.get(f"/products/{stored.product_slug}").text,
         client.get(f"/assessments/{stored.assessment_id}").text,
         client.get(f"/products/{stored.product_slug}/label.svg").text,
+        client.get(f"/products/{stored.product_slug}/inventory").text,
+        client.get(f"/products/{stored.product_slug}/findings").text,
+        client.get(f"/products/{stored.product_slug}/findings", params={"group": "firmware"}).text,
     ]
     for text in pages:
         assert "<script>alert" not in text

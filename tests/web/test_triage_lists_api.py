@@ -271,3 +271,37 @@ def test_inventory_and_downloads(
     )
     assert api.get(f"/assessments/{latest.id}/report.md").text.startswith("#")
     assert api.get("/assessments/999999/sbom.cdx.json").status_code == 404
+
+
+def test_openapi_describes_the_list_parameters(api: TestClient) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/products",
+        "/api/v1/products/{slug}/firmware",
+        "/api/v1/products/{slug}/events",
+        "/api/v1/products/{slug}/assessments",
+        "/api/v1/products/{slug}/findings",
+        "/api/v1/products/{slug}/components",
+        "/api/v1/assessments/{assessment_id}/components",
+    ):
+        names = {p["name"] for p in paths[path]["get"]["parameters"]}
+        assert {"limit", "offset", "sort"} <= names, path
+
+
+def test_checks_of_the_real_image_one_row_per_check(
+    client: TestClient, registry: Any, wr703n_assessment: dict[str, Any]
+) -> None:
+    stored = registry.add(wr703n_assessment, scanned=True)
+    url = f"/api/v1/assessments/{stored.assessment_id}/checks"
+    document = wr703n_assessment["findings"]
+    total, rows = every(client, url, 3)
+    assert total == len(document) > 3
+    assert [r["check"] for r in rows] == sorted(f["check"] for f in document)
+    failed = client.get(url, params={"verdict": "FAIL", "limit": 1000}).json()
+    assert failed["total"] == sum(f["verdict"] == "FAIL" for f in document) > 0
+    assert {r["verdict"] for r in failed["items"]} == {"FAIL"}
+    by_title = client.get(url, params={"sort": "-title", "limit": 1000}).json()["items"]
+    assert [r["title"] for r in by_title] == sorted((f["title"] for f in document), reverse=True)
+    assert client.get(url, params={"verdict": "MAYBE"}).status_code == 422
+    assert client.get("/api/v1/assessments/424242/checks").status_code == 404
+    assert client.get("/api/v1/assessments/99999999999999/checks").status_code == 404

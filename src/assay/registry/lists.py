@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from assay.registry import tables as t
-from assay.registry.queries import _iso, _matching, _summary
+from assay.registry.queries import MAX_ID, _iso, _matching, _summary
 from assay.registry.records import NotFound, ProductSummary
 from assay.registry.repository import Registry
 
@@ -172,3 +172,39 @@ def assessments(
             )
         ]
     return int(total or 0), rows
+
+
+CHECK_SORT = {
+    "check": t.FindingRow.check,
+    "verdict": t.FindingRow.verdict,
+    "severity": t.FindingRow.severity,
+    "title": t.FindingRow.title,
+}
+
+
+def checks(
+    registry: Registry,
+    assessment_id: int,
+    verdict: str,
+    limit: int,
+    offset: int,
+    sort: str = "",
+) -> tuple[int, list[dict[str, Any]]]:
+    """An assessment's check results (``verdict``: only those, e.g. FAIL), by check id."""
+    stmt = select(t.FindingRow).where(t.FindingRow.assessment_id == assessment_id)
+    missing = NotFound(f"no assessment {assessment_id} in the registry", "see its product")
+    if not 0 < assessment_id <= MAX_ID:
+        raise missing
+    if verdict:
+        stmt = stmt.where(t.FindingRow.verdict == verdict)
+    with registry.sessions() as session:
+        there = select(t.AssessmentRow.id).where(t.AssessmentRow.id == assessment_id)
+        if session.scalar(there) is None:
+            raise missing
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        stmt = _ordered(stmt, CHECK_SORT, sort, "check", t.FindingRow.id)
+        rows = [
+            {"check": f.check, "verdict": f.verdict, "severity": f.severity, "title": f.title}
+            for f in session.scalars(_cut(stmt, limit, offset))
+        ]
+    return int(total), rows

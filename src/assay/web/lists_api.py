@@ -236,3 +236,25 @@ def get_product_components(
     if latest is None:
         raise ApiError(404, f"product {slug!r} has no assessment yet", "upload one first")
     return inventory_answer(request, latest.id, q, found_by, vulnerable, page)
+
+
+@router.get(
+    "/assessments/{assessment_id}/checks",
+    responses=ERRORS,
+    summary="An assessment's check results, one row per check (paged, sorted)",
+)
+def get_checks(
+    request: Request,
+    assessment_id: int,
+    page: Pages,
+    verdict: Annotated[
+        Literal[
+            "", "PASS", "FAIL", "INCONCLUSIVE", "NOT_APPLICABLE", "NEEDS_DECLARATION", "NEEDS_LAB"
+        ],
+        Query(description="only checks with this verdict"),
+    ] = "",
+) -> dict[str, Any]:
+    page = page.checked(_sorted_keys(rl.CHECK_SORT))
+    reg = registry(request)
+    total, items = rl.checks(reg, assessment_id, verdict, page.limit, page.offset, page.sort)
+    return _answer(total, items, page, assessment=assessment_id)
