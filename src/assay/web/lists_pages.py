@@ -47,8 +47,9 @@ def _linker(path: str, params: dict[str, Any]) -> Callable[..., str]:
         merged = {**params, **changes}
         if "page" not in changes:
             merged.pop("page", None)
-        kept = {k: v for k, v in merged.items() if v not in ("", None, False, 1) or k == "kev"}
-        kept = {k: v for k, v in kept.items() if v not in ("", None)}
+        if merged.get("page") == 1:
+            merged.pop("page")
+        kept = {k: v for k, v in merged.items() if v not in ("", None)}
         return path + ("?" + urlencode(kept) if kept else "")
 
     return link
