@@ -78,7 +78,7 @@ def test_label_images_and_developer_report(client: TestClient, real_slug: str) -
 def test_json_api_and_openapi(client: TestClient, real_slug: str) -> None:
     listing = client.get("/api/v1/products", params={"q": "wr703n"}).json()
     assert listing["total"] == 1 and listing["items"][0]["slug"] == real_slug
-    firmware = client.get(f"/api/v1/products/{real_slug}/firmware").json()
+    firmware = client.get(f"/api/v1/products/{real_slug}/firmware").json()["items"]
     assert firmware[0]["version"] == "OpenWrt 12.09 r36088"
     full = client.get(f"/api/v1/assessments/{firmware[0]['assessments'][0]}").json()
     assert full["document"]["verdicts"]
@@ -158,6 +158,9 @@ def test_strings_from_images_are_escaped_everywhere(client: TestClient, registry
         client.get(f"/products/{stored.product_slug}").text,
         client.get(f"/assessments/{stored.assessment_id}").text,
         client.get(f"/products/{stored.product_slug}/label.svg").text,
+        client.get(f"/products/{stored.product_slug}/inventory").text,
+        client.get(f"/products/{stored.product_slug}/findings").text,
+        client.get(f"/products/{stored.product_slug}/findings", params={"group": "firmware"}).text,
     ]
     for text in pages:
         assert "<script>alert" not in text

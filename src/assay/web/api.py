@@ -97,26 +97,9 @@ def portfolio_search(
         raise ApiError(400, err.message, err.hint) from err
 
 
-@router.get("/products", responses=ERRORS, summary="Search products")
-def list_products(
-    request: Request,
-    q: Annotated[str, Query(max_length=200, description="words to find")] = "",
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
-    reg = registry(request)
-    items = reg.products(q, limit=limit, offset=offset)
-    return {"total": reg.count_products(q), "items": [p.to_dict() for p in items]}
-
-
 @router.get("/products/{slug}", responses=ERRORS, summary="One product with its history")
 def get_product(request: Request, slug: str) -> dict[str, Any]:
     return registry(request).product(slug).to_dict()
-
-
-@router.get("/products/{slug}/firmware", responses=ERRORS, summary="A product's firmware")
-def get_firmware(request: Request, slug: str) -> list[dict[str, Any]]:
-    return [f.to_dict() for f in registry(request).product(slug).firmware]
 
 
 @router.get("/products/{slug}/label", responses=ERRORS, summary="The product's label as data")
@@ -126,22 +109,6 @@ def get_label(
     lang: Annotated[str, Query(max_length=20, description="Language of the text")] = "en",
 ) -> dict[str, Any]:
     return need_label(request, slug).to_dict(label_language(lang))
-
-
-@router.get(
-    "/products/{slug}/findings",
-    responses=ERRORS,
-    summary="Re-audit findings of a product's firmware, with their lifecycle",
-    description="Every finding of the incremental re-audit, newest change first: `state` "
-    "(open, fixed, withdrawn, suppressed), `lifecycle` (new = found by the latest re-audit, "
-    "still_open, reopened, fixed, withdrawn, suppressed), `detail` (why: the match reason, "
-    "the firmware that fixed it, or the VEX justification) and ISO dates.",
-)
-def get_findings(request: Request, slug: str) -> dict[str, Any]:
-    from assay.web.accountability import findings_view
-
-    registry(request).product(slug)  # an unknown product is a 404
-    return findings_view(registry(request), slug)
 
 
 FirmwareName = Annotated[

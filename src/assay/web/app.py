@@ -13,7 +13,17 @@ from fastapi.templating import Jinja2Templates
 
 from assay import __version__
 from assay.registry import Registry
-from assay.web import api, chart_routes, docs, errors, pages, selfassess_pages, supplier
+from assay.web import (
+    api,
+    chart_routes,
+    docs,
+    errors,
+    lists_api,
+    lists_pages,
+    pages,
+    selfassess_pages,
+    supplier,
+)
 from assay.web.feeds import KevLookup
 from assay.web.headers import HeadAsGet, SecurityHeaders
 from assay.web.jobs import Jobs
@@ -73,6 +83,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.templates.env.filters["short"] = short
     app.state.templates.env.finalize = visible  # every {{ value }}: no control characters
     app.state.label_cache = {}
+    app.state.inventory_cache = {}  # assessment id -> its component rows (never change)
+    app.state.score_cache = {}  # vulnerability id -> CVSS and EPSS from the store (a TTL)
     app.state.kev = KevLookup(settings.vuln_store)
     errors.install(app)
     app.add_middleware(SecurityHeaders)
@@ -80,8 +92,10 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     docs.install(app)
     chart_routes.install(app)  # before the pages' /manufacturers/{name:path}
+    app.include_router(lists_api.router)  # before api: it serves the paged lists
     app.include_router(api.router)
     app.include_router(supplier.router)
+    app.include_router(lists_pages.router)
     app.include_router(pages.router)
     selfjobs = selfassess_pages.install(app, registry, settings)
     return app
