@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -138,6 +139,8 @@ class AssessmentRow(Base):
 
 class ComponentRow(Base):
     __tablename__ = "components"
+    # portfolio search reads the entries of one name from this index alone (migration 0007)
+    __table_args__ = (Index("ix_components_search", "name", "assessment_id", "version", "purl"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
@@ -216,7 +219,7 @@ class SelfAssessJob(Base):
 
 
 class SupplierSbomRow(Base):
-    """A supplier's SBOM of one firmware, as uploaded, with its comparison (migration 0006_supplier_sbom)."""
+    """A supplier's SBOM of one firmware, as uploaded, with its comparison (migration 0006)."""
 
     __tablename__ = "supplier_sboms"
 
