@@ -208,11 +208,11 @@ def registry(tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def client(registry: Any) -> Iterator[Any]:
-    """The web app on that registry, through Starlette's test client (2 MiB upload limit)."""
+    """The web app on that registry, through Starlette's test client (3 MiB upload limit)."""
     from fastapi.testclient import TestClient
 
     from assay.web import Settings, create_app
 
-    app = create_app(Settings(max_upload=2 * 1024 * 1024), registry)
+    app = create_app(Settings(max_upload=3 * 1024 * 1024), registry)
     with TestClient(app) as test_client:
         yield test_client

@@ -252,7 +252,7 @@ def test_broken_uploads_get_one_clear_error_and_store_nothing(
         ),
         ({"declaration": ("d.yaml", b"a: 1", "text/yaml")}, 400, "no 'firmware' file"),
         (
-            {"firmware": ("big.bin", b"\0" * (3 * 1024 * 1024), "application/octet-stream")},
+            {"firmware": ("big.bin", b"\0" * (5 * 1024 * 1024), "application/octet-stream")},
             413,
             "over the limit",
         ),

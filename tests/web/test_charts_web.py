@@ -165,7 +165,10 @@ def test_charts_in_a_browser(
         ledger = page.request.get(f"{base}/api/v1/products/{SLUG}/ledger").json()["ledger"]
         open_now = sum(e["open"] for e in ledger["vulnerabilities"])
         kev_now = len(ledger["unfixed_kev"])
-        assert open_now > 100 and kev_now >= 5  # real matches: hundreds, five known exploited
+        # real matches: hundreds; known exploited: three (the ARM-only ones are not this MIPS
+        # router's, decided on the kernel evidence the scan recorded)
+        assert open_now > 100 and kev_now >= 3
+        assert "CVE-2013-6282" not in ledger["unfixed_kev"]
 
         page.goto(f"{base}/products/{SLUG}")
         figure = page.locator("#figure-product-exposure")
