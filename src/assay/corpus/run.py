@@ -1,10 +1,12 @@
 """Run a corpus scan on Dask: a local cluster by default, or the cluster at ``scheduler``.
 
 One task per image, submitted under a key made of its SHA-256 (so a resubmitted image is the
-same task); results are written into the registry on this side as each finishes, so a crash of
-the client loses at most the images still running; a second run skips every image the ledger
-already holds. Dask reschedules the task of a worker that dies; a task that raises is retried
-once (``retries=1``) and then recorded as failed with the reason.
+same task); results are written into the registry as each finishes (by the worker itself when
+every worker can reach the database: PostgreSQL, or SQLite on this machine with a local cluster;
+else on this side), so a crash of the client loses at most the images still running; a second
+run skips every image the ledger already holds. Dask reschedules the task of a worker that
+dies; a task that raises is retried once (``retries=1``) and then recorded as failed with the
+reason.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ class Summary:
     done: int = 0
     failed: int = 0
     seconds: float = 0.0
-    store_seconds: float = 0.0  # spent writing results into the registry (this side)
+    store_seconds: float = 0.0  # spent writing results into the registry (either side)
+    stored_by_workers: int = 0  # results the workers wrote themselves
     dashboard: str = ""
     failures: list[tuple[str, str]] = field(default_factory=list)
 
@@ -98,6 +101,12 @@ def corpus_scan(
                     f"cannot reach the Dask scheduler at {scheduler}: {err}",
                     "check the address (tcp://HOST:PORT) and that the scheduler runs",
                 ) from err
+        # the workers write the registry themselves when they can all reach it: PostgreSQL,
+        # or SQLite (WAL) on this machine with a local cluster; else this side writes
+        on_workers = registry.engine.dialect.name == "postgresql" or (
+            scheduler is None and registry.engine.dialect.name == "sqlite"
+        )
+        worker_url = registry.engine.url.render_as_string(hide_password=False)
         try:
             summary.dashboard = str(client.dashboard_link or "")
             futures = {
@@ -106,6 +115,7 @@ def corpus_scan(
                     str(i.path),
                     i.sha256,
                     options or {},
+                    worker_url if on_workers else None,
                     key=f"assay-scan-{i.sha256}",
                     pure=False,
                     retries=1,
@@ -136,6 +146,11 @@ def _store(registry: Any, future: Any, image: Image, summary: Summary) -> None:
         first = str(err).splitlines()[0][:300] if str(err) else ""
         reason = f"crashed twice: {type(err).__name__}" + (f": {first}" if first else "")
         result = {"status": "failed", "reason": reason, "seconds": 0.0}
+    if result["status"] == "stored":  # the worker wrote it and its ledger row
+        summary.done += 1
+        summary.stored_by_workers += 1
+        summary.store_seconds += result.get("store_seconds", 0.0)
+        return
     if result["status"] == "ok":
         try:
             stored = registry.add(result["document"])
