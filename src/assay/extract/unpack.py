@@ -27,6 +27,7 @@ from assay.extract.session import Worker, kill_session
 from assay.model.problem import Problem
 
 POLL_SECONDS = 0.05
+SMALL_IMAGE = 32 * 1024 * 1024  # bytes: unpacked by one unblob process
 # seconds between walks of the extracted tree: doubling from the first to the last (between
 # walks, the disk's used space still says when one is due at once)
 WALK_FIRST, WALK_MAX = 0.125, 1.0
@@ -236,7 +237,7 @@ def _run_worker(
         "max_size": bounds.max_size,
         "max_entries": bounds.max_entries,
         "max_fanout": bounds.max_fanout,
-        "processes": max(1, min(2, os.cpu_count() or 1)),  # unblob's pool
+        "processes": _processes(image),
     }
     reports = {
         "result": (result, os.O_TRUNC),
@@ -295,6 +296,14 @@ def _run_worker(
             )
         )
     return kind, problems
+
+
+def _processes(image: Path) -> int:
+    """unblob's processes: one for a small image (a second would cost more start-up CPU than
+    it saves time), up to two for a larger one."""
+    if image.stat().st_size < SMALL_IMAGE:
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 def _open(path: Path, flag: int, stack: ExitStack) -> int:
