@@ -92,3 +92,23 @@ def _sid(proc: Path) -> int:
         return int((proc / "stat").read_text().rsplit(")", 1)[-1].split()[3])
     except (OSError, IndexError, ValueError):
         return -1
+
+
+def test_a_dead_server_is_replaced(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    archive = tmp_path / "rootfs.tar"
+    with tarfile.open(archive, "w") as tar:
+        data = b"root:x:0:0:root:/root:/bin/ash\n"
+        info = tarfile.TarInfo("etc/passwd")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    server = forkserver.current()
+    assert server is not None
+    server.proc.kill()
+    server.proc.wait()
+    doc = assess(archive, ScanOptions(work_dir=tmp_path / "w", match_vulnerabilities=False))
+    assert not any("stopped unexpectedly" in p.message for p in doc.assessment.problems)
+    replaced = forkserver.current()
+    assert replaced is not None and replaced is not server and replaced.alive()

@@ -21,6 +21,7 @@ import sys
 import threading
 from typing import Any
 
+SPAWN_SECONDS = 300  # the server's start-up (imports) and one fork, however loaded the machine
 _server: ForkServer | None = None
 _lock = threading.Lock()
 
@@ -44,7 +45,7 @@ class ForkServer:
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(request).encode() + b"\n")
         self.proc.stdin.flush()
-        line = self.read_line(None)
+        line = self.read_line(SPAWN_SECONDS)
         if line is None or not line.strip().isdigit():
             raise OSError("the extraction fork server did not start a worker")
         return Forked(self, int(line))
@@ -66,8 +67,12 @@ class ForkServer:
 
     def close(self) -> None:
         if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        self.proc.wait()
+            self.proc.stdin.close()  # the server ends at the end of its input
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 class Forked:

@@ -247,16 +247,19 @@ def _run_worker(
     with ExitStack() as stack:
         server = forkserver.current()
         started = time.monotonic()
-        proc: subprocess.Popen[bytes] | forkserver.Forked
+        proc: subprocess.Popen[bytes] | forkserver.Forked | None = None
         if server is not None:  # the same worker, forked from a server that imported unblob
             paths = {f"{key}_path": str(path.resolve()) for key, (path, _) in reports.items()}
             log_path = str((work_dir / "extract.log").resolve())
             env_part = {"PATH": env["PATH"], "TMPDIR": env["TMPDIR"]}
             # a process scanning many images runs several at once: one unblob process each
-            proc = server.spawn(
-                {**request_data, **paths, "processes": 1, "log": log_path, "env": env_part}
-            )
-        else:
+            try:
+                proc = server.spawn(
+                    {**request_data, **paths, "processes": 1, "log": log_path, "env": env_part}
+                )
+            except OSError:
+                forkserver.disable()  # a broken server: this image gets a fresh worker
+        if proc is None:
             # the worker reports through handles opened here: it cannot write to these files
             fds = {f"{key}_fd": _open(path, flag, stack) for key, (path, flag) in reports.items()}
             request.write_text(json.dumps({**request_data, **fds}))
@@ -329,8 +332,7 @@ def _watch(proc: Worker, root: Path, bounds: _Bounds, start: float) -> str:
     """Wait for the worker; kill its whole session if it runs too long, writes too much or
     makes too many entries. The time counts from ``start`` (the worker's launch). The tree is
     walked less often as time passes and as it grows (a walk of a large tree must not take the
-    worker's time);
-    between walks, the disk's used space says when one is due at once."""
+    worker's time); between walks, the disk's used space says when one is due at once."""
     next_check, spacing = 0.0, WALK_FIRST
     disk_before = _disk_used(root.parent)
     while proc.poll() is None:
