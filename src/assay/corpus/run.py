@@ -19,7 +19,7 @@ from typing import Any
 
 from assay.corpus import ledger
 from assay.corpus.inputs import Image, fingerprint
-from assay.corpus.tasks import scan_image
+from assay.corpus.tasks import one_writer, scan_image
 from assay.errors import AssayError, UsageError
 
 Progress = Callable[[int, int, str], None]  # (done, total, last message)
@@ -103,10 +103,11 @@ def corpus_scan(
                 ) from err
         # the workers write the registry themselves when they can all reach it: PostgreSQL,
         # or SQLite (WAL) on this machine with a local cluster; else this side writes
-        on_workers = registry.engine.dialect.name == "postgresql" or (
-            scheduler is None and registry.engine.dialect.name == "sqlite"
-        )
+        dialect = registry.engine.dialect.name
+        on_workers = dialect == "postgresql" or (scheduler is None and dialect == "sqlite")
         worker_url = registry.engine.url.render_as_string(hide_password=False)
+        # SQLite written from several processes: one writer at a time (a lock file)
+        sqlite_file = registry.engine.url.database if on_workers and dialect == "sqlite" else None
         try:
             summary.dashboard = str(client.dashboard_link or "")
             futures = {
@@ -126,7 +127,8 @@ def corpus_scan(
             for future in as_completed(futures):
                 image = futures[future]
                 began = time.perf_counter()
-                _store(registry, future, image, summary)
+                with one_writer(sqlite_file):
+                    _store(registry, future, image, summary)
                 summary.store_seconds += time.perf_counter() - began
                 if progress:
                     progress(summary.done + summary.failed, summary.submitted, image.path.name)

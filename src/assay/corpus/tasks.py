@@ -13,6 +13,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,18 +90,19 @@ def _store(
         _registries[url] = Registry.open(url)
     registry = _registries[url]
     began = time.perf_counter()
-    try:
-        stored = registry.add(document)
-    except AssayError as err:
-        return {
-            "status": "failed",
-            "sha256": sha256,
-            "path": path,
-            "reason": f"not stored: {err.diagnostics()}",
-            "seconds": seconds,
-        }
-    slug = str(getattr(stored, "slug", ""))
-    ledger.record(registry.engine, sha256, path, "done", seconds=seconds, slug=slug)
+    with one_writer(registry.engine.url.database if url.startswith("sqlite") else None):
+        try:
+            stored = registry.add(document)
+        except AssayError as err:
+            return {
+                "status": "failed",
+                "sha256": sha256,
+                "path": path,
+                "reason": f"not stored: {err.diagnostics()}",
+                "seconds": seconds,
+            }
+        slug = str(getattr(stored, "slug", ""))
+        ledger.record(registry.engine, sha256, path, "done", seconds=seconds, slug=slug)
     return {
         "status": "stored",
         "sha256": sha256,
@@ -108,3 +111,20 @@ def _store(
         "seconds": seconds,
         "store_seconds": time.perf_counter() - began,
     }
+
+
+@contextmanager
+def one_writer(database: str | None) -> Iterator[None]:
+    """With SQLite, one worker writes at a time (a lock file beside the database): SQLite
+    refuses, rather than waits for, a transaction that read before another one wrote."""
+    if not database:
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.writer-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
