@@ -124,11 +124,14 @@ def corpus_scan(
                 for i in todo.values()
             }
             summary.submitted = len(futures)
-            for future in as_completed(futures):
-                image = futures[future]
+            for future in as_completed(list(futures)):
+                image = futures.pop(future)
                 began = time.perf_counter()
                 with one_writer(sqlite_file):
                     _store(registry, future, image, summary)
+                # forget the result: a worker that dies later must not make Dask compute
+                # (scan and store) again the finished images whose results it held
+                future.release()
                 summary.store_seconds += time.perf_counter() - began
                 if progress:
                     progress(summary.done + summary.failed, summary.submitted, image.path.name)
