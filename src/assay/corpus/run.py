@@ -1,10 +1,12 @@
 """Run a corpus scan on Dask: a local cluster by default, or the cluster at ``scheduler``.
 
 One task per image, submitted under a key made of its SHA-256 (so a resubmitted image is the
-same task); results are written into the registry on this side as each finishes, so a crash of
-the client loses at most the images still running; a second run skips every image the ledger
-already holds. Dask reschedules the task of a worker that dies; a task that raises is retried
-once (``retries=1``) and then recorded as failed with the reason.
+same task); results are written into the registry as each finishes (by the worker itself when
+every worker can reach the database: PostgreSQL, or SQLite on this machine with a local cluster;
+else on this side), so a crash of the client loses at most the images still running; a second
+run skips every image the ledger already holds. Dask reschedules the task of a worker that
+dies; a task that raises is retried once (``retries=1``) and then recorded as failed with the
+reason.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from assay.corpus import ledger
 from assay.corpus.inputs import Image, fingerprint
-from assay.corpus.tasks import scan_image
+from assay.corpus.tasks import one_writer, scan_image
 from assay.errors import AssayError, UsageError
 
 Progress = Callable[[int, int, str], None]  # (done, total, last message)
@@ -30,7 +32,8 @@ class Summary:
     done: int = 0
     failed: int = 0
     seconds: float = 0.0
-    store_seconds: float = 0.0  # spent writing results into the registry (this side)
+    store_seconds: float = 0.0  # spent writing results into the registry (either side)
+    stored_by_workers: int = 0  # results the workers wrote themselves
     dashboard: str = ""
     failures: list[tuple[str, str]] = field(default_factory=list)
 
@@ -98,6 +101,13 @@ def corpus_scan(
                     f"cannot reach the Dask scheduler at {scheduler}: {err}",
                     "check the address (tcp://HOST:PORT) and that the scheduler runs",
                 ) from err
+        # the workers write the registry themselves when they can all reach it: PostgreSQL,
+        # or SQLite (WAL) on this machine with a local cluster; else this side writes
+        dialect = registry.engine.dialect.name
+        on_workers = dialect == "postgresql" or (scheduler is None and dialect == "sqlite")
+        worker_url = registry.engine.url.render_as_string(hide_password=False)
+        # SQLite written from several processes: one writer at a time (a lock file)
+        sqlite_file = registry.engine.url.database if on_workers and dialect == "sqlite" else None
         try:
             summary.dashboard = str(client.dashboard_link or "")
             futures = {
@@ -106,6 +116,7 @@ def corpus_scan(
                     str(i.path),
                     i.sha256,
                     options or {},
+                    worker_url if on_workers else None,
                     key=f"assay-scan-{i.sha256}",
                     pure=False,
                     retries=1,
@@ -113,10 +124,14 @@ def corpus_scan(
                 for i in todo.values()
             }
             summary.submitted = len(futures)
-            for future in as_completed(futures):
-                image = futures[future]
+            for future in as_completed(list(futures)):
+                image = futures.pop(future)
                 began = time.perf_counter()
-                _store(registry, future, image, summary)
+                with one_writer(sqlite_file):
+                    _store(registry, future, image, summary)
+                # forget the result: a worker that dies later must not make Dask compute
+                # (scan and store) again the finished images whose results it held
+                future.release()
                 summary.store_seconds += time.perf_counter() - began
                 if progress:
                     progress(summary.done + summary.failed, summary.submitted, image.path.name)
@@ -136,6 +151,11 @@ def _store(registry: Any, future: Any, image: Image, summary: Summary) -> None:
         first = str(err).splitlines()[0][:300] if str(err) else ""
         reason = f"crashed twice: {type(err).__name__}" + (f": {first}" if first else "")
         result = {"status": "failed", "reason": reason, "seconds": 0.0}
+    if result["status"] == "stored":  # the worker wrote it and its ledger row
+        summary.done += 1
+        summary.stored_by_workers += 1
+        summary.store_seconds += result.get("store_seconds", 0.0)
+        return
     if result["status"] == "ok":
         try:
             stored = registry.add(result["document"])

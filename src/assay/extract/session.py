@@ -14,8 +14,19 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Protocol
 
 ROUNDS = 50
+
+
+class Worker(Protocol):
+    """A started worker (``subprocess.Popen``, or one the fork server started)."""
+
+    pid: int
+
+    def poll(self) -> int | None: ...
+
+    def wait(self) -> int: ...
 
 
 def session_members(sid: int) -> list[int]:
@@ -35,7 +46,7 @@ def session_members(sid: int) -> list[int]:
     return members
 
 
-def kill_session(proc: subprocess.Popen[bytes]) -> None:
+def kill_session(proc: Worker | subprocess.Popen[bytes]) -> None:
     """SIGKILL the worker's session until no process is left in it; reap the worker."""
     for _ in range(ROUNDS):
         try:

@@ -20,6 +20,7 @@ import struct
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,7 @@ def _unsupported(inpath: Path, why: str) -> None:
     )
 
 
+@cache
 def _patched_handlers() -> tuple[Any, ...]:
     """unblob's built-in handlers, SquashFS ones re-pointed at unsquashfs (standard formats)
     or at 7-Zip (vendor variants that would need sasquatch)."""
@@ -227,6 +229,14 @@ def _bounded_pool(limiter: _Limiter, root: Path, image: Path) -> None:
         return original(process_num=process_num, handler=handler, result_callback=callback)
 
     processing.make_pool = make_pool  # type: ignore[attr-defined]
+
+
+def warm_up() -> None:
+    """Compile unblob's pattern database for our handlers now (a process that forks a worker
+    per image does this once; unblob caches it by the handler tuple, which is built once)."""
+    from unblob.finder import build_hyperscan_database
+
+    build_hyperscan_database(_patched_handlers())
 
 
 def run_unblob(

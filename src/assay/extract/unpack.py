@@ -22,14 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assay.errors import ExtractError, InputError, LimitExceeded
-from assay.extract import modes
+from assay.extract import forkserver, modes
 from assay.extract.container import is_layout_dir
 from assay.extract.locate import find_kernels, find_rootfs, links_leaving, strip_special_files
 from assay.extract.rootfs import RootFS
-from assay.extract.session import kill_session
+from assay.extract.session import Worker, kill_session
 from assay.model.problem import Problem
 
 POLL_SECONDS = 0.05
+SMALL_IMAGE = 32 * 1024 * 1024  # bytes: unpacked by one unblob process
+# seconds between walks of the extracted tree: doubling from the first to the last (between
+# walks, the disk's used space still says when one is due at once)
+WALK_FIRST, WALK_MAX = 0.125, 1.0
 MAX_ENTRIES = 500_000  # files, directories and links made in all
 MAX_FANOUT = 1_000  # archives unpacked at one nesting level
 
@@ -228,39 +232,51 @@ def _run_worker(
     # jefferson and ubireader are console scripts installed next to our interpreter
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["TMPDIR"] = str(tmp.resolve())
+    request_data = {
+        "image": str(image.resolve()),
+        "extract_root": str(extract_dir.resolve()),
+        "tmp": str(tmp.resolve()),
+        "max_depth": bounds.max_depth,
+        "max_size": bounds.max_size,
+        "max_entries": bounds.max_entries,
+        "max_fanout": bounds.max_fanout,
+        "processes": _processes(image),
+    }
+    reports = {
+        "result": (result, os.O_TRUNC),
+        "modes": (work_dir / modes.LOG_NAME, os.O_APPEND),
+        "handlers": (work_dir / modes.HANDLERS_LOG_NAME, os.O_APPEND),
+    }
     with ExitStack() as stack:
-        # the worker reports through handles opened here: it cannot write to these files
-        fds = {
-            "result_fd": _open(result, os.O_TRUNC, stack),
-            "modes_fd": _open(work_dir / modes.LOG_NAME, os.O_APPEND, stack),
-            "handlers_fd": _open(work_dir / modes.HANDLERS_LOG_NAME, os.O_APPEND, stack),
-        }
-        request.write_text(
-            json.dumps(
-                {
-                    "image": str(image.resolve()),
-                    "extract_root": str(extract_dir.resolve()),
-                    "tmp": str(tmp.resolve()),
-                    "max_depth": bounds.max_depth,
-                    "max_size": bounds.max_size,
-                    "max_entries": bounds.max_entries,
-                    "max_fanout": bounds.max_fanout,
-                    "processes": max(1, min(2, os.cpu_count() or 1)),
-                    **fds,
-                }
-            )
-        )
-        log = stack.enter_context((work_dir / "extract.log").open("wb"))
+        server = forkserver.current()
         started = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assay.extract.worker", str(request)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-            pass_fds=tuple(fds.values()),
-            preexec_fn=lambda: _limit_file_size(bounds.max_size),
-        )
+        proc: subprocess.Popen[bytes] | forkserver.Forked | None = None
+        if server is not None:  # the same worker, forked from a server that imported unblob
+            paths = {f"{key}_path": str(path.resolve()) for key, (path, _) in reports.items()}
+            log_path = str((work_dir / "extract.log").resolve())
+            env_part = {"PATH": env["PATH"], "TMPDIR": env["TMPDIR"]}
+            # a process scanning many images runs several at once: one unblob process each
+            try:
+                proc = server.spawn(
+                    {**request_data, **paths, "processes": 1, "log": log_path, "env": env_part}
+                )
+            except OSError:
+                forkserver.disable()  # a broken server: this image gets a fresh worker
+        if proc is None:
+            # the worker reports through handles opened here: it cannot write to these files
+            fds = {f"{key}_fd": _open(path, flag, stack) for key, (path, flag) in reports.items()}
+            request.write_text(json.dumps({**request_data, **fds}))
+            log = stack.enter_context((work_dir / "extract.log").open("wb"))
+            started = time.monotonic()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "assay.extract.worker", str(request)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                pass_fds=tuple(fds.values()),
+                preexec_fn=lambda: _limit_file_size(bounds.max_size),
+            )
         try:
             meanwhile()
         except BaseException:
@@ -288,6 +304,14 @@ def _run_worker(
     return kind, problems
 
 
+def _processes(image: Path) -> int:
+    """unblob's processes: one for a small image (a second would cost more start-up CPU than
+    it saves time), up to two for a larger one."""
+    if image.stat().st_size < SMALL_IMAGE:
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def _open(path: Path, flag: int, stack: ExitStack) -> int:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | flag, 0o644)
     stack.callback(os.close, fd)
@@ -307,12 +331,12 @@ def _read_result(result: Path, image: Path) -> tuple[str, list[Problem]]:
     return str(data.get("kind", "image")), problems
 
 
-def _watch(proc: subprocess.Popen[bytes], root: Path, bounds: _Bounds, start: float) -> str:
+def _watch(proc: Worker, root: Path, bounds: _Bounds, start: float) -> str:
     """Wait for the worker; kill its whole session if it runs too long, writes too much or
     makes too many entries. The time counts from ``start`` (the worker's launch). The tree is
-    walked less often as it grows (a walk of a large tree must not take the worker's time);
-    between walks, the disk's used space says when one is due at once."""
-    next_check = 0.0
+    walked less often as time passes and as it grows (a walk of a large tree must not take the
+    worker's time); between walks, the disk's used space says when one is due at once."""
+    next_check, spacing = 0.0, WALK_FIRST
     disk_before = _disk_used(root.parent)
     while proc.poll() is None:
         elapsed = time.monotonic() - start
@@ -329,7 +353,8 @@ def _watch(proc: subprocess.Popen[bytes], root: Path, bounds: _Bounds, start: fl
                 kill_session(proc)
                 return f"more than {bounds.max_entries} entries: the entry bound was reached"
             walk = time.monotonic() - began
-            next_check = time.monotonic() - start + max(0.25, 4 * walk)
+            spacing = min(WALK_MAX, spacing * 2)
+            next_check = time.monotonic() - start + max(spacing, 4 * walk)
         time.sleep(POLL_SECONDS)
     return ""
 

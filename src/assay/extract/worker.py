@@ -24,7 +24,11 @@ TAR_MEMORY = 1 << 30  # heap for reading a tar archive (tarfile holds one header
 
 
 def main(request_path: str) -> int:
-    request = json.loads(Path(request_path).read_text())
+    return run(json.loads(Path(request_path).read_text()))
+
+
+def run(request: dict[str, Any]) -> int:
+    """Unpack what ``request`` names (the handles it gives are open in this process)."""
     image = Path(request["image"])
     extract_root = Path(request["extract_root"])
     extract_root.mkdir(parents=True, exist_ok=True)

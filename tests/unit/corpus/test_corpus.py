@@ -189,6 +189,45 @@ def test_separate_scheduler_and_workers_survive_a_killed_worker(
                 p.wait(timeout=30)
 
 
+def test_an_interrupted_scan_resumes_without_rescanning(corpus: Path, tmp_path: Path) -> None:
+    """The client (and its local cluster) killed after the first image is stored: the next run
+    scans only what was not stored, and every image ends assessed or recorded once."""
+    db = tmp_path / "registry.sqlite"
+    command = [sys.executable, "-m", "assay", "corpus", "scan", str(corpus)]
+    command += ["--registry", f"sqlite:///{db}", "--workers", "1", "--json"]
+    first = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 600
+        while time.time() < deadline and first.poll() is None:
+            try:
+                if db.exists() and any(s == "done" for s, _, _ in ledger(db).values()):
+                    break
+            except sqlite3.Error:
+                pass
+            time.sleep(0.2)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the client, its cluster and the fork servers
+        first.wait(timeout=60)
+    before = ledger(db)
+    stored = [path for path, (status, _, _) in before.items() if status == "done"]
+    assert 1 <= len(stored) < 4, before  # interrupted mid-run
+    again = assay(*command[3:])
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["skipped"] == len(before)  # what was stored or recorded is not scanned again
+    assert summary["submitted"] == 5 - len(before)
+    after = ledger(db)
+    assert sorted(s for s, _, _ in after.values()) == ["done"] * 4 + ["failed"]
+    assert all(after[path] == before[path] for path in stored)  # still one attempt each
+    with sqlite3.connect(db) as con:
+        assert con.execute("select count(*) from assessments").fetchone()[0] == 4
+
+
 def test_unreachable_scheduler_is_one_line(corpus: Path, tmp_path: Path) -> None:
     done = assay(
         "corpus",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import threading
 from pathlib import Path
 
 from assay.catalog.binary.engine import Hit, SignatureEngine
@@ -15,6 +16,19 @@ from assay.model.problem import Problem
 NAME = "binary-signature"
 MIN_SIZE = 64  # smaller files cannot hold a version string worth trusting
 MAX_SIZE = 64 * 1024 * 1024  # larger files are skipped (and said so)
+
+# The bundled signatures, loaded and compiled once per thread (a process that scans many
+# images, such as a corpus worker, pays the ~0.5 s hyperscan compilation once; a compiled
+# database keeps scratch space of its own, so threads do not share one).
+_BUNDLED = threading.local()
+
+
+def _bundled(backend: str) -> tuple[list[Signature], SignatureEngine]:
+    cache: dict[str, tuple[list[Signature], SignatureEngine]] = _BUNDLED.__dict__
+    if backend not in cache:
+        signatures = load_signatures(None)
+        cache[backend] = (signatures, SignatureEngine(signatures, backend=backend))
+    return cache[backend]
 
 
 class BinaryCataloger:
@@ -34,8 +48,13 @@ class BinaryCataloger:
         backend: str = "auto",
         max_size: int = MAX_SIZE,
     ) -> None:
-        self.signatures = signatures if signatures is not None else load_signatures(signature_file)
-        self.engine = SignatureEngine(self.signatures, backend=backend)
+        if signatures is None and signature_file is None:
+            self.signatures, self.engine = _bundled(backend)
+        else:
+            self.signatures = (
+                signatures if signatures is not None else load_signatures(signature_file)
+            )
+            self.engine = SignatureEngine(self.signatures, backend=backend)
         self.max_size = max_size
 
     def wants(self, entry: FileEntry) -> bool:
