@@ -22,7 +22,13 @@ from assay.registry.inputs import (
     parse_assessment,
     parse_declaration,
 )
-from assay.web.common import accountability_of, label_language, need_label, registry
+from assay.web.common import (
+    accountability_of,
+    declared_length,
+    label_language,
+    need_label,
+    registry,
+)
 from assay.web.errors import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
@@ -283,15 +289,7 @@ async def upload(
 ) -> JSONResponse:
     manufacturer = await run_in_threadpool(_manufacturer, request, credentials)
     limit: int = request.app.state.settings.max_upload
-    length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
-        raise ApiError(411, "the upload has no Content-Length", "send the file in one request")
-    if int(length) > limit:
-        raise ApiError(
-            413,
-            f"upload of {int(length)} bytes is over the limit of {limit}",
-            "ask the operator to raise --max-upload",
-        )
+    declared_length(request, limit, "the limit", "ask the operator to raise --max-upload")
     most: int = request.app.state.settings.max_pending
     with request.app.state.jobs.slot(most):  # held until the job is queued (or refused)
         return await _accept(request, manufacturer)

@@ -84,3 +84,14 @@ def accountability_of(request: Request, detail: ProductDetail) -> dict[str, Any]
 
     s = detail.summary
     return for_product(reg, request.app.state.kev, s.slug, s.manufacturer, summary, load)
+
+
+def declared_length(request: Request, limit: int, what: str, hint: str) -> int:
+    """The upload's Content-Length, refused before any byte is read when it is missing (411)
+    or over ``limit`` (413, naming ``what`` the limit is of, and ``hint``)."""
+    length = request.headers.get("content-length") or ""
+    if not length.isdigit():
+        raise ApiError(411, "the upload has no Content-Length", "send the file in one request")
+    if int(length) > limit:
+        raise ApiError(413, f"upload of {int(length)} bytes is over {what} of {limit}", hint)
+    return int(length)

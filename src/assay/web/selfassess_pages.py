@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile
 from assay.errors import InputError
 from assay.registry import NotFound
 from assay.registry.inputs import looks_like_json, parse_declaration
-from assay.web.common import registry
+from assay.web.common import declared_length, registry
 from assay.web.errors import ApiError
 from assay.web.headers import SVG_POLICY, report_policy
 from assay.web.selfassess import STAGE_WORDS, STAGES, Bucket, SelfJob, SelfJobs
@@ -71,15 +71,12 @@ async def upload(request: Request) -> Response:
         raise ApiError(
             503, f"{settings.max_pending} self-assessments are already waiting", "try again later"
         )
-    length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
-        raise ApiError(411, "the upload has no Content-Length", "send the file in one request")
-    if int(length) > settings.max_upload:
-        raise ApiError(
-            413,
-            f"upload of {int(length)} bytes is over the limit of {settings.max_upload}",
-            "self-assess a smaller image, or run assay scan on your own machine",
-        )
+    declared_length(
+        request,
+        settings.max_upload,
+        "the limit",
+        "self-assess a smaller image, or run assay scan on your own machine",
+    )
     data = await request.form(max_files=2, max_fields=2)
     image = data.get("firmware")
     if not isinstance(image, UploadFile) or not image.filename:

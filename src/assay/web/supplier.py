@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from assay.registry import NotFound, Registry
 from assay.registry.supplier import MAX_SBOM_BYTES
 from assay.web.api import ERRORS, bearer
-from assay.web.common import registry
+from assay.web.common import declared_length, registry
 from assay.web.errors import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
@@ -93,15 +93,9 @@ async def post_supplier_sbom(
 ) -> dict[str, Any]:
     reg = registry(request)
     maker = await run_in_threadpool(_manufacturer, reg, credentials)
-    length = request.headers.get("content-length", "")
-    if not length.isdigit():
-        raise ApiError(411, "the upload has no Content-Length", "send the file in one request")
-    if int(length) > MAX_SBOM_BYTES + 64 * 1024:  # the form's own bytes on top
-        raise ApiError(
-            413,
-            f"upload of {int(length)} bytes is over the SBOM limit of {MAX_SBOM_BYTES}",
-            "give the SBOM of this firmware alone",
-        )
+    # the form's own bytes on top of the SBOM's
+    limit = MAX_SBOM_BYTES + 64 * 1024
+    declared_length(request, limit, "the SBOM limit", "give the SBOM of this firmware alone")
     form = await request.form(max_files=1, max_fields=2)
     sbom = form.get("sbom")
     if not isinstance(sbom, UploadFile) or not sbom.filename:
