@@ -37,6 +37,8 @@ def test_home_search_and_product_page_on_the_real_image(client: TestClient, real
     assert found.status_code == 200
     assert f'href="/products/{real_slug}"' in found.text
     assert "1 product matches" in found.text and "2016-04-30 (expired)" in found.text
+    assert 'href="/self-assessment"' in found.text  # every page offers the free self-check
+    assert client.get("/self-assessment").status_code == 200
     assert f"/products/{real_slug}" not in client.get("/", params={"q": "no-such-thing"}).text
     page = client.get(f"/products/{real_slug}")
     assert page.status_code == 200
