@@ -9,7 +9,7 @@ FROM debian:12-slim
 
 ARG APT_EXTRACTORS="squashfs-tools p7zip-full unar lzop lziprecover zstd lz4 xz-utils cpio \
 	android-sdk-libsparse-utils e2fsprogs erofs-utils partclone cabextract mtd-utils \
-	libmagic1 libcairo2 fonts-dejavu-core"
+	libmagic1 libcairo2 fonts-dejavu-core gpgv"
 
 ENV DEBIAN_FRONTEND=noninteractive \
     PIP_NO_CACHE_DIR=1 \

@@ -99,11 +99,15 @@ def test_a_dead_server_is_replaced(tmp_path: Path) -> None:
     import tarfile
 
     archive = tmp_path / "rootfs.tar"
-    with tarfile.open(archive, "w") as tar:
-        data = b"root:x:0:0:root:/root:/bin/ash\n"
-        info = tarfile.TarInfo("etc/passwd")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
+    with tarfile.open(archive, "w") as tar:  # the smallest tree that is a root filesystem
+        for name, data in (
+            ("etc/passwd", b"root:x:0:0:root:/root:/bin/ash\n"),
+            ("bin/ash", b"#!"),
+            ("lib/ld.so", b"\x7fELF"),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     server = forkserver.current()
     assert server is not None
     server.proc.kill()
