@@ -18,6 +18,12 @@ def summarize(document: dict[str, Any]) -> dict[str, Any]:
         for k, v in document.items()
         if k not in ("components", "vulnerabilities", "findings", "problems")
     }
+    facts = summary.get("facts")
+    evidence = facts.get("kernel_evidence") if isinstance(facts, dict) else None
+    if isinstance(facts, dict) and isinstance(evidence, dict) and "detail" in evidence:
+        # the kernel's symbol lists (~200 KB) are for the re-audit, which reads the document
+        kept = {k: v for k, v in evidence.items() if k != "detail"}
+        summary["facts"] = {**facts, "kernel_evidence": kept}
     summary["components"] = []
     summary["component_count"] = len(document.get("components") or [])
     summary["vulnerabilities"] = [

@@ -67,6 +67,7 @@ def test_summary_drops_the_heavy_parts(registry: Registry) -> None:
     doc = make_document(kev=True)
     doc["vulnerabilities"][0]["why"] = {"feed": "nvd", "criteria": ["x"] * 100}
     doc["findings"][0]["evidence"] = [{"path": "/etc/shadow", "line": 1, "excerpt": "root::0"}]
+    doc.setdefault("facts", {})["kernel_evidence"] = {"arch": "mips", "detail": {"symbols": ["a"]}}
     stored = registry.add(doc)
     summary = registry.product(stored.product_slug).latest
     assert summary is not None
@@ -82,6 +83,8 @@ def test_summary_drops_the_heavy_parts(registry: Registry) -> None:
         }
     ]
     assert "evidence" not in summary.summary["findings"][0]
+    assert summary.summary["facts"]["kernel_evidence"] == {"arch": "mips"}  # no symbol lists
+    assert registry.assessment(stored.assessment_id).document["facts"]["kernel_evidence"]["detail"]
     assert summary.summary["component_count"] == 1
     assert summary.summary["build_date"] == ""  # no kernel banner in this document
     assert registry.assessment(stored.assessment_id).document["findings"][0]["evidence"]
