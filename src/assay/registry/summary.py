@@ -11,6 +11,16 @@ VULN_KEYS = ("id", "aliases", "component", "severity", "cvss_score", "kev", "pri
 COUNT_KEYS = ("status", "conditional", "suppressed")
 
 
+def _why_not(match: dict[str, Any]) -> dict[str, Any]:
+    """Of a match's reasons, only the applicability decision (one line) that makes it not
+    count, so pages reading the summary can say why (``vulns.counts.why_not``)."""
+    why = match.get("why")
+    decided = why.get("applicability") if isinstance(why, dict) else None
+    if match.get("status") != "not_affected" or not isinstance(decided, dict):
+        return {}
+    return {"why": {"applicability": {"reason": str(decided.get("reason") or "")}}}
+
+
 def summarize(document: dict[str, Any]) -> dict[str, Any]:
     """The document without component details, match reasons and finding evidence."""
     summary = {
@@ -27,7 +37,7 @@ def summarize(document: dict[str, Any]) -> dict[str, Any]:
     summary["components"] = []
     summary["component_count"] = len(document.get("components") or [])
     summary["vulnerabilities"] = [
-        {k: v.get(k) for k in VULN_KEYS} | {k: v[k] for k in COUNT_KEYS if k in v}
+        {k: v.get(k) for k in VULN_KEYS} | {k: v[k] for k in COUNT_KEYS if k in v} | _why_not(v)
         for v in document.get("vulnerabilities") or []
         if isinstance(v, dict)
     ]

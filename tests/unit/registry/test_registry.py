@@ -83,6 +83,15 @@ def test_summary_drops_the_heavy_parts(registry: Registry) -> None:
         }
     ]
     assert "evidence" not in summary.summary["findings"][0]
+    # a match that does not count keeps the one line that says why
+    from assay.registry.summary import summarize
+    from assay.vulns.counts import why_not
+
+    decided = {"applicability": {"reason": "arm only; this is mips", "evidence": ["x"] * 50}}
+    cut = dict(doc["vulnerabilities"][0], status="not_affected", why=decided)
+    (kept,) = summarize({"vulnerabilities": [cut]})["vulnerabilities"]
+    assert why_not(kept) == "not affected: arm only; this is mips"
+    assert kept["why"] == {"applicability": {"reason": "arm only; this is mips"}}
     assert summary.summary["facts"]["kernel_evidence"] == {"arch": "mips"}  # no symbol lists
     assert registry.assessment(stored.assessment_id).document["facts"]["kernel_evidence"]["detail"]
     assert summary.summary["component_count"] == 1
