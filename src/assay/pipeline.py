@@ -231,6 +231,10 @@ def _refuse_unrecognised(target: Path, unpacked: Unpacked) -> None:
         return
     if any(_CUT_SHORT.search(p.message) for p in unpacked.problems if p.stage == "extract"):
         return
+    if unpacked.kind == "image" and _extracted_anything(unpacked):
+        # a firmware file unblob carved into known formats, with no Linux inside (an
+        # obfuscated RTOS image): a partial result whose checks say INCONCLUSIVE, not an error
+        return
     what = "directory" if target.is_dir() else "file"
     raise InputError(
         f"{target.name}: nothing recognisable in this {what}: no root filesystem, kernel, "
@@ -238,6 +242,12 @@ def _refuse_unrecognised(target: Path, unpacked: Unpacked) -> None:
         "give a firmware image, the root filesystem of a device (a folder with /etc and "
         "/bin or a package database), a container image archive, or an SBOM",
     )
+
+
+def _extracted_anything(unpacked: Unpacked) -> bool:
+    """Whether the extraction wrote any regular file."""
+    base = unpacked.extract_dir
+    return base is not None and any(p.is_file() for p in base.rglob("*"))
 
 
 def _shown(path: Path, base: Path | None) -> str:

@@ -94,3 +94,14 @@ def test_a_document_that_is_no_sbom(name: str, text: str, tmp_path: Path) -> Non
     path = tmp_path / name
     path.write_text(text)
     assert "not an SBOM" in refused(path, tmp_path)
+
+
+def test_an_obfuscated_vendor_image_is_a_partial_result(shared_data: Path, tmp_path: Path) -> None:
+    """A real firmware file unblob carves, with no Linux inside (Linksys WRT120N, an
+    obfuscated RTOS): not refused, every check inconclusive, the problem said."""
+    image = shared_data / "firmware/vendor-corpus/linksys-wrt120n/FW_WRT120N_1.0.07.002_US.bin"
+    proc = run("scan", str(image), "-o", "json", "--no-vulns", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert {f["verdict"] for f in doc["findings"]} == {"INCONCLUSIVE"}
+    assert any("no root filesystem or kernel" in p["message"] for p in doc["problems"])
