@@ -17,12 +17,14 @@ from packageurl import PackageURL
 
 from assay.catalog.control import parse_stanzas, upstream_version
 from assay.catalog.cpe_map import cpe_for_package
+from assay.catalog.debcopyright import licence as copyright_licence
 from assay.catalog.interface import CatalogResult
 from assay.extract.rootfs import FileEntry, RootFS
 from assay.model.component import Component
 from assay.model.problem import Problem
 
 MAX_DB_BYTES = 64 * 1024 * 1024
+MAX_COPYRIGHT_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ class ControlDbCataloger:
             if not per_file and not _installed(fields):
                 continue
             files = self._owned_files(rootfs, entry.path, fields)
+            if db.kind == "deb" and not fields.get("License"):
+                fields["License"] = _deb_licence(rootfs, entry.path, fields.get("Package", ""))
             component = _component(fields, db, release, entry.path, files)
             if component is None:
                 result.problems.append(
@@ -188,6 +192,19 @@ class ControlDbCataloger:
                     sorted({ln.strip() for ln in listing.splitlines() if ln.startswith("/")})
                 )
         return ()
+
+
+def _deb_licence(rootfs: RootFS, db_file: str, package: str) -> str:
+    """The licence in the package's copyright file (``catalog.debcopyright``), found beside
+    the database it was read from (``<root>/var/lib/dpkg/status`` →
+    ``<root>/usr/share/doc/<package>/copyright``); "" when the file is missing (embedded
+    systems often drop ``/usr/share/doc``)."""
+    root = db_file.split("/lib/dpkg/", 1)[0]
+    root = root[: -len("/var")] if root.endswith("/var") else root
+    if not package or "/" in package:
+        return ""
+    text = rootfs.read_text(f"{root}/usr/share/doc/{package}/copyright", MAX_COPYRIGHT_BYTES)
+    return copyright_licence(text) if text else ""
 
 
 def _apk_depends(text: str) -> str:
