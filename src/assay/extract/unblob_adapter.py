@@ -35,6 +35,7 @@ from unblob.processing import ExtractionConfig, process_file
 from unblob.report import ExtractCommandFailedReport, ExtractionProblem
 
 from assay.extract.modes import log_handler
+from assay.extract.prescan import Prescan
 
 ABSOLUTE_PATH = re.compile(r"(?<![\w.~-])(?:/[^\s/:'\"(),]+)+/?")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -171,6 +172,7 @@ class _Limiter:
 
     bounds: Bounds
     handlers_log: int | None = None  # an open handle
+    prescan: Prescan | None = None  # leaves out entries where unblob could find nothing
     entries: int = 0
     per_level: Counter[int] = field(default_factory=Counter)
     notes: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -199,7 +201,8 @@ class _Limiter:
                     )
                     continue
                 self._log_handler(result, task, root, image)
-            kept.append(task)
+            if self.prescan is None or self.prescan.wanted(task):
+                kept.append(task)
         result.subtasks = kept
 
     def _log_handler(self, result: TaskResult, task: Task, root: Path, image: Path) -> None:
@@ -248,7 +251,7 @@ def run_unblob(
     # tracebacks, which costs more than the extraction itself. Keep only real failures.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
     _skip_mime_types()
-    limiter = _Limiter(bounds, handlers_log)
+    limiter = _Limiter(bounds, handlers_log, Prescan(_patched_handlers()))
     _bounded_pool(limiter, extract_root, image)
     config = ExtractionConfig(
         extract_root=extract_root,
