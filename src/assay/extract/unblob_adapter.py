@@ -34,6 +34,7 @@ from unblob.models import ExtractError, Extractor, Task, TaskResult
 from unblob.processing import ExtractionConfig, process_file
 from unblob.report import ExtractCommandFailedReport, ExtractionProblem
 
+from assay.extract import elf_handlers
 from assay.extract.modes import log_handler
 from assay.extract.prescan import Prescan
 
@@ -128,7 +129,9 @@ def _patched_handlers() -> tuple[Any, ...]:
     }
     handlers = []
     for handler in BUILTIN_HANDLERS:
-        if handler in replace:
+        if handler in elf_handlers.REPLACED:  # lief only where it could change the outcome
+            handler = elf_handlers.REPLACED[handler]
+        elif handler in replace:
             handler = type(
                 handler.__name__,
                 (handler,),
@@ -235,11 +238,15 @@ def _bounded_pool(limiter: _Limiter, root: Path, image: Path) -> None:
 
 
 def warm_up() -> None:
-    """Compile unblob's pattern database for our handlers now (a process that forks a worker
-    per image does this once; unblob caches it by the handler tuple, which is built once)."""
+    """Compile unblob's pattern database for our handlers now and import lief (a process that
+    forks a worker per image does this once; unblob caches the database by the handler tuple,
+    which is built once)."""
     from unblob.finder import build_hyperscan_database
 
+    from assay.extract import lazy_lief
+
     build_hyperscan_database(_patched_handlers())
+    lazy_lief.load()
 
 
 def run_unblob(
