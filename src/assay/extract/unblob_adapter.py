@@ -255,8 +255,12 @@ def run_unblob(
     """Unpack ``image`` under ``extract_root``; return problems as plain dicts. Which handler
     unpacked which directory is appended to the open handle ``handlers_log`` as it happens."""
     # unblob logs through structlog; unconfigured, it renders every debug line with rich
-    # tracebacks, which costs more than the extraction itself. Keep only real failures.
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
+    # tracebacks, which costs more than the extraction itself. Keep only real failures, and
+    # let each logger keep its filtering wrapper instead of building it at every call.
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL),
+        cache_logger_on_first_use=True,
+    )
     _skip_mime_types()
     limiter = _Limiter(bounds, handlers_log, Prescan(_patched_handlers()))
     _bounded_pool(limiter, extract_root, image)
