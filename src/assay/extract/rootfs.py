@@ -59,6 +59,7 @@ class RootFS:
         modes_known: bool = True,
     ) -> None:
         self.root = root.resolve()
+        self._root = str(self.root).rstrip("/")  # "" for "/": components are joined with "/"
         self.label = label or root.name
         self.recorded: Mapping[str, Recorded] = recorded or {}
         self.modes_known = modes_known
@@ -89,7 +90,8 @@ class RootFS:
 
     def resolve(self, path: str) -> Path | None:
         """The on-disk path for an image path, following links inside the image only."""
-        pending = list(PurePosixPath(self.normalize(path)).parts[1:])
+        # strings, not pathlib: this runs for every file the catalog and the checks read
+        pending = [p for p in self.normalize(path).split("/") if p]
         done: list[str] = []
         hops = 0
         while pending:
@@ -100,9 +102,9 @@ class RootFS:
                 continue
             if part in ("", "."):
                 continue
-            candidate = self.root.joinpath(*done, part)
+            candidate = "/".join([self._root, *done, part])
             try:
-                st = candidate.lstat()
+                st = os.lstat(candidate)
             except OSError:
                 return None
             if stat.S_ISLNK(st.st_mode):
