@@ -1,12 +1,14 @@
-"""A stand-in for lief until something in it is used (see ``assay.extract.elf_handlers``).
+"""Stand-ins for modules unblob imports but an extraction seldom uses.
 
-``defer()`` puts the stand-in in ``sys.modules`` before unblob is imported; the first use of
-anything in it but ``logging.disable()`` (which unblob calls on import) imports the real lief.
-This module imports neither unblob nor lief.
+``defer()`` puts them in ``sys.modules`` before unblob is imported: one for lief (see
+``assay.extract.elf_handlers``), whose real module the first use of anything in it but
+``logging.disable()`` (which unblob calls on import) imports; one for plotext, which draws
+entropy plots we never ask for. This module imports neither unblob nor lief.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import types
 from functools import cache
@@ -28,15 +30,28 @@ class _DeferredLief(types.ModuleType):
         return getattr(load(), name)
 
 
+class _Deferred(types.ModuleType):
+    """Stands in for a module until something in it is used."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
 _stand_in: _DeferredLief | None = None
+DEFERRED = ("plotext",)
 
 
 def defer() -> None:
-    """Put the stand-in in place, unless lief is already imported."""
+    """Put the stand-ins in place (for modules not imported yet)."""
     global _stand_in
     if "lief" not in sys.modules:
         _stand_in = _DeferredLief()
         sys.modules["lief"] = _stand_in
+    for name in DEFERRED:
+        if name not in sys.modules:
+            sys.modules[name] = _Deferred(name)
 
 
 @cache

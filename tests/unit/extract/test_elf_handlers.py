@@ -124,6 +124,10 @@ assert elf_handlers.ELF32Handler in _patched_handlers()
 with File.from_path(Path({str(busybox)!r})) as f:
     assert elf_handlers.ELF32Handler().calculate_chunk(f, 0) is not None
 assert type(sys.modules["lief"]).__name__ == "_DeferredLief"
+assert type(sys.modules["plotext"]).__name__ == "_Deferred"
+import unblob.processing
+assert callable(unblob.processing.plt.plot)  # the real plotext, on first use
+assert type(sys.modules["plotext"]).__name__ == "module"
 real = lazy_lief.load()
 assert sys.modules["lief"] is real and real.ELF.Header.FILE_TYPE.EXEC.value == 2
 import unblob.handlers.executable.elf as e
