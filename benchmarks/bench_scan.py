@@ -8,7 +8,8 @@ reports), and peak memory the largest resident set of any single process of the 
 or the extraction worker), both from ``getrusage(RUSAGE_CHILDREN)`` in a fresh child per run.
 The CPU per image is also measured as a corpus worker spends it: one long-lived process
 (pipeline loaded, extraction workers forked from ``assay.extract.forkserver``).
-A second table times each stage in-process.
+A second table times each stage in-process, wall and CPU (the extract stage's CPU is the
+worker's plus the parent's warm-up of the later stages meanwhile).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import lzma
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -85,18 +87,32 @@ def corpus_worker_cpu(image: Path, work: Path, count: int) -> list[float]:
     return [float(x) for x in json.loads(out.splitlines()[-1])]
 
 
-def stage_times(image: Path, work: Path) -> dict[str, float]:
+def _cpu() -> float:
+    """CPU seconds of this process and of the children it has waited for (the worker)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def stage_times(image: Path, work: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Wall and CPU seconds per stage of one in-process run (extract's CPU includes the
+    extraction worker's and the later stages' warm-up while it runs)."""
     from assay.cli.scan import write_outputs
     from assay.pipeline import ScanOptions, assess
 
-    marks: list[tuple[str, float]] = [("start", time.perf_counter())]
+    marks: list[tuple[str, float, float]] = [("start", time.perf_counter(), _cpu())]
     result = assess(
-        image, ScanOptions(work_dir=work), lambda s, m: marks.append((s, time.perf_counter()))
+        image,
+        ScanOptions(work_dir=work),
+        lambda s, m: marks.append((s, time.perf_counter(), _cpu())),
     )
-    marks.append(("outputs", time.perf_counter()))
+    marks.append(("outputs", time.perf_counter(), _cpu()))
     write_outputs(result.assessment, work / "out")
-    marks.append(("end", time.perf_counter()))
-    return {marks[i][0]: marks[i + 1][1] - marks[i][1] for i in range(1, len(marks) - 1)}
+    marks.append(("end", time.perf_counter(), _cpu()))
+    spans = range(1, len(marks) - 1)
+    wall = {marks[i][0]: marks[i + 1][1] - marks[i][1] for i in spans}
+    cpu = {marks[i][0]: marks[i + 1][2] - marks[i][2] for i in spans}
+    return wall, cpu
 
 
 def main() -> None:
@@ -112,7 +128,7 @@ def main() -> None:
             walls.append(wall)
             cpus.append(cpu)
             peaks.append(peak)
-        stages = stage_times(image, Path(tmp) / "stages")
+        stages, stages_cpu = stage_times(image, Path(tmp) / "stages")
         corpus = corpus_worker_cpu(image, Path(tmp) / "corpus", args.runs)
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -133,9 +149,9 @@ def main() -> None:
         f"output files; {len(corpus)} images after the first): CPU median "
         f"{statistics.median(corpus):.2f} s  best {min(corpus):.2f} s  worst {max(corpus):.2f} s"
     )
-    print("  stages (one in-process run):")
+    print("  stages (one in-process run): wall, CPU")
     for stage, seconds in stages.items():
-        print(f"    {stage:<8} {seconds:6.2f} s")
+        print(f"    {stage:<8} {seconds:6.2f} s  {stages_cpu[stage]:6.2f} s")
     print(
         json.dumps(
             {
@@ -145,6 +161,7 @@ def main() -> None:
                 "load_average": os.getloadavg()[0],
                 "peak_rss_mb": max(peaks),
                 "stages_s": stages,
+                "stages_cpu_s": stages_cpu,
             }
         )
     )

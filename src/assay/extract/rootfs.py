@@ -59,9 +59,11 @@ class RootFS:
         modes_known: bool = True,
     ) -> None:
         self.root = root.resolve()
+        self._root = str(self.root).rstrip("/")  # "" for "/": components are joined with "/"
         self.label = label or root.name
         self.recorded: Mapping[str, Recorded] = recorded or {}
         self.modes_known = modes_known
+        self._files: list[str] | None = None  # image paths of the regular files, once walked
 
     @property
     def modes_source(self) -> str:
@@ -88,7 +90,8 @@ class RootFS:
 
     def resolve(self, path: str) -> Path | None:
         """The on-disk path for an image path, following links inside the image only."""
-        pending = list(PurePosixPath(self.normalize(path)).parts[1:])
+        # strings, not pathlib: this runs for every file the catalog and the checks read
+        pending = [p for p in self.normalize(path).split("/") if p]
         done: list[str] = []
         hops = 0
         while pending:
@@ -99,9 +102,9 @@ class RootFS:
                 continue
             if part in ("", "."):
                 continue
-            candidate = self.root.joinpath(*done, part)
+            candidate = "/".join([self._root, *done, part])
             try:
-                st = candidate.lstat()
+                st = os.lstat(candidate)
             except OSError:
                 return None
             if stat.S_ISLNK(st.st_mode):
@@ -167,26 +170,32 @@ class RootFS:
     # --- walking ------------------------------------------------------------------------
     def walk(self) -> Iterator[FileEntry]:
         """Every entry under the root, sorted, without following links."""
-        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+        root = str(self.root)
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             dirnames.sort()
             base = Path(dirpath)
+            # the folder's image path, from strings (pathlib's relative_to per entry was a
+            # good part of the catalog's and the checks' time)
+            folder = "" if dirpath == root else "/" + os.path.relpath(dirpath, root)
             for name in sorted(dirnames + filenames):
-                real = base / name
                 try:
-                    st = real.lstat()
+                    st = os.lstat(os.path.join(dirpath, name))
                 except OSError:
                     continue
-                path = self.image_path(real)
+                path = folder + "/" + name
                 mode, uid, gid = st.st_mode, st.st_uid, st.st_gid
                 if (known := self.recorded.get(path)) is not None:
                     mode = stat.S_IFMT(mode) | known.perm
                     uid, gid = known.uid, known.gid
+                real = base / name
                 yield FileEntry(path=path, real=real, mode=mode, size=st.st_size, uid=uid, gid=gid)
 
     def glob(self, pattern: str) -> list[str]:
         """Image paths of regular files matching a glob (``*`` does not cross ``/``)."""
         pattern = self.normalize(pattern)
-        return [e.path for e in self.walk() if e.is_file and _glob_match(e.path, pattern)]
+        if self._files is None:  # the tree is read, not written: one walk serves every glob
+            self._files = [e.path for e in self.walk() if e.is_file]
+        return [path for path in self._files if _glob_match(path, pattern)]
 
 
 def _glob_match(path: str, pattern: str) -> bool:

@@ -34,7 +34,9 @@ from unblob.models import ExtractError, Extractor, Task, TaskResult
 from unblob.processing import ExtractionConfig, process_file
 from unblob.report import ExtractCommandFailedReport, ExtractionProblem
 
+from assay.extract import elf_handlers
 from assay.extract.modes import log_handler
+from assay.extract.prescan import Prescan
 
 ABSOLUTE_PATH = re.compile(r"(?<![\w.~-])(?:/[^\s/:'\"(),]+)+/?")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -127,7 +129,9 @@ def _patched_handlers() -> tuple[Any, ...]:
     }
     handlers = []
     for handler in BUILTIN_HANDLERS:
-        if handler in replace:
+        if handler in elf_handlers.REPLACED:  # lief only where it could change the outcome
+            handler = elf_handlers.REPLACED[handler]
+        elif handler in replace:
             handler = type(
                 handler.__name__,
                 (handler,),
@@ -171,6 +175,7 @@ class _Limiter:
 
     bounds: Bounds
     handlers_log: int | None = None  # an open handle
+    prescan: Prescan | None = None  # leaves out entries where unblob could find nothing
     entries: int = 0
     per_level: Counter[int] = field(default_factory=Counter)
     notes: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -199,7 +204,8 @@ class _Limiter:
                     )
                     continue
                 self._log_handler(result, task, root, image)
-            kept.append(task)
+            if self.prescan is None or self.prescan.wanted(task):
+                kept.append(task)
         result.subtasks = kept
 
     def _log_handler(self, result: TaskResult, task: Task, root: Path, image: Path) -> None:
@@ -232,11 +238,15 @@ def _bounded_pool(limiter: _Limiter, root: Path, image: Path) -> None:
 
 
 def warm_up() -> None:
-    """Compile unblob's pattern database for our handlers now (a process that forks a worker
-    per image does this once; unblob caches it by the handler tuple, which is built once)."""
+    """Compile unblob's pattern database for our handlers now and import lief (a process that
+    forks a worker per image does this once; unblob caches the database by the handler tuple,
+    which is built once)."""
     from unblob.finder import build_hyperscan_database
 
+    from assay.extract import lazy_lief
+
     build_hyperscan_database(_patched_handlers())
+    lazy_lief.load()
 
 
 def run_unblob(
@@ -245,10 +255,14 @@ def run_unblob(
     """Unpack ``image`` under ``extract_root``; return problems as plain dicts. Which handler
     unpacked which directory is appended to the open handle ``handlers_log`` as it happens."""
     # unblob logs through structlog; unconfigured, it renders every debug line with rich
-    # tracebacks, which costs more than the extraction itself. Keep only real failures.
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
+    # tracebacks, which costs more than the extraction itself. Keep only real failures, and
+    # let each logger keep its filtering wrapper instead of building it at every call.
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL),
+        cache_logger_on_first_use=True,
+    )
     _skip_mime_types()
-    limiter = _Limiter(bounds, handlers_log)
+    limiter = _Limiter(bounds, handlers_log, Prescan(_patched_handlers()))
     _bounded_pool(limiter, extract_root, image)
     config = ExtractionConfig(
         extract_root=extract_root,

@@ -74,6 +74,9 @@ def run(request: dict[str, Any]) -> int:
         resource.setrlimit(resource.RLIMIT_DATA, usual)  # unblob and its extractors need more
         kind = "image"
         _report(result_fd, kind, problems)
+        from assay.extract import lazy_lief
+
+        lazy_lief.defer()  # most images never need it (assay.extract.elf_handlers)
         from assay.extract.unblob_adapter import Bounds, run_unblob
 
         bounds = Bounds(request["max_depth"], request["max_entries"], request["max_fanout"])

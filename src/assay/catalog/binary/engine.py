@@ -97,15 +97,23 @@ class SignatureEngine:
 
     def _compile_hyperscan(self) -> Any:
         assert _hs is not None
-        db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+        hs = _hs
         expressions = [rx.pattern for _, _, rx in self._regexes]
-        db.compile(
-            expressions=expressions,
-            ids=list(range(len(expressions))),
-            elements=len(expressions),
-            flags=[_hs.HS_FLAG_SINGLEMATCH] * len(expressions),
-        )
-        return db
+        flags = [hs.HS_FLAG_SINGLEMATCH] * len(expressions)
+
+        def compile_() -> Any:
+            db = hs.Database(mode=hs.HS_MODE_BLOCK)
+            db.compile(
+                expressions=expressions,
+                ids=list(range(len(expressions))),
+                elements=len(expressions),
+                flags=flags,
+            )
+            return db
+
+        from assay.catalog.binary.compiled import cached_database
+
+        return cached_database(hs, expressions, flags, compile_)
 
     # --- which files ---------------------------------------------------------------------
     def wants_path(self, path: str) -> bool:
