@@ -12,8 +12,9 @@ against the official XML schemas.
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 WRAPPED = {
     "components": "component",
@@ -35,6 +36,7 @@ WRAPPED = {
 REPEATED = {"url", "contact", "identity"}
 ATTRIBUTES = {"bom-ref", "type"}
 SKIPPED = {"$schema", "bomFormat", "specVersion", "serialNumber", "version"}
+_SPECIAL = re.compile("[&<>]").search
 
 
 def render_xml(doc: dict[str, Any]) -> str:
@@ -56,26 +58,32 @@ def render_xml(doc: dict[str, Any]) -> str:
 
 
 def _add(out: list[str], pad: str, key: str, value: Any) -> None:
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is str:  # most values: tested first, escaped only when they need it
+        text = _escape(value) if _SPECIAL(value) else value
+        out.append(f"{pad}<{key}>{text}</{key}>")
+    elif kind is list:
         if key in REPEATED:
             for item in value:
                 _add(out, pad, key, item)
             return
         out.append(f"{pad}<{key}>")
+        inner_pad = pad + "  "
         if key == "licenses":
             for choice in value:
                 for name, inner in choice.items():  # {"license": {...}} or {"expression": ".."}
-                    _add(out, pad + "  ", name, inner)
+                    _add(out, inner_pad, name, inner)
         else:
+            name = WRAPPED[key]
             for item in value:
-                _add(out, pad + "  ", WRAPPED[key], item)
+                _add(out, inner_pad, name, item)
         out.append(f"{pad}</{key}>")
-    elif isinstance(value, dict):
+    elif kind is dict:
         if key == "hash":
-            out.append(f'{pad}<hash alg="{value["alg"]}">{escape(value["content"])}</hash>')
+            out.append(f'{pad}<hash alg="{value["alg"]}">{_escape(value["content"])}</hash>')
         elif key == "property":
             name = quoteattr(value["name"])
-            out.append(f"{pad}<property name={name}>{escape(value['value'])}</property>")
+            out.append(f"{pad}<property name={name}>{_escape(value['value'])}</property>")
         elif key == "tools" and "components" in value:  # 1.5 and 1.6: tools as components
             out.append(f"{pad}<tools>")
             _add(out, pad + "  ", "components", value["components"])
@@ -85,13 +93,18 @@ def _add(out: list[str], pad: str, key: str, value: Any) -> None:
                 f" {k}={quoteattr(str(v))}" for k, v in value.items() if k in ATTRIBUTES
             )
             out.append(f"{pad}<{key}{attrs}>")
+            inner_pad = pad + "  "
             for name, inner in value.items():
                 if name not in ATTRIBUTES:
-                    _add(out, pad + "  ", name, inner)
+                    _add(out, inner_pad, name, inner)
             out.append(f"{pad}</{key}>")
     else:
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        out.append(f"{pad}<{key}>{escape(text)}</{key}>")
+        text = str(value).lower() if kind is bool else _escape(str(value))
+        out.append(f"{pad}<{key}>{text}</{key}>")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _dependencies(out: list[str], value: list[dict[str, Any]]) -> None:
