@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -32,7 +31,7 @@ from assay.model.component import Component
 from assay.present.gate import counts
 from assay.present.licences import expression as licence_expression
 from assay.present.native import presentable
-from assay.present.spdx import graph
+from assay.present.spdx import graph, utc
 
 NAMESPACE = "https://spdx.org/spdxdocs/assay"
 CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
@@ -116,7 +115,7 @@ def data(assessment: Assessment) -> dict[str, Any]:
     info = {
         "type": "CreationInfo",
         "@id": INFO,
-        "created": _created(shown.created),
+        "created": utc(shown.created),
         "createdBy": [f"{base}#assay"],
         "createdUsing": [f"{base}#tool"],
         "specVersion": "3.0.1",
@@ -130,12 +129,6 @@ def data(assessment: Assessment) -> dict[str, Any]:
         rootElement=[firmware["spdxId"]],
     )
     return {"@context": CONTEXT, "@graph": [info, document, *elements]}
-
-
-def _created(created: str) -> str:
-    """The creation time in UTC to the second (``...Z``), as SPDX 3 wants it."""
-    when = datetime.fromisoformat(created) if created else datetime.now(UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _element(kind: str, spdx_id: str, **properties: Any) -> dict[str, Any]:
