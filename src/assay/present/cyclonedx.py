@@ -366,8 +366,15 @@ def render(assessment: Assessment, kind: str = "json", version: str = "1.6") -> 
     return render_version(assessment, kind, version)
 
 
+def json_bytes(assessment: Assessment, version: str = "1.6") -> bytes:
+    """The SBOM as CycloneDX JSON of ``version``, in UTF-8."""
+    from assay.present.cyclonedx_versions import json_version
+
+    return json_version(assessment, version)
+
+
 def write(assessment: Assessment, out_dir: Path) -> Path:
     """Write the SBOM as CycloneDX 1.6 JSON (the tests validate it against the schema)."""
     path = out_dir / "sbom.cdx.json"
-    path.write_text(render(assessment), encoding="utf-8")
+    path.write_bytes(json_bytes(assessment))
     return path

@@ -90,13 +90,19 @@ def _add(out: list[str], pad: str, key: str, value: Any) -> None:
             _add(out, pad + "  ", "components", value["components"])
             out.append(f"{pad}</tools>")
         else:
-            attrs = "".join(
-                f" {k}={quoteattr(str(v))}" for k, v in value.items() if k in ATTRIBUTES
+            attrs = (
+                "".join(f" {k}={quoteattr(str(v))}" for k, v in value.items() if k in ATTRIBUTES)
+                if "type" in value or "bom-ref" in value
+                else ""
             )
             out.append(f"{pad}<{key}{attrs}>")
             inner_pad = pad + "  "
             for name, inner in value.items():
-                if name not in ATTRIBUTES:
+                if type(inner) is str:  # a leaf: written here rather than by a call
+                    if name not in ATTRIBUTES:
+                        text = _escape(inner) if _SPECIAL(inner) else inner
+                        out.append(f"{inner_pad}<{name}>{text}</{name}>")
+                elif name not in ATTRIBUTES:
                     _add(out, inner_pad, name, inner)
             out.append(f"{pad}</{key}>")
     else:

@@ -52,7 +52,15 @@ def render(assessment: Assessment, kind: str = "json") -> str:
     document: dict[str, Any] = _LAST["document"]
     if kind == "tag-value":
         return tag_value(document)
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return json_bytes(assessment).decode("utf-8")
+
+
+def json_bytes(assessment: Assessment) -> bytes:
+    """SPDX 2.3 JSON in UTF-8."""
+    shown = presentable(assessment)
+    if _LAST.get("source") is not shown:
+        _LAST.update(source=shown, document=build(shown))
+    return orjson.dumps(_LAST["document"], option=orjson.OPT_INDENT_2) + b"\n"
 
 
 # the document of the last assessment: JSON and tag-value of one scan are one document

@@ -46,7 +46,12 @@ PURPOSE = {
 
 def render(assessment: Assessment) -> str:
     """The SPDX 3.0.1 document as JSON-LD text."""
-    return orjson.dumps(data(assessment), option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    return json_bytes(assessment).decode("utf-8")
+
+
+def json_bytes(assessment: Assessment) -> bytes:
+    """The SPDX 3.0.1 document as JSON-LD in UTF-8."""
+    return orjson.dumps(data(assessment), option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def data(assessment: Assessment) -> dict[str, Any]:
