@@ -60,6 +60,7 @@ TECHNIQUE = {
 }
 SEVERITIES = {"critical", "high", "medium", "low", "info", "none", "unknown"}
 MAX_OCCURRENCES = 50
+_CWE = re.compile(r"CWE-\d+")
 
 
 def cvss_rating(score: Any, vector: str, severity: str) -> VulnerabilityRating | None:
@@ -293,7 +294,7 @@ def _vulnerability(match: VulnerabilityMatch, ref: str, comp: Component) -> dict
         if isinstance(source, str) and source:
             rating = {"source": {"name": source}, **rating}
         entry["ratings"] = [rating]
-    cwes = sorted({int(c[4:]) for c in match.cwes if re.fullmatch(r"CWE-\d+", c)})
+    cwes = sorted({int(c[4:]) for c in match.cwes if _CWE.fullmatch(c)})
     if cwes:
         entry["cwes"] = cwes
     if match.description:

@@ -137,6 +137,10 @@ def json_bytes(data: Any) -> bytes:
     library's encoder is ten times slower once it indents), the standard library for what
     orjson refuses (an integer beyond 64 bits). Bytes, so that a file written from them is
     not decoded and encoded again (~4 ms for the WR703N's assessment.json)."""
+    try:  # string keys (orjson's option for other keys makes it twice as slow)
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
+    except orjson.JSONEncodeError:
+        pass
     try:
         return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
     except orjson.JSONEncodeError:

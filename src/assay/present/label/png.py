@@ -45,18 +45,18 @@ def _png(image: Any) -> bytes:
     width, height, stride = image.get_width(), image.get_height(), image.get_stride()
     # ARGB32 is a native-endian 32-bit word: B, G, R, A in memory on little-endian machines
     raw_mode = "BGRX" if sys.byteorder == "little" else "XRGB"
-    rgb = Image.frombuffer(
-        "RGB", (width, height), bytes(image.get_data()), "raw", raw_mode, stride, 1
-    )
+    rgb = Image.frombuffer("RGB", (width, height), image.get_data(), "raw", raw_mode, stride, 1)
     pixels = memoryview(rgb.tobytes())
     row = width * 3
-    rows = b"".join(b"\0" + pixels[at : at + row] for at in range(0, len(pixels), row))
+    deflate = zlib.compressobj(1)
+    idat = [deflate.compress(b"\0" + pixels[at : at + row]) for at in range(0, len(pixels), row)]
+    idat.append(deflate.flush())
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
     return b"".join(
         (
             b"\x89PNG\r\n\x1a\n",
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(rows, 1)),
+            _chunk(b"IDAT", b"".join(idat)),
             _chunk(b"IEND", b""),
         )
     )
