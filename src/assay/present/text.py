@@ -76,19 +76,20 @@ def clean_tree(value: Any) -> Any:
 def clean_model(value: T) -> T:
     """A copy of a model object (``Assessment``, ``Component``...; frozen dataclasses,
     tuples, lists, dicts) with every string cleaned as :func:`clean_tree` cleans them."""
-    return cast(T, _clean_any(value))
+    return cast(T, _clean_any(value, check=False))
 
 
-def _clean_any(value: Any) -> Any:
+def _clean_any(value: Any, check: bool = True) -> Any:
     """``value`` cleaned; the very same object when nothing in it needed cleaning (most
     documents: then the walk allocates nothing). A dict or dataclass that :func:`_safe`
-    finds clean is not walked."""
+    finds clean is not walked; the top one is not asked (its records are: one string to
+    clean in a record would otherwise have the whole document written twice)."""
     if isinstance(value, str):
         return clean(value, multiline=True) if _UNSAFE.search(value) else value
     if isinstance(value, Enum | int | float | bool) or value is None:
         return value
     walked = isinstance(value, dict) or (is_dataclass(value) and not isinstance(value, type))
-    if walked and _safe(value):
+    if walked and check and _safe(value):
         return value
     if isinstance(value, dict):
         items = [(_clean_any(k), _clean_any(v)) for k, v in value.items()]
