@@ -6,7 +6,6 @@ vulnerability entries with CWEs, advisories and the fix; in CycloneDX (JSON and 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from cyclonedx.validation.xml import XmlValidator
 
+import spdx3_bindings
 from assay.catalog.control import parse_stanzas
 from assay.extract.rootfs import RootFS
 from assay.model.assessment import Assessment
@@ -167,8 +167,7 @@ def test_spdx_2_3_passes_the_spdx_tools_validator(
 def test_spdx3_reads_back_with_dependencies_licences_and_hashes(assessment: Assessment) -> None:
     from spdx_python_model import v3_0_1 as model
 
-    objects = model.SHACLObjectSet()
-    model.JSONLDDeserializer().read(io.BytesIO(spdx3.render(assessment).encode()), objects)
+    objects = spdx3_bindings.check(spdx3.render(assessment))
     packages = {p._id: p for p in objects.foreach_type(model.software_Package)}
     by_name = {p.name: p for p in packages.values()}
     kinds: dict[str, set[tuple[str, str]]] = {}

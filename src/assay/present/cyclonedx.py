@@ -60,6 +60,7 @@ TECHNIQUE = {
 }
 SEVERITIES = {"critical", "high", "medium", "low", "info", "none", "unknown"}
 MAX_OCCURRENCES = 50
+_CWE = re.compile(r"CWE-\d+")
 
 
 def cvss_rating(score: Any, vector: str, severity: str) -> VulnerabilityRating | None:
@@ -293,7 +294,7 @@ def _vulnerability(match: VulnerabilityMatch, ref: str, comp: Component) -> dict
         if isinstance(source, str) and source:
             rating = {"source": {"name": source}, **rating}
         entry["ratings"] = [rating]
-    cwes = sorted({int(c[4:]) for c in match.cwes if re.fullmatch(r"CWE-\d+", c)})
+    cwes = sorted({int(c[4:]) for c in match.cwes if _CWE.fullmatch(c)})
     if cwes:
         entry["cwes"] = cwes
     if match.description:
@@ -366,8 +367,15 @@ def render(assessment: Assessment, kind: str = "json", version: str = "1.6") -> 
     return render_version(assessment, kind, version)
 
 
+def json_bytes(assessment: Assessment, version: str = "1.6") -> bytes:
+    """The SBOM as CycloneDX JSON of ``version``, in UTF-8."""
+    from assay.present.cyclonedx_versions import json_version
+
+    return json_version(assessment, version)
+
+
 def write(assessment: Assessment, out_dir: Path) -> Path:
     """Write the SBOM as CycloneDX 1.6 JSON (the tests validate it against the schema)."""
     path = out_dir / "sbom.cdx.json"
-    path.write_text(render(assessment), encoding="utf-8")
+    path.write_bytes(json_bytes(assessment))
     return path

@@ -86,11 +86,19 @@ def _vulnerability_1_4(vuln: dict[str, Any]) -> dict[str, Any]:
 
 def render_version(assessment: Assessment, kind: str, version: str) -> str:
     """The SBOM as CycloneDX ``kind`` (json | xml) of ``version``."""
-    if version not in VERSIONS:
-        raise UsageError(f"CycloneDX {version} is not offered", f"use one of {', '.join(VERSIONS)}")
-    doc = downgrade(_document(assessment), version)
     if kind == "json":
-        return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+        return json_version(assessment, version).decode("utf-8")
     from assay.present.cyclonedx_xml import render_xml
 
-    return render_xml(doc)
+    return render_xml(_version(assessment, version))
+
+
+def json_version(assessment: Assessment, version: str) -> bytes:
+    """The SBOM as CycloneDX JSON of ``version``, in UTF-8."""
+    return orjson.dumps(_version(assessment, version), option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _version(assessment: Assessment, version: str) -> dict[str, Any]:
+    if version not in VERSIONS:
+        raise UsageError(f"CycloneDX {version} is not offered", f"use one of {', '.join(VERSIONS)}")
+    return downgrade(_document(assessment), version)

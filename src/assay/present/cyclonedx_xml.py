@@ -12,8 +12,9 @@ against the official XML schemas.
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 WRAPPED = {
     "components": "component",
@@ -35,6 +36,8 @@ WRAPPED = {
 REPEATED = {"url", "contact", "identity"}
 ATTRIBUTES = {"bom-ref", "type"}
 SKIPPED = {"$schema", "bomFormat", "specVersion", "serialNumber", "version"}
+_SPECIAL = re.compile("[&<>]").search
+_ATTR_SPECIAL = re.compile('[&<>"\n\r\t]').search
 
 
 def render_xml(doc: dict[str, Any]) -> str:
@@ -56,42 +59,65 @@ def render_xml(doc: dict[str, Any]) -> str:
 
 
 def _add(out: list[str], pad: str, key: str, value: Any) -> None:
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is str:  # most values: tested first, escaped only when they need it
+        text = _escape(value) if _SPECIAL(value) else value
+        out.append(f"{pad}<{key}>{text}</{key}>")
+    elif kind is list:
         if key in REPEATED:
             for item in value:
                 _add(out, pad, key, item)
             return
         out.append(f"{pad}<{key}>")
+        inner_pad = pad + "  "
         if key == "licenses":
             for choice in value:
                 for name, inner in choice.items():  # {"license": {...}} or {"expression": ".."}
-                    _add(out, pad + "  ", name, inner)
+                    _add(out, inner_pad, name, inner)
         else:
+            name = WRAPPED[key]
             for item in value:
-                _add(out, pad + "  ", WRAPPED[key], item)
+                _add(out, inner_pad, name, item)
         out.append(f"{pad}</{key}>")
-    elif isinstance(value, dict):
+    elif kind is dict:
         if key == "hash":
-            out.append(f'{pad}<hash alg="{value["alg"]}">{escape(value["content"])}</hash>')
+            out.append(f'{pad}<hash alg="{value["alg"]}">{_escape(value["content"])}</hash>')
         elif key == "property":
             name = quoteattr(value["name"])
-            out.append(f"{pad}<property name={name}>{escape(value['value'])}</property>")
+            out.append(f"{pad}<property name={name}>{_escape(value['value'])}</property>")
         elif key == "tools" and "components" in value:  # 1.5 and 1.6: tools as components
             out.append(f"{pad}<tools>")
             _add(out, pad + "  ", "components", value["components"])
             out.append(f"{pad}</tools>")
         else:
-            attrs = "".join(
-                f" {k}={quoteattr(str(v))}" for k, v in value.items() if k in ATTRIBUTES
+            attrs = (
+                "".join(f" {k}={quoteattr(str(v))}" for k, v in value.items() if k in ATTRIBUTES)
+                if "type" in value or "bom-ref" in value
+                else ""
             )
             out.append(f"{pad}<{key}{attrs}>")
+            inner_pad = pad + "  "
             for name, inner in value.items():
-                if name not in ATTRIBUTES:
-                    _add(out, pad + "  ", name, inner)
+                if type(inner) is str:  # a leaf: written here rather than by a call
+                    if name not in ATTRIBUTES:
+                        text = _escape(inner) if _SPECIAL(inner) else inner
+                        out.append(f"{inner_pad}<{name}>{text}</{name}>")
+                elif name not in ATTRIBUTES:
+                    _add(out, inner_pad, name, inner)
             out.append(f"{pad}</{key}>")
     else:
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        out.append(f"{pad}<{key}>{escape(text)}</{key}>")
+        text = str(value).lower() if kind is bool else _escape(str(value))
+        out.append(f"{pad}<{key}>{text}</{key}>")
+
+
+def quoteattr(text: str) -> str:
+    """``text`` as a quoted attribute value (the standard library's, quicker for the ids and
+    names that need no escaping)."""
+    return _quoteattr(text) if _ATTR_SPECIAL(text) else f'"{text}"'
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _dependencies(out: list[str], value: list[dict[str, Any]]) -> None:

@@ -98,7 +98,10 @@ def write(
         path.parent.mkdir(parents=True, exist_ok=True)
         if output.format == "label":
             return _write_label(assessment, path, registry_url, lang)
-        path.write_text(render(output, assessment, registry_url), encoding="utf-8")
+        if output.format in _ENCODED:  # JSON made as bytes: not decoded to be encoded again
+            path.write_bytes(_ENCODED[output.format](assessment, output.version))
+        else:
+            path.write_text(render(output, assessment, registry_url), encoding="utf-8")
     except OSError as err:
         raise AssayError(f"cannot write {path}: {err.strerror}", "check the -o path") from None
     return [path]
@@ -191,6 +194,44 @@ def _spdx3(assessment: Assessment, version: str, registry_url: str) -> str:
     return spdx3(assessment)
 
 
+def _json_bytes(assessment: Assessment, version: str) -> bytes:
+    from assay.present.native import document, json_bytes
+
+    return json_bytes(document(assessment))
+
+
+def _cdx_json_bytes(assessment: Assessment, version: str) -> bytes:
+    from assay.present.cyclonedx import json_bytes
+
+    return json_bytes(assessment, version or "1.6")
+
+
+def _spdx_json_bytes(assessment: Assessment, version: str) -> bytes:
+    from assay.present.spdx import json_bytes
+
+    return json_bytes(assessment)
+
+
+def _spdx3_json_bytes(assessment: Assessment, version: str) -> bytes:
+    from assay.present.spdx3 import json_bytes
+
+    return json_bytes(assessment)
+
+
+def _sarif_bytes(assessment: Assessment, version: str) -> bytes:
+    from assay.present.sarif import json_bytes
+
+    return json_bytes(assessment)
+
+
+# the formats written to a file as the bytes their encoder makes
+_ENCODED: dict[str, Callable[[Assessment, str], bytes]] = {
+    "json": _json_bytes,
+    "cyclonedx-json": _cdx_json_bytes,
+    "spdx-json": _spdx_json_bytes,
+    "spdx3-json": _spdx3_json_bytes,
+    "sarif": _sarif_bytes,
+}
 _RENDERERS: dict[str, Callable[[Assessment, str, str], str]] = {
     "table": _table,
     "json": _json,

@@ -21,6 +21,7 @@ from assay.model.assessment import Assessment
 from assay.model.check import Finding, Verdict
 from assay.model.vulnerability import VulnerabilityMatch
 from assay.present.gate import counts, why_not
+from assay.present.native import json_bytes as native_json_bytes
 from assay.present.native import json_text, presentable
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -32,6 +33,11 @@ BASE = "IMAGEROOT"
 def render(assessment: Assessment) -> str:
     """The SARIF log as JSON text."""
     return json_text(build(assessment))
+
+
+def json_bytes(assessment: Assessment) -> bytes:
+    """The SARIF log as JSON in UTF-8."""
+    return native_json_bytes(build(assessment))
 
 
 def build(assessment: Assessment) -> dict[str, Any]:

@@ -34,9 +34,10 @@ M = TypeVar("M", VulnerabilityMatch, Mapping[str, Any])
 
 
 def _get(match: Match, key: str) -> Any:
-    if isinstance(match, Mapping):
-        return match.get(key)
-    return getattr(match, key, None)
+    # a match object first: the common case, and a quick test (Mapping is an ABC)
+    if isinstance(match, VulnerabilityMatch) or not isinstance(match, Mapping):
+        return getattr(match, key, None)
+    return match.get(key)
 
 
 def applies(match: Match) -> bool:

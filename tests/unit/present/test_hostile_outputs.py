@@ -19,6 +19,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from PIL import Image
 
+import spdx3_bindings
 from assay.model.assessment import Assessment, Target
 from assay.model.check import Evidence, Finding, Verdict
 from assay.model.problem import Problem
@@ -205,8 +206,7 @@ def test_every_output_format_stays_valid(tmp_path: Path) -> None:
     assert JsonStrictValidator(SchemaVersion.V1_4).validate_str(cdx14) is None
     for name in ("sbom.spdx.json", "sbom.spdx"):
         assert validate_full_spdx_document(parse_file(str(out / name))) == [], name
-    objects = spdx3.SHACLObjectSet()
-    spdx3.JSONLDDeserializer().read(BytesIO((out / "sbom.spdx3.jsonld").read_bytes()), objects)
+    objects = spdx3_bindings.check((out / "sbom.spdx3.jsonld").read_text(encoding="utf-8"))
     assert any("busybox" in p.name for p in objects.foreach_type(spdx3.software_Package))
     schema = Path(__file__).resolve().parents[2] / "data/schemas/sarif-2.1.0-rtm.5.json"
     validator = jsonschema.Draft4Validator(json.loads(schema.read_text()))

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assay.model.check import Evidence, Finding, Verdict
 from assay.present.text import clean, clean_model, clean_tree, image_path, problem_text, terminal
+
+# one of each kind of character no output shows raw
+_ODD_CHARS = ["\x00", "\x08", "\x0c", "\r", "\x1b", "\x7f", "\x85", "\x9b", "\udcff", "\ud800"]
+_ODD_CHARS += ["\ufffe", "\uffff", "\u202a", "\u202e", "\u2066", "\u2069"]
 
 
 def test_clean_escapes_control_characters_visibly() -> None:
@@ -79,3 +88,66 @@ def test_problem_text_is_one_line_without_traceback_or_server_paths() -> None:
         '  File "/work/main/.venv/lib/python3.11/site-packages/unblob/processing.py", line 9'
     )
     assert problem_text(cut) == "unblob error: an internal error (traceback cut)"
+
+
+# what an image can put in a string: ordinary, escaped-looking and unsafe characters alike
+_CHARS = ["a", "\\", "b", "f", "r", "u", "0", "\t", "\n", '"', "é", "固", "\u2019", *_ODD_CHARS]
+
+
+@dataclass(frozen=True)
+class _Node:
+    text: str
+    _hidden: str  # orjson leaves out such fields itself: the check must not
+    children: tuple[Any, ...] = ()
+    extra: dict[Any, Any] = field(default_factory=dict)
+
+
+def _reference(value: Any) -> Any:
+    """What clean_model must give: every string cleaned (newlines kept), shapes kept."""
+    if isinstance(value, str):
+        return clean(value, multiline=True)
+    if isinstance(value, dict):
+        return {_reference(k): _reference(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_reference(v) for v in value)
+    if isinstance(value, _Node):
+        return _Node(*(_reference(getattr(value, f.name)) for f in fields(value)))
+    return value
+
+
+_texts = st.text(alphabet=st.sampled_from(_CHARS), max_size=6)
+_leaves = _texts | st.integers() | st.floats(allow_nan=False) | st.none() | st.booleans()
+_trees = st.recursive(
+    _leaves,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(_texts | st.integers(), inner, max_size=4)
+        | st.builds(_Node, _texts, _texts, st.tuples(inner), st.dictionaries(_texts, inner))
+    ),
+    max_leaves=12,
+)
+
+
+@given(_trees)
+@settings(max_examples=400, deadline=None)
+def test_clean_model_fast_check_never_skips_an_unsafe_string(tree: Any) -> None:
+    """The check that lets clean_model skip a clean subtree (its JSON, searched in C) finds
+    every unsafe character wherever it sits: keys, values, tuples, a field named with _."""
+    cleaned = clean_model(tree)
+    assert cleaned == _reference(tree)
+    assert type(cleaned) is type(tree)
+    if _reference(tree) == tree:
+        assert cleaned is tree  # nothing to clean: the very same object, nothing copied
+
+
+@pytest.mark.parametrize("char", _ODD_CHARS)
+def test_clean_model_finds_each_unsafe_character_deep_inside(char: str) -> None:
+    deep = {"a": [{"b": ("ok", f"x{char}y")}], "c": _Node("t", "h")}
+    cleaned = clean_model(deep)
+    assert cleaned["a"][0]["b"][1] == clean(f"x{char}y", multiline=True) != f"x{char}y"
+    assert cleaned["c"] is deep["c"]
+    assert clean_model(_Node("t", f"h{char}"))._hidden == clean(f"h{char}", multiline=True)
+    # an escaped-looking but ordinary text is left as it is
+    ordinary = {"k": "C:\\bin\\u0041\\r", "t": "tab\tnew\nline"}
+    assert clean_model(ordinary) is ordinary

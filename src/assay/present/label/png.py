@@ -1,6 +1,18 @@
-"""Rasterise the label SVG with CairoSVG (in-process; needs Debian's libcairo2 and a font)."""
+"""Rasterise the label SVG with CairoSVG (in-process; needs Debian's libcairo2 and a font).
+
+CairoSVG draws the label into a cairo image; the PNG is then written here, unfiltered and
+deflated by zlib at its fastest level: cairo's own PNG writer (libpng with adaptive row
+filters and the default level) took ~55 ms of CPU for the 1000 × 2008 pixels of a label,
+as long as the rest of a scan's outputs together, for a file 7 % smaller. The pixels are the
+same (the tests compare them with cairo's PNG).
+"""
 
 from __future__ import annotations
+
+import struct
+import sys
+import zlib
+from typing import Any
 
 from assay.errors import ToolMissing
 
@@ -8,15 +20,47 @@ PNG_WIDTH = 1000  # pixels for 50 mm: about 500 dpi, sharp in print and the QR d
 
 
 def render_png(svg: str, width: int = PNG_WIDTH) -> bytes:
-    """The SVG as PNG bytes, ``width`` pixels wide."""
+    """The SVG as PNG bytes, ``width`` pixels wide, on white."""
     try:
-        import cairosvg
+        from cairosvg.parser import Tree
+        from cairosvg.surface import PNGSurface
     except OSError as err:  # cairocffi raises OSError when libcairo is missing
         raise ToolMissing(
             "cannot render label.png: the cairo library is missing",
             "install Debian's libcairo2 (apt-get install libcairo2)",
         ) from err
-    png: bytes = cairosvg.svg2png(
-        bytestring=svg.encode("utf-8"), output_width=width, background_color="white"
+    tree = Tree(bytestring=svg.encode("utf-8"))
+    surface = PNGSurface(tree, None, 96, output_width=width, background_color="white")
+    try:
+        return _png(surface.cairo)
+    finally:
+        surface.finish()
+
+
+def _png(image: Any) -> bytes:
+    """A cairo ARGB32 image painted on an opaque background as an 8-bit RGB PNG."""
+    from PIL import Image
+
+    image.flush()
+    width, height, stride = image.get_width(), image.get_height(), image.get_stride()
+    # ARGB32 is a native-endian 32-bit word: B, G, R, A in memory on little-endian machines
+    raw_mode = "BGRX" if sys.byteorder == "little" else "XRGB"
+    rgb = Image.frombuffer("RGB", (width, height), image.get_data(), "raw", raw_mode, stride, 1)
+    pixels = memoryview(rgb.tobytes())
+    row = width * 3
+    deflate = zlib.compressobj(1)
+    idat = [deflate.compress(b"\0" + pixels[at : at + row]) for at in range(0, len(pixels), row)]
+    idat.append(deflate.flush())
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", b"".join(idat)),
+            _chunk(b"IEND", b""),
+        )
     )
-    return png
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
