@@ -87,6 +87,10 @@ def fill(registry: Registry, products: int, pkgs: list[tuple[str, str]]) -> None
                     "sha256": f"{p:064x}",
                     "size": 0,
                     "created": now,
+                    "latest_assessment_id": p + 1,
+                    "listing_key": t.listing_key(
+                        f"Maker {p % 100}", f"maker-{p % 100}-m{p}", "1.0"
+                    ),
                 }
                 for p in range(products)
             ],
