@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from packageurl import PackageURL
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 
 from assay.accountability import audit_tables as a
 from assay.errors import UsageError
@@ -246,8 +246,8 @@ def _vulnerable(query: Query) -> Any:
         live = live.where(a.Finding.vuln_id == cve)
         scanned = scanned.where(t.VulnerabilityRow.vuln_id == cve)
     if query.kev:
-        live = live.where(a.Finding.kev.is_(True))
-        scanned = scanned.where(t.VulnerabilityRow.kev.is_(True))
+        live = live.where(a.Finding.kev == true())
+        scanned = scanned.where(t.VulnerabilityRow.kev == true())
     return and_(
         t.Firmware.latest_assessment_id.is_not(None),
         or_(
@@ -286,8 +286,8 @@ def _matched_vulnerabilities(
         live = live.where(a.Finding.vuln_id == cve)
         scanned = scanned.where(t.VulnerabilityRow.vuln_id == cve)
     if query.kev:
-        live = live.where(a.Finding.kev.is_(True))
-        scanned = scanned.where(t.VulnerabilityRow.kev.is_(True))
+        live = live.where(a.Finding.kev == true())
+        scanned = scanned.where(t.VulnerabilityRow.kev == true())
     by_inventory: dict[int, list[str]] = {}
     for inv, vid, kev in session.execute(live) if audited else []:
         by_inventory.setdefault(int(inv), []).append(vid + (" (known exploited)" if kev else ""))
