@@ -4,11 +4,12 @@ under 100 ms p95 on SQLite and on PostgreSQL).
     .venv/bin/python benchmarks/bench_search.py [--products 10000] [--postgres URL]
 
 The registry is filled with SQL bulk inserts (not through ``Registry.add``, which would take
-an hour): each product has one firmware whose latest assessment holds 100 components drawn
-from the bundled image's real package list (name, version, PURL) with versions varied per
-product, and 20 vulnerability rows. On PostgreSQL the filled tables are then vacuumed and
-analysed, as autovacuum does with them soon after such a load (without it the first minutes
-read every row's heap page and plan without statistics); SQLite needs nothing of the kind.
+an hour): each product has one firmware whose latest assessment holds 100 components: the
+bundled image's 80 real packages (name, version, PURL, the CPE Assay maps it to; dnsmasq's
+version varied per product) and 20 of them again under an "-extra" name; and 20 vulnerability
+rows. On PostgreSQL the filled tables are then vacuumed and analysed, as autovacuum does with
+them soon after such a load (without it the first minutes read every row's heap page and plan
+without statistics); SQLite needs nothing of the kind.
 Then each query kind runs 30 times and the median and 95th percentile are printed.
 """
 
@@ -25,8 +26,10 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from assay.accountability.portfolio import Query, search
+from assay.catalog.cpe_map import cpe_for_package
 from assay.registry import Registry
 from assay.registry import tables as t
+from assay.vulns.versions import upstream_version
 from wr703n import unpack_rootfs
 
 
@@ -42,6 +45,13 @@ def packages() -> list[tuple[str, str]]:
             }
             out.append((fields["Package"], fields["Version"]))
         return out
+
+
+def hundred(pkgs: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, str]]:
+    """100 components: the image's packages (80), topped up with "-extra" namesakes."""
+    out = rng.sample(pkgs, min(100, len(pkgs)))
+    out += [(f"{n}-extra", v) for n, v in rng.sample(pkgs, 100 - len(out))]
+    return out
 
 
 def fill(registry: Registry, products: int, pkgs: list[tuple[str, str]]) -> None:
@@ -116,7 +126,7 @@ def fill(registry: Registry, products: int, pkgs: list[tuple[str, str]]) -> None
         )
         batch = []
         for p in range(products):
-            for name, version in rng.sample(pkgs, min(100, len(pkgs))):
+            for name, version in hundred(pkgs, rng):
                 if name == "dnsmasq":
                     version = rng.choice(["2.62-2", "2.66-3", "2.78-4", "2.80-1"])
                 batch.append(
@@ -126,7 +136,7 @@ def fill(registry: Registry, products: int, pkgs: list[tuple[str, str]]) -> None
                         "version": version,
                         "type": "application",
                         "purl": f"pkg:opkg/openwrt/{name}@{version}",
-                        "cpe": "",
+                        "cpe": cpe_for_package(name, upstream_version(version)),
                     }
                 )
             if len(batch) > 50_000:
@@ -166,6 +176,7 @@ def measure(registry: Registry) -> None:
         "component range dnsmasq<2.78": Query(component="dnsmasq<2.78"),
         "CVE id": Query(cve="CVE-2016-1050"),
         "PURL": Query(purl="pkg:opkg/openwrt/dropbear"),
+        "CPE prefix": Query(cpe="cpe:2.3:a:thekelleys:dnsmasq"),
         "known exploited": Query(kev=True),
     }
     for label, query in queries.items():

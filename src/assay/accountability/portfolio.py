@@ -185,9 +185,20 @@ def _components(session: Any, query: Query) -> list[Any]:
             _accepted(session, name, t.ComponentRow.purl, lambda p: _purl_matches(wanted, p))
         )
     if query.cpe:
-        prefix = query.cpe.strip().rstrip("*:")
-        conditions.append(t.ComponentRow.cpe.startswith(prefix, autoescape=True))
+        conditions += _cpe_prefix(session, query.cpe.strip().rstrip("*:"))
     return conditions
+
+
+def _cpe_prefix(session: Any, prefix: str) -> list[Any]:
+    """CPEs that start with ``prefix``, written so that the index ix_components_cpe serves:
+    a ``LIKE 'prefix%'`` on PostgreSQL (a ``text_pattern_ops`` index), and on SQLite, whose
+    ``LIKE`` ignores case and so no index, also the range of texts that start so."""
+    escaped = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    out: list[Any] = [t.ComponentRow.cpe.like(escaped + "%", escape="/")]
+    if session.bind.dialect.name == "sqlite" and prefix and prefix[-1] < chr(0x10FFFF):
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        out += [t.ComponentRow.cpe >= prefix, t.ComponentRow.cpe < upper]
+    return out
 
 
 def _accepted(session: Any, name: str, column: Any, keep: Callable[[str], bool]) -> Any:

@@ -162,8 +162,14 @@ class AssessmentRow(Base):
 
 class ComponentRow(Base):
     __tablename__ = "components"
-    # portfolio search reads the entries of one name from this index alone (migration 0007)
-    __table_args__ = (Index("ix_components_search", "name", "assessment_id", "version", "purl"),)
+    __table_args__ = (
+        # portfolio search reads the entries of one name from this index alone (0007)
+        Index("ix_components_search", "name", "assessment_id", "version", "purl"),
+        # and those of a CPE prefix from this one (0008; LIKE 'prefix%' on PostgreSQL)
+        Index(
+            "ix_components_cpe", "cpe", "assessment_id", postgresql_ops={"cpe": "text_pattern_ops"}
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)

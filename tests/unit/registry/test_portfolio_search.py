@@ -142,6 +142,24 @@ def test_listing_keys_sort_as_the_texts(triples: list[tuple[str, str, str]]) -> 
     assert sorted(triples, key=lambda x: t.listing_key(*x)) == sorted(triples)
 
 
+def test_cpe_prefixes_are_taken_literally(registry: Registry) -> None:
+    cpes = ["cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2011.54", "cpe:2.3:a:dropbearXssh:x:1"]
+    cpes += ["cpe:2.3:a:100%_done:x:1", "cpe:2.3:a:100abc:x:1", "cpe:2.3:a:dropbear_ssh_projecz:x"]
+    for i, cpe in enumerate(cpes):
+        doc = make_document(model=f"C-{i}", sha=f"{i:064x}")
+        registry.add({**doc, "components": [{"name": f"c{i}", "version": "1", "cpe": cpe}]})
+
+    def found(prefix: str) -> list[str]:
+        return [h["product"] for h in hits(registry, Query(cpe=prefix))]
+
+    assert len(found("cpe:2.3:a:dropbear_ssh_project")) == 1
+    assert len(found("cpe:2.3:a:dropbear_ssh_project:*:*")) == 1
+    assert len(found("cpe:2.3:a:dropbear")) == 3
+    assert len(found("cpe:2.3:a:100%")) == 1
+    assert len(found("cpe:2.3:a:")) == len(cpes)
+    assert found("cpe:2.3:a:DROPBEAR") == []  # CPEs are lower case; the match is exact
+
+
 @pytest.mark.parametrize("bad", ["dnsmasq<<2", "<2.78"])
 def test_a_range_that_cannot_be_read_is_refused(registry: Registry, bad: str) -> None:
     from assay.errors import UsageError

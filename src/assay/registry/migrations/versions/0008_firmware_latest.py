@@ -8,7 +8,9 @@ sort as Python sorts those texts (``tables.listing_key``), indexed, so that a se
 in that order without joining and sorting every match with its product and manufacturer.
 
 Vulnerability rows get an index on ``(kev, assessment_id)``: "which firmware carry a known
-exploited vulnerability" then reads the few KEV rows instead of every row.
+exploited vulnerability" then reads the few KEV rows instead of every row. Components get one
+on ``(cpe, assessment_id)`` for CPE prefix searches (``text_pattern_ops`` on PostgreSQL, so
+that ``LIKE 'prefix%'`` uses it whatever the database's collation).
 
 Revision ID: 0008_firmware_latest
 Revises: 0007_component_search_index
@@ -54,6 +56,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_firmware_listing_key", "firmware", ["listing_key"])
     op.create_index("ix_vulnerabilities_kev", "vulnerabilities", ["kev", "assessment_id"])
+    op.create_index(
+        "ix_components_cpe",
+        "components",
+        ["cpe", "assessment_id"],
+        postgresql_ops={"cpe": "text_pattern_ops"},
+    )
 
 
 def _listing_keys(bind: sa.Connection) -> None:
@@ -87,6 +95,7 @@ def _listing_keys(bind: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_components_cpe", table_name="components")
     op.drop_index("ix_firmware_listing_key", table_name="firmware")
     op.drop_index("ix_vulnerabilities_kev", table_name="vulnerabilities")
     op.drop_index("ix_firmware_latest_assessment_id", table_name="firmware")
