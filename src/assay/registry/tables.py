@@ -205,8 +205,12 @@ class VerdictRow(Base):
 
 class VulnerabilityRow(Base):
     __tablename__ = "vulnerabilities"
-    # "which firmware carry a known exploited vulnerability" reads the KEV rows alone (0008)
-    __table_args__ = (Index("ix_vulnerabilities_kev", "kev", "assessment_id"),)
+    # portfolio search: "which firmware carry a known exploited vulnerability" reads the KEV
+    # rows alone, "... CVE-x" that id's entries alone, from these indexes (0008)
+    __table_args__ = (
+        Index("ix_vulnerabilities_kev", "kev", "assessment_id"),
+        Index("ix_vulnerabilities_search", "vuln_id", "assessment_id", "kev"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)

@@ -7,8 +7,9 @@ Firmware also get ``listing_key``: manufacturer name, product slug and version a
 sort as Python sorts those texts (``tables.listing_key``), indexed, so that a search page is cut
 in that order without joining and sorting every match with its product and manufacturer.
 
-Vulnerability rows get an index on ``(kev, assessment_id)``: "which firmware carry a known
-exploited vulnerability" then reads the few KEV rows instead of every row. Components get one
+Vulnerability rows get indexes on ``(kev, assessment_id)`` and ``(vuln_id, assessment_id,
+kev)``: "which firmware carry a known exploited vulnerability" (or CVE-x) then reads the KEV
+rows (that id's entries) alone. Components get one
 on ``(cpe, assessment_id)`` for CPE prefix searches (``text_pattern_ops`` on PostgreSQL, so
 that ``LIKE 'prefix%'`` uses it whatever the database's collation).
 
@@ -57,6 +58,9 @@ def upgrade() -> None:
     op.create_index("ix_firmware_listing_key", "firmware", ["listing_key"])
     op.create_index("ix_vulnerabilities_kev", "vulnerabilities", ["kev", "assessment_id"])
     op.create_index(
+        "ix_vulnerabilities_search", "vulnerabilities", ["vuln_id", "assessment_id", "kev"]
+    )
+    op.create_index(
         "ix_components_cpe",
         "components",
         ["cpe", "assessment_id"],
@@ -97,6 +101,7 @@ def _listing_keys(bind: sa.Connection) -> None:
 def downgrade() -> None:
     op.drop_index("ix_components_cpe", table_name="components")
     op.drop_index("ix_firmware_listing_key", table_name="firmware")
+    op.drop_index("ix_vulnerabilities_search", table_name="vulnerabilities")
     op.drop_index("ix_vulnerabilities_kev", table_name="vulnerabilities")
     op.drop_index("ix_firmware_latest_assessment_id", table_name="firmware")
     op.execute("ALTER TABLE firmware DROP COLUMN listing_key")
