@@ -1,10 +1,11 @@
 """Portfolio search: which products and firmware carry a vulnerability or a component now.
 
 The first question after a new advisory: "which of our products carry dnsmasq < 2.78?", "where
-is CVE-2017-14491?". Components come from each firmware's latest assessment (the indexed
-component rows, looked up by name); vulnerabilities from the re-audit's open findings for
-firmware it watches, else from the latest assessment's matches. Version ranges compare as the
-vulnerability matcher does (``assay.vulns.versions``).
+is CVE-2017-14491?". Components come from each firmware's latest assessment (the one
+``firmware.latest_assessment_id`` names, kept by ``Registry.add``; the indexed component rows,
+looked up by name); vulnerabilities from the re-audit's open findings for firmware it watches,
+else from the latest assessment's matches that count. Version ranges compare as the
+vulnerability matcher does (``assay.vulns.versions``). docs/registry.md, "Portfolio search".
 """
 
 from __future__ import annotations
