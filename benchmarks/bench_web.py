@@ -103,14 +103,17 @@ def fill(url: str, document: dict[str, Any], count: int) -> list[str]:
                 insert(t.Firmware),
                 [
                     {
-                        "product_id": pid,
+                        "product_id": pids[f"maker-{i}-m-{i}-v1"],
                         "version": "OpenWrt 12.09 r36088",
                         "file_name": "fw.bin",
                         "sha256": "0" * 64,
                         "size": 1,
                         "created": now,
+                        "listing_key": t.listing_key(
+                            f"Maker {i}", f"maker-{i}-m-{i}-v1", "OpenWrt 12.09 r36088"
+                        ),
                     }
-                    for pid in pids.values()
+                    for i in ids
                 ],
             )
             fids = dict(
@@ -149,6 +152,11 @@ def fill(url: str, document: dict[str, Any], count: int) -> list[str]:
                 conn.execute(
                     t.Product.__table__.update()
                     .where(t.Product.id == pid)
+                    .values(latest_assessment_id=aids[fids[pid]])
+                )
+                conn.execute(
+                    t.Firmware.__table__.update()
+                    .where(t.Firmware.id == fids[pid])
                     .values(latest_assessment_id=aids[fids[pid]])
                 )
                 slugs.append(slug)

@@ -171,6 +171,7 @@ class Registry(KeysAndTokens, Queries, SupplierSboms):
                 sha256=sha,
                 size=int(target.get("size") or 0),
                 created=now,
+                listing_key=t.listing_key(maker.name, product.slug, key.firmware_version),
             )
             session.add(firmware)
             session.flush()
@@ -178,6 +179,7 @@ class Registry(KeysAndTokens, Queries, SupplierSboms):
         declaration_id = self._store_declaration(session, product.id, document.get("declaration"))
         row = self._store_assessment(session, firmware.id, declaration_id, document, level, kev)
         row.provenance, row.signed_by = origin
+        firmware.latest_assessment_id = row.id
         product.updated = now
         product.latest_assessment_id = row.id
         product.firmware_version = key.firmware_version

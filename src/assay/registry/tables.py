@@ -17,12 +17,25 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
     """Declarative base of every registry table."""
+
+
+def listing_key(manufacturer: str, product_slug: str, version: str) -> bytes:
+    """Bytes that compare (bytewise, as SQLite and PostgreSQL compare blobs) as the tuple of
+    the three texts compares in Python: each text's code points in UTF-8 (whose byte order is
+    code-point order), with the two lowest characters escaped so that the separator sorts
+    below anything a text can go on with."""
+    parts = (
+        p.replace("\x01", "\x01\x03").replace("\x00", "\x01\x02")
+        for p in (manufacturer, product_slug, version)
+    )
+    return "\x01\x01".join(parts).encode("utf-8", "surrogatepass")
 
 
 class Manufacturer(Base):
@@ -98,6 +111,16 @@ class Firmware(Base):
     sha256: Mapped[str] = mapped_column(String(64), default="")
     size: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the id of its latest assessment, set by ``Registry.add`` in the transaction that stores
+    # it, so that portfolio search reads each firmware's current state directly (0008)
+    latest_assessment_id: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, unique=True, index=True
+    )
+    # (manufacturer, product slug, version) as bytes that sort as Python sorts those texts
+    # (``listing_key``; none of the three ever changes): search pages in this order (0008)
+    listing_key: Mapped[bytes] = mapped_column(
+        LargeBinary, default=b"", server_default=text("''"), index=True
+    )
 
     product: Mapped[Product] = relationship(back_populates="firmware")
 
@@ -139,8 +162,14 @@ class AssessmentRow(Base):
 
 class ComponentRow(Base):
     __tablename__ = "components"
-    # portfolio search reads the entries of one name from this index alone (migration 0007)
-    __table_args__ = (Index("ix_components_search", "name", "assessment_id", "version", "purl"),)
+    __table_args__ = (
+        # portfolio search reads the entries of one name from this index alone (0007)
+        Index("ix_components_search", "name", "assessment_id", "version", "purl"),
+        # and those of a CPE prefix from this one (0008; LIKE 'prefix%' on PostgreSQL)
+        Index(
+            "ix_components_cpe", "cpe", "assessment_id", postgresql_ops={"cpe": "text_pattern_ops"}
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
@@ -176,6 +205,12 @@ class VerdictRow(Base):
 
 class VulnerabilityRow(Base):
     __tablename__ = "vulnerabilities"
+    # portfolio search: "which firmware carry a known exploited vulnerability" reads the KEV
+    # rows alone, "... CVE-x" that id's entries alone, from these indexes (0008)
+    __table_args__ = (
+        Index("ix_vulnerabilities_kev", "kev", "assessment_id"),
+        Index("ix_vulnerabilities_search", "vuln_id", "assessment_id", "kev"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)

@@ -24,7 +24,7 @@ def test_migrations_create_exactly_the_models(registry: Registry) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), t.Base.metadata)
         version = conn.execute(text("select version_num from alembic_version")).scalar()
     assert diff == []
-    assert version == "0007_component_search_index"
+    assert version == "0008_firmware_latest"
 
 
 def test_upgrade_from_0001_fills_search_text(registry_url: str) -> None:
