@@ -73,6 +73,28 @@ def rules() -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, Any]:
+    """The rules' patterns compiled once per process: every kernel CVE's description is
+    searched with all of them. ``arch_any`` is one alternation of all architecture words, a
+    quick "none of them" before the word-by-word scan (None if the words cannot be joined)."""
+    data = rules()
+    words = [(arch, re.compile(p)) for arch, ps in data["arch_words"].items() for p in ps]
+    try:
+        arch_any: re.Pattern[str] | None = re.compile(
+            "|".join(f"(?:{w.pattern})" for _, w in words)
+        )
+    except re.error:  # a word with its own global flags cannot sit inside an alternation
+        arch_any = None
+    return {
+        "arch_words": words,
+        "arch_any": arch_any,
+        "features": [(f, re.compile(f["pattern"])) for f in data["features"]],
+        "introduced": [(r, re.compile(r["pattern"])) for r in data["introduced"]],
+        "other_kernels": [(r, re.compile(r["pattern"])) for r in data["other_kernels"]],
+    }
+
+
 def source_paths(description: str, cve5_affected: list[Any] | None = None) -> list[str]:
     """Kernel source paths the description and the CVE record's ``programFiles`` name."""
     found = [p.rstrip(".") for p in _PATH.findall(description)]
@@ -83,16 +105,17 @@ def source_paths(description: str, cve5_affected: list[Any] | None = None) -> li
 
 
 def _arch_of_words(description: str) -> set[str]:
-    data = rules()
-    negations = tuple(data["arch_negations"])
+    compiled = _patterns()
+    if compiled["arch_any"] is not None and not compiled["arch_any"].search(description):
+        return set()
+    negations = tuple(rules()["arch_negations"])
     found: set[str] = set()
-    for arch, patterns in data["arch_words"].items():
-        for pattern in patterns:
-            for m in re.finditer(pattern, description):
-                before = description[max(0, m.start() - 12) : m.start()]
-                if before.endswith(negations):
-                    return set()  # "non-x86": every other architecture
-                found.add(arch)
+    for arch, pattern in compiled["arch_words"]:
+        for m in pattern.finditer(description):
+            before = description[max(0, m.start() - 12) : m.start()]
+            if before.endswith(negations):
+                return set()  # "non-x86": every other architecture
+            found.add(arch)
     return found
 
 
@@ -186,9 +209,7 @@ def _feature(
 
 def _features(description: str, ev: KernelEvidence) -> list[tuple[bool | None, str]]:
     return [
-        _feature(feature, ev)
-        for feature in rules()["features"]
-        if re.search(feature["pattern"], description)
+        _feature(f, ev) for f, pattern in _patterns()["features"] if pattern.search(description)
     ]
 
 
@@ -199,8 +220,8 @@ def decide(
     version: str = "",
 ) -> Decision:
     """Whether a kernel CVE (matched on ``version`` already) applies to the image of ``ev``."""
-    for later in rules()["introduced"] if version else ():
-        if re.search(later["pattern"], description) and compare(version, later["version"]) < 0:
+    for later, pattern in _patterns()["introduced"] if version else ():
+        if pattern.search(description) and compare(version, later["version"]) < 0:
             return Decision(
                 NOT_AFFECTED,
                 f"the CVE is in {later['what']}, which Linux has since {later['version']}; "
@@ -208,8 +229,8 @@ def decide(
                 CODE_NOT_PRESENT,
                 (f"description matches /{later['pattern']}/",),
             )
-    for other in rules()["other_kernels"]:
-        if re.search(other["pattern"], description):
+    for other, pattern in _patterns()["other_kernels"]:
+        if pattern.search(description):
             return Decision(
                 NOT_AFFECTED,
                 f"the record concerns {other['what']}, not the kernel this image runs",
