@@ -28,14 +28,16 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from assay.config import data_dir
 from assay.errors import StoreError
-from assay.vulns.importer import Importer, ImportReport, StoreChanged
 from assay.vulns.versions import in_range
+
+if TYPE_CHECKING:
+    from assay.vulns.importer import ImportReport
 
 SCHEMA_VERSION = "3"
 BUSY_SECONDS = 30.0
@@ -188,6 +190,9 @@ class Store:
         self, paths: Iterable[Path], progress: Callable[[str], None] | None = None
     ) -> ImportReport:
         """Import feed files/folders/archives in one transaction (all or nothing)."""
+        # here, not at the top: a scan only reads the store (multiprocessing stays unimported)
+        from assay.vulns.importer import Importer, StoreChanged
+
         try:
             return Importer(self.conn, progress).run(list(paths))
         except StoreChanged:

@@ -5,6 +5,7 @@ everywhere (summary, label, registry summary, CRA cases)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from assay.registry.summary import summarize
 from assay.vulns.counts import counts, kev_ids
 from assay.vulns.importer import ImportReport
 from assay.vulns.kernel import KernelEvidence, decide, gather
+from assay.vulns.kernel.applicability import _candidates, _patterns
+from assay.vulns.kernel.evidence import _SOURCE
 from assay.vulns.store import Store
 
 LABELS: dict[str, dict[str, str]] = yaml.safe_load(
@@ -89,6 +92,32 @@ def test_arch_and_other_kernels_on_real_records(
     # without any code evidence (an SBOM, no image) absence is never concluded
     bare = KernelEvidence(arch="mips")
     assert decide(_description(store, "CVE-2016-9555"), bare).status == "unknown"
+
+
+def test_source_guard_changes_no_finding(wr703n_kernel: Path) -> None:
+    """The lookahead in front of ``_SOURCE`` only makes it faster: on the real kernel image
+    it finds the same source paths as the pattern without it."""
+    data = wr703n_kernel.read_bytes()
+    bare = re.compile(_SOURCE.pattern.replace(b"(?=[abcdfiklmnsv])", b"", 1))
+    assert bare.pattern != _SOURCE.pattern
+    found = _SOURCE.findall(data)
+    assert len(found) > 100 and found == bare.findall(data)
+
+
+def test_one_search_rules_out_exactly_what_each_pattern_would(
+    full_store: tuple[Store, ImportReport],
+) -> None:
+    """The joined alternation per rule list (``_candidates``) finds nothing exactly when no
+    single pattern matches: on the hand-labelled CVEs' real descriptions and on words that
+    only a case-insensitive pattern catches."""
+    store, _ = full_store
+    texts = [_description(store, cve) for cve in LABELS] + ["Btrfs and USER NAMESPACES"]
+    compiled = _patterns()
+    for key in ("arch_words", "features", "introduced", "other_kernels"):
+        assert compiled[key + "_any"] is not None
+        for text in texts:
+            some = any(pattern.search(text) for _, pattern in compiled[key])
+            assert bool(_candidates(key, text)) == some, (key, text[:80])
 
 
 @pytest.fixture(scope="module")

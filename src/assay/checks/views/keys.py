@@ -14,10 +14,6 @@ import struct
 import warnings
 from dataclasses import dataclass
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
-
 from assay.extract.rootfs import FileEntry, RootFS
 
 MAX_SIZE = 16 * 1024 * 1024
@@ -99,6 +95,9 @@ def _private_item(path: str, line: int, block: bytes) -> KeyItem:
     digest = hashlib.sha256(block).hexdigest()
     if b"ENCRYPTED" in block[:200] or label == "ENCRYPTED PRIVATE KEY":
         return KeyItem("private-key", path, line, "unknown", 0, digest, encrypted=True)
+    # cryptography (~25 ms to import) only when an image holds a key or certificate
+    from cryptography.hazmat.primitives import serialization
+
     key: object
     try:
         if label == "OPENSSH PRIVATE KEY":
@@ -122,6 +121,8 @@ def _private_item(path: str, line: int, block: bytes) -> KeyItem:
 
 
 def _describe(key: object) -> tuple[str, int]:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
+
     if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
         return "RSA", key.key_size
     if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
@@ -138,6 +139,9 @@ def _describe(key: object) -> tuple[str, int]:
 
 
 def _cert_item(path: str, line: int, block: bytes) -> KeyItem:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
     try:
         cert = x509.load_pem_x509_certificate(block)
     except ValueError as err:

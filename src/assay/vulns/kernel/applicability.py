@@ -73,6 +73,51 @@ def rules() -> dict[str, Any]:
     return data
 
 
+_FLAGS = re.compile(r"\(\?([imsx]+)\)")
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
+    """One alternation of ``patterns`` (a leading ``(?i)`` scoped to its own pattern): it
+    finds nothing exactly when none of them would, so one search answers "none of them"
+    before the one-by-one scan. None when they cannot be joined."""
+    parts = []
+    for p in patterns:
+        flags = _FLAGS.match(p)
+        parts.append(f"(?{flags[1]}:{p[flags.end() :]})" if flags else f"(?:{p})")
+    try:
+        return re.compile("|".join(parts))
+    except re.error:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, Any]:
+    """The rules' patterns compiled once per process (every kernel CVE's description is
+    searched with all of them), and per list one alternation of them all (``_any_of``)."""
+    data = rules()
+    lists = {
+        "arch_words": [(a, p) for a, ps in data["arch_words"].items() for p in ps],
+        "features": [(f, f["pattern"]) for f in data["features"]],
+        "introduced": [(r, r["pattern"]) for r in data["introduced"]],
+        "other_kernels": [(r, r["pattern"]) for r in data["other_kernels"]],
+    }
+    compiled: dict[str, Any] = {}
+    for key, items in lists.items():
+        compiled[key] = [(item, re.compile(p)) for item, p in items]
+        compiled[key + "_any"] = _any_of([p for _, p in items])
+    return compiled
+
+
+def _candidates(key: str, description: str) -> list[tuple[Any, re.Pattern[str]]]:
+    """The rules of the list ``key`` to try on ``description`` one by one: none when one
+    search shows that none of their patterns occurs in it."""
+    either = _patterns()[key + "_any"]
+    if either is not None and not either.search(description):
+        return []
+    rules_: list[tuple[Any, re.Pattern[str]]] = _patterns()[key]
+    return rules_
+
+
 def source_paths(description: str, cve5_affected: list[Any] | None = None) -> list[str]:
     """Kernel source paths the description and the CVE record's ``programFiles`` name."""
     found = [p.rstrip(".") for p in _PATH.findall(description)]
@@ -83,16 +128,14 @@ def source_paths(description: str, cve5_affected: list[Any] | None = None) -> li
 
 
 def _arch_of_words(description: str) -> set[str]:
-    data = rules()
-    negations = tuple(data["arch_negations"])
+    negations = tuple(rules()["arch_negations"])
     found: set[str] = set()
-    for arch, patterns in data["arch_words"].items():
-        for pattern in patterns:
-            for m in re.finditer(pattern, description):
-                before = description[max(0, m.start() - 12) : m.start()]
-                if before.endswith(negations):
-                    return set()  # "non-x86": every other architecture
-                found.add(arch)
+    for arch, pattern in _candidates("arch_words", description):
+        for m in pattern.finditer(description):
+            before = description[max(0, m.start() - 12) : m.start()]
+            if before.endswith(negations):
+                return set()  # "non-x86": every other architecture
+            found.add(arch)
     return found
 
 
@@ -186,9 +229,9 @@ def _feature(
 
 def _features(description: str, ev: KernelEvidence) -> list[tuple[bool | None, str]]:
     return [
-        _feature(feature, ev)
-        for feature in rules()["features"]
-        if re.search(feature["pattern"], description)
+        _feature(f, ev)
+        for f, pattern in _candidates("features", description)
+        if pattern.search(description)
     ]
 
 
@@ -199,8 +242,8 @@ def decide(
     version: str = "",
 ) -> Decision:
     """Whether a kernel CVE (matched on ``version`` already) applies to the image of ``ev``."""
-    for later in rules()["introduced"] if version else ():
-        if re.search(later["pattern"], description) and compare(version, later["version"]) < 0:
+    for later, pattern in _candidates("introduced", description) if version else ():
+        if pattern.search(description) and compare(version, later["version"]) < 0:
             return Decision(
                 NOT_AFFECTED,
                 f"the CVE is in {later['what']}, which Linux has since {later['version']}; "
@@ -208,8 +251,8 @@ def decide(
                 CODE_NOT_PRESENT,
                 (f"description matches /{later['pattern']}/",),
             )
-    for other in rules()["other_kernels"]:
-        if re.search(other["pattern"], description):
+    for other, pattern in _candidates("other_kernels", description):
+        if pattern.search(description):
             return Decision(
                 NOT_AFFECTED,
                 f"the record concerns {other['what']}, not the kernel this image runs",

@@ -57,8 +57,11 @@ MACHINES = {
     "EM_ALPHA": "alpha",
 }
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]{2,63}")
+# the lookahead (the first letters of the folders) is implied by the folders; it only spares
+# the lookbehind at most of a kernel image's bytes (0.09 -> 0.03 s on the WR703N's 2.9 MB)
 _SOURCE = re.compile(
-    rb"(?<![\w/.-])((?:arch|block|crypto|drivers|fs|init|ipc|kernel|lib|mm|net|security|sound|virt)"
+    rb"(?=[abcdfiklmnsv])(?<![\w/.-])"
+    rb"((?:arch|block|crypto|drivers|fs|init|ipc|kernel|lib|mm|net|security|sound|virt)"
     rb"/[\w./+-]{1,120}\.[ch])(?![\w/])"
 )
 _CONFIG = re.compile(r"^(CONFIG_\w+)=(.*)$|^# (CONFIG_\w+) is not set$", re.M)
