@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,7 +20,7 @@ from assay.present.label import build_label
 from assay.present.label.declaration import support_until
 from assay.present.signing import verify
 from assay.registry import tables as t
-from assay.registry.db import default_url, make_engine, migrate
+from assay.registry.db import default_url, make_engine, migrate, plain_json
 from assay.registry.identify import ProductKey, product_key
 from assay.registry.inputs import check_declaration
 from assay.registry.keys import KeysAndTokens, free_slug, manufacturer_row, token_digest
@@ -239,7 +239,7 @@ class Registry(KeysAndTokens, Queries, SupplierSboms):
         kev: int,
     ) -> t.AssessmentRow:
         vulns = [v for v in _dicts(document.get("vulnerabilities")) if counts(v)]
-        plain = json.loads(json.dumps(document, default=str))
+        plain = plain_json(document)
         row = t.AssessmentRow(
             firmware_id=firmware_id,
             declaration_id=declaration_id,
@@ -254,7 +254,9 @@ class Registry(KeysAndTokens, Queries, SupplierSboms):
         )
         session.add(row)
         session.flush()
-        session.add_all(_children(row.id, document, vulns))
+        for table, rows in _children(row.id, document, vulns):
+            if rows:  # one multi-row INSERT per table (the ORM's unit of work took ~4x as long)
+                session.execute(insert(table), rows)
         return row
 
     @staticmethod
@@ -279,53 +281,59 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 def _children(
     assessment_id: int, document: dict[str, Any], vulns: list[dict[str, Any]]
-) -> list[Any]:
-    """The queryable rows of one assessment (components, findings, verdicts, vulnerabilities)."""
-    rows: list[Any] = [
-        t.ComponentRow(
-            assessment_id=assessment_id,
-            name=_s(c.get("name"), 300),
-            version=_s(c.get("version"), 200),
-            type=_s(c.get("type"), 50),
-            purl=_s(c.get("purl")),
-            cpe=_s(c.get("cpe")),
-        )
+) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """The queryable rows of one assessment (components, findings, verdicts, vulnerabilities),
+    per table."""
+    components = [
+        {
+            "assessment_id": assessment_id,
+            "name": _s(c.get("name"), 300),
+            "version": _s(c.get("version"), 200),
+            "type": _s(c.get("type"), 50),
+            "purl": _s(c.get("purl")),
+            "cpe": _s(c.get("cpe")),
+        }
         for c in _dicts(document.get("components"))
     ]
-    rows += [
-        t.FindingRow(
-            assessment_id=assessment_id,
-            check=_s(f.get("check"), 200),
-            verdict=_s(f.get("verdict"), 30),
-            severity=_s(f.get("severity"), 30),
-            title=_s(f.get("title")),
-        )
+    findings = [
+        {
+            "assessment_id": assessment_id,
+            "check": _s(f.get("check"), 200),
+            "verdict": _s(f.get("verdict"), 30),
+            "severity": _s(f.get("severity"), 30),
+            "title": _s(f.get("title")),
+        }
         for f in _dicts(document.get("findings"))
     ]
-    rows += [
-        t.VerdictRow(
-            assessment_id=assessment_id,
-            norm=_s(v.get("norm"), 100),
-            requirement=_s(v.get("requirement"), 100),
-            verdict=_s(v.get("verdict"), 30),
-            title=_s(v.get("title")),
-            reason=_s(v.get("reason")),
-        )
+    verdicts = [
+        {
+            "assessment_id": assessment_id,
+            "norm": _s(v.get("norm"), 100),
+            "requirement": _s(v.get("requirement"), 100),
+            "verdict": _s(v.get("verdict"), 30),
+            "title": _s(v.get("title")),
+            "reason": _s(v.get("reason")),
+        }
         for v in _dicts(document.get("verdicts"))
     ]
-    rows += [
-        t.VulnerabilityRow(
-            assessment_id=assessment_id,
-            vuln_id=_s(v.get("id"), 100),
-            component=_s(v.get("component")),
-            severity=_s(v.get("severity"), 20),
-            cvss_score=_num(v.get("cvss_score")),
-            kev=bool(v.get("kev")),
-            epss=_num(v.get("epss")),
-        )
+    vulnerabilities = [
+        {
+            "assessment_id": assessment_id,
+            "vuln_id": _s(v.get("id"), 100),
+            "component": _s(v.get("component")),
+            "severity": _s(v.get("severity"), 20),
+            "cvss_score": _num(v.get("cvss_score")),
+            "kev": bool(v.get("kev")),
+            "epss": _num(v.get("epss")),
+        }
         for v in vulns
     ]
-    return rows
+    return [
+        (t.ComponentRow, components),
+        (t.FindingRow, findings),
+        (t.VerdictRow, verdicts),
+        (t.VulnerabilityRow, vulnerabilities),
+    ]
 
 
 def _s(value: Any, limit: int | None = None) -> str:

@@ -213,17 +213,12 @@ def test_failed_add_leaves_the_registry_as_it_was(
     registry.add(make_document("Acme", "AC-1"))
     before = {table: _count(registry, table) for table in t.Base.__subclasses__()}
 
-    def orphan_rows(assessment_id: int, document: object, vulns: object) -> list[object]:
+    def orphan_rows(
+        assessment_id: int, document: object, vulns: object
+    ) -> list[tuple[type, list[dict[str, object]]]]:
         # a real database failure half-way: a finding pointing at no assessment
-        return [
-            t.FindingRow(
-                assessment_id=assessment_id + 1000,
-                check="x",
-                verdict="FAIL",
-                severity="low",
-                title="",
-            )
-        ]
+        finding = {"assessment_id": assessment_id + 1000, "check": "x", "verdict": "FAIL"}
+        return [(t.FindingRow, [{**finding, "severity": "low", "title": ""}])]
 
     monkeypatch.setattr(repo, "_children", orphan_rows)
     with pytest.raises(StoreError, match="nothing was stored|cannot store"):
