@@ -50,6 +50,7 @@ def make_engine(url: str) -> Engine:
             parsed,
             pool_pre_ping=True,
             json_serializer=json_text,
+            json_deserializer=json_value,
             connect_args={"check_same_thread": False, "timeout": 30}
             if parsed.get_backend_name() == "sqlite"
             else {"connect_timeout": 10},
@@ -69,6 +70,15 @@ def json_text(value: Any) -> str:
         return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
     except (TypeError, orjson.JSONEncodeError):
         return json.dumps(value, default=str)
+
+
+def json_value(text: str) -> Any:
+    """A stored JSON document read back (orjson; the standard decoder for the ``NaN`` that
+    registries written before orjson may hold)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def plain_json(value: Any) -> Any:
