@@ -90,12 +90,13 @@ def _released(session: Any, firmware: t.Firmware) -> date:
     audited = session.get(a.AuditedFirmware, firmware.id)
     if audited is not None:
         return audited.released or firmware.created.date()
-    summary = session.scalar(
-        select(t.AssessmentRow.summary)
+    built_text = session.scalar(  # the one key, not the whole summary (tens of KB) parsed
+        select(t.AssessmentRow.summary["build_date"].as_string())
         .where(t.AssessmentRow.firmware_id == firmware.id)
         .order_by(t.AssessmentRow.id.desc())
+        .limit(1)
     )
-    built = _date((summary or {}).get("build_date")) if isinstance(summary, dict) else None
+    built = _date(built_text) if built_text else None
     return built or firmware.created.date()
 
 
