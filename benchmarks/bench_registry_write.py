@@ -47,9 +47,10 @@ def main() -> None:
             cpus.append(time.process_time() - cpu)
             walls.append(time.perf_counter() - wall)
         backend = "PostgreSQL" if args.postgres else "SQLite"
+        cpu_ms, wall_ms = statistics.median(cpus) * 1000, statistics.median(walls) * 1000
         print(
-            f"{backend}: one WR703N assessment stored in median {statistics.median(cpus) * 1000:.0f}"
-            f" ms CPU, {statistics.median(walls) * 1000:.0f} ms wall ({args.runs} runs)"
+            f"{backend}: one WR703N assessment stored in median {cpu_ms:.0f} ms CPU, "
+            f"{wall_ms:.0f} ms wall ({args.runs} runs)"
         )
 
 
