@@ -254,12 +254,7 @@ def _vulnerable(query: Query) -> Any:
         .where(a.Finding.state == "open")
     )
     scanned = select(t.VulnerabilityRow.assessment_id)
-    if cve:
-        live = live.where(a.Finding.vuln_id == cve)
-        scanned = scanned.where(t.VulnerabilityRow.vuln_id == cve)
-    if query.kev:
-        live = live.where(a.Finding.kev == true())
-        scanned = scanned.where(t.VulnerabilityRow.kev == true())
+    live, scanned = _narrowed(live, scanned, cve, query.kev)
     return and_(
         t.Firmware.latest_assessment_id.is_not(None),
         or_(
@@ -270,6 +265,18 @@ def _vulnerable(query: Query) -> Any:
             ),
         ),
     )
+
+
+def _narrowed(live: Any, scanned: Any, cve: str, kev: bool) -> tuple[Any, Any]:
+    """Both sources of a firmware's vulnerabilities (open re-audit findings, the latest
+    assessment's matches) kept to one CVE and/or to the known exploited."""
+    if cve:
+        live = live.where(a.Finding.vuln_id == cve)
+        scanned = scanned.where(t.VulnerabilityRow.vuln_id == cve)
+    if kev:
+        live = live.where(a.Finding.kev == true())
+        scanned = scanned.where(t.VulnerabilityRow.kev == true())
+    return live, scanned
 
 
 def _matched_vulnerabilities(
@@ -294,12 +301,7 @@ def _matched_vulnerabilities(
     ).where(
         t.VulnerabilityRow.assessment_id.in_([aid for f, aid in latest.items() if f not in audited])
     )
-    if cve:
-        live = live.where(a.Finding.vuln_id == cve)
-        scanned = scanned.where(t.VulnerabilityRow.vuln_id == cve)
-    if query.kev:
-        live = live.where(a.Finding.kev == true())
-        scanned = scanned.where(t.VulnerabilityRow.kev == true())
+    live, scanned = _narrowed(live, scanned, cve, query.kev)
     by_inventory: dict[int, list[str]] = {}
     for inv, vid, kev in session.execute(live) if audited else []:
         by_inventory.setdefault(int(inv), []).append(vid + (" (known exploited)" if kev else ""))
