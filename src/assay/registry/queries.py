@@ -62,6 +62,18 @@ def _matching(stmt: Any, query: str) -> Any:
     return stmt
 
 
+def product_row(session: Session, slug: str) -> tuple[t.Product, str]:
+    """The product with ``slug`` and its manufacturer's name; NotFound when there is none."""
+    row = session.execute(
+        select(t.Product, t.Manufacturer.name)
+        .join(t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id)
+        .where(t.Product.slug == slug)
+    ).first()
+    if row is None:
+        raise NotFound(f"no product {slug!r} in the registry", "search with `assay registry list`")
+    return row[0], row[1]
+
+
 class Queries:
     """Look-ups shared by the CLI, the web pages and the JSON API."""
 
@@ -94,16 +106,7 @@ class Queries:
     def product(self, slug: str) -> ProductDetail:
         """One product with its firmware history, events, latest assessment and declaration."""
         with self._sessions() as session:
-            row = session.execute(
-                select(t.Product, t.Manufacturer.name)
-                .join(t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id)
-                .where(t.Product.slug == slug)
-            ).first()
-            if row is None:
-                raise NotFound(
-                    f"no product {slug!r} in the registry", "search with `assay registry list`"
-                )
-            product, maker = row
+            product, maker = product_row(session, slug)
             return ProductDetail(
                 summary=_summary(product, maker),
                 firmware=self._firmware(session, product.id),

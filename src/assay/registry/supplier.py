@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 
 from assay.errors import InputError
 from assay.registry import tables as t
+from assay.registry.queries import product_row
 from assay.registry.records import Forbidden, NotFound
 
 MAX_SBOM_BYTES = 32 * 1024 * 1024
@@ -101,7 +102,7 @@ class SupplierSboms:
         ``InputError`` and nothing is stored."""
         sbom = read_sbom(data, file_name)
         with self.sessions.begin() as session:
-            product, maker = _product(session, slug)
+            product, maker = product_row(session, slug)
             if as_manufacturer is not None and as_manufacturer != maker:
                 raise Forbidden(
                     f"this token belongs to {as_manufacturer!r}, not to {maker!r}",
@@ -145,7 +146,7 @@ class SupplierSboms:
         its comparison; None when none is attached. When the firmware was assessed again since
         the SBOM was attached, the SBOM is compared with the newest assessment (and kept so)."""
         with self.sessions.begin() as session:
-            product, _maker = _product(session, slug)
+            product, _maker = product_row(session, slug)
             target = _firmware(session, product, firmware)
             row = session.scalar(
                 select(t.SupplierSbomRow)
@@ -174,17 +175,6 @@ def _refresh(session: Session, row: t.SupplierSbomRow, assessment_id: int) -> No
         return
     row.comparison = compared(sbom, document or {})
     row.assessment_id = assessment_id
-
-
-def _product(session: Session, slug: str) -> tuple[t.Product, str]:
-    row = session.execute(
-        select(t.Product, t.Manufacturer.name)
-        .join(t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id)
-        .where(t.Product.slug == slug)
-    ).first()
-    if row is None:
-        raise NotFound(f"no product {slug!r} in the registry", "search with `assay registry list`")
-    return row[0], row[1]
 
 
 def _firmware(session: Session, product: t.Product, wanted: str) -> t.Firmware:
