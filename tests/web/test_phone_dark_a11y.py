@@ -137,7 +137,8 @@ def urls(base: str, slug: str) -> list[str]:
             url += "?" + urlencode({name: values[name] for name in required})
         out.append(url)
     # search results and the error pages are pages too
-    out += ["/?q=WR703N", "/products/no-such-product", "/no/such/page"]
+    out += ["/?q=WR703N", "/portfolio?component=dnsmasq%3C2.78", "/products/no-such-product"]
+    out += ["/no/such/page"]
     return out
 
 

@@ -21,6 +21,7 @@ from assay.web import (
     lists_api,
     lists_pages,
     pages,
+    portfolio_page,
     selfassess_pages,
     supplier,
 )
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.include_router(api.router)
     app.include_router(supplier.router)
     app.include_router(lists_pages.router)
+    app.include_router(portfolio_page.router)
     app.include_router(pages.router)
     selfjobs = selfassess_pages.install(app, registry, settings)
     return app
