@@ -211,3 +211,22 @@ def test_modes_an_extractor_drops_make_the_mode_checks_inconclusive(tmp_path: Pa
     for check in ("files.setuid", "files.world-writable"):
         assert findings[check]["verdict"] == "INCONCLUSIVE", findings[check]
         assert "modes" in findings[check]["summary"]
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm on this machine")
+def test_default_work_dir_in_ram_is_contained_and_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --work-dir the scan unpacks under /dev/shm (assay.extract.scratch): the sandbox
+    holds there as well, and the folder is gone afterwards."""
+    monkeypatch.delenv("TMPDIR", raising=False)
+    canary = make_canary(tmp_path / "host")
+    archive = tmp_path / "rootfs.tar"
+    archive.write_bytes(symlink_then_file(canary))
+    before = set(Path("/dev/shm").glob("assay-*"))
+    code = main(["scan", str(archive), "--out", str(tmp_path / "out"), "-q", "--no-vulns"])
+    assert code == 0
+    assert_untouched(canary)
+    doc = json.loads((tmp_path / "out" / "assessment.json").read_text())
+    assert "written through a symbolic link" in messages(doc)
+    assert set(Path("/dev/shm").glob("assay-*")) == before

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -66,7 +65,10 @@ def _size(text: str) -> int:
 @click.option(
     "--work-dir",
     type=click.Path(path_type=Path),
-    help="Where to unpack (default: a temporary folder, removed afterwards).",
+    help=(
+        "Where to unpack (default: a temporary folder, in /dev/shm when it has room and TMPDIR "
+        "is unset, removed afterwards)."
+    ),
 )
 @click.option("--keep-work", is_flag=True, help="Keep the unpacked files (in --work-dir).")
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds for extraction.")
@@ -156,8 +158,10 @@ def command(
     piped = any(o.path is None and o.format != "table" for o in wanted)
     console = Console(stderr=True, quiet=quiet or piped, no_color=no_color)
     temp = None
-    if work_dir is None:
-        temp = Path(tempfile.mkdtemp(prefix="assay-"))
+    if work_dir is None:  # RAM-backed when it suits (assay.extract.scratch)
+        from assay.extract.scratch import make_work_dir
+
+        temp = make_work_dir("assay-", _size(max_size), keep_work)
         work_dir = temp
     options = ScanOptions(
         work_dir=work_dir,

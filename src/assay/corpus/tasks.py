@@ -11,7 +11,6 @@ per-image process would pay every time is paid once.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,12 +40,18 @@ def scan_image(
     returns ``{"status": "stored", "slug": ...}``: the client then has nothing to write."""
     from assay.errors import AssayError
     from assay.extract import forkserver
+    from assay.extract.scratch import make_work_dir
     from assay.pipeline import ScanOptions, assess
 
     forkserver.enable()  # once per worker process: unblob's start-up is paid once, not per image
 
     started = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix="assay-corpus-", dir=options.get("work_root")))
+    root = options.get("work_root")
+    work = make_work_dir(
+        "assay-corpus-",
+        int(options.get("max_size", 2 * 1024**3)),
+        base=Path(root) if root else None,
+    )
     try:
         scan = ScanOptions(
             work_dir=work,

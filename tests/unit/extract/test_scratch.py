@@ -1,0 +1,55 @@
+"""Where a scan unpacks without --work-dir: the RAM-backed folder when it suits, else the
+system's temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from assay.extract import scratch
+
+needs_shm = pytest.mark.skipif(
+    not scratch.RAM_FOLDER.is_dir(), reason="no /dev/shm on this machine"
+)
+
+
+@needs_shm
+def test_ram_folder_when_it_has_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TMPDIR", raising=False)
+    assert scratch.scratch_root(1024**2) == scratch.RAM_FOLDER
+    work = scratch.make_work_dir("assay-test-", 1024**2)
+    try:
+        assert work.parent == scratch.RAM_FOLDER
+        assert work.stat().st_mode & 0o777 == 0o700
+    finally:
+        shutil.rmtree(work)
+
+
+@needs_shm
+def test_not_when_the_bound_would_not_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TMPDIR", raising=False)
+    free = shutil.disk_usage(scratch.RAM_FOLDER).free
+    assert scratch.scratch_root(free // scratch.ROOM_FACTOR + 1) is None
+
+
+def test_tmpdir_and_keep_win(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # tempfile caches the folder it chose
+    assert scratch.scratch_root(1) is None
+    work = scratch.make_work_dir("assay-test-", 1)
+    assert work.parent == tmp_path
+    monkeypatch.delenv("TMPDIR")
+    assert scratch.scratch_root(1, keep=True) is None
+
+
+def test_a_named_base_wins(tmp_path: Path) -> None:
+    assert scratch.make_work_dir("x-", 1, base=tmp_path).parent == tmp_path
+
+
+def test_a_missing_ram_folder_falls_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(scratch, "RAM_FOLDER", tmp_path / "absent")
+    assert scratch.scratch_root(1) is None
