@@ -12,6 +12,11 @@ So a scan without ``--work-dir`` unpacks there, but only when:
 - it has room for ``ROOM_FACTOR`` times the scan's size bound, so that a scan at its bound
   leaves most of the memory-backed space free for everything else.
 
+A folder there holds memory until it is deleted. The scan deletes its own, but a process that
+is killed outright (SIGKILL, a Dask worker lost mid-task) cannot, so each folder's name carries
+the process id of its maker (``assay-1234-…``) and making a new one first removes those, in the
+same root, of makers that are gone and that belong to this user.
+
 Otherwise, and for ``--keep-work`` (kept files would hold memory until someone deletes them),
 the system's temporary folder is used as before. The sandbox limits (size, depth, time,
 Landlock) are the same wherever the folder is.
@@ -20,6 +25,7 @@ Landlock) are the same wherever the folder is.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -44,6 +50,42 @@ def scratch_root(bound: int, keep: bool = False) -> Path | None:
 
 
 def make_work_dir(prefix: str, bound: int, keep: bool = False, base: Path | None = None) -> Path:
-    """A new private (0700) work directory: in ``base`` when given, else in ``scratch_root``."""
+    """A new private (0700) work directory: in ``base`` when given, else in ``scratch_root``;
+    named ``PREFIX<pid>-<random>``, after removing the ones of makers that are gone."""
     root = base if base is not None else scratch_root(bound, keep)
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    folder = Path(root if root is not None else tempfile.gettempdir())
+    sweep(folder, prefix)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=folder))
+
+
+def sweep(folder: Path, prefix: str) -> list[Path]:
+    """Remove the work directories ``PREFIX<pid>-…`` in ``folder`` whose maker is gone and that
+    belong to this user; return them."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)-[^/]+")
+    gone: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return gone
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if not match or _alive(int(match.group(1))):
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        gone.append(Path(entry.path))
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or not a pid we can ask about: leave it
+    return True

@@ -3,7 +3,10 @@ system's temporary folder."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -53,3 +56,25 @@ def test_a_missing_ram_folder_falls_back(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.delenv("TMPDIR", raising=False)
     monkeypatch.setattr(scratch, "RAM_FOLDER", tmp_path / "absent")
     assert scratch.scratch_root(1) is None
+
+
+def test_folders_of_makers_that_are_gone_are_swept(tmp_path: Path) -> None:
+    """A killed scan cannot remove its folder: the next one made in the same root does."""
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    gone = tmp_path / f"assay-{dead.stdout.strip()}-abc"
+    (gone / "extracted").mkdir(parents=True)
+    (gone / "extracted" / "f").write_bytes(b"x")
+    mine = scratch.make_work_dir("assay-", 1, base=tmp_path)
+    other = tmp_path / "assay-corpus-1-xyz"  # another prefix: not ours to judge
+    other.mkdir()
+    kept = tmp_path / "assay-notapid"
+    kept.mkdir()
+    live = scratch.make_work_dir("assay-", 1, base=tmp_path)
+    assert not gone.exists()
+    assert mine.exists() and live.exists() and other.exists() and kept.exists()
+    assert mine.name.startswith(f"assay-{os.getpid()}-")
