@@ -15,7 +15,14 @@ from click.testing import CliRunner
 from PIL import Image
 
 from assay.errors import InputError
-from assay.present.label import build_label, load_assessment, render_png, render_svg, write_label
+from assay.present.label import (
+    LANGUAGES,
+    build_label,
+    load_assessment,
+    render_png,
+    render_svg,
+    write_label,
+)
 from assay.present.label.build import mandatory_en303645
 from assay.present.label.rules import RULES
 
@@ -204,20 +211,54 @@ def test_png_qr_code_decodes_to_the_registry_url() -> None:
     assert [r.text for r in results if r.format == zxingcpp.BarcodeFormat.QRCode] == [URL]
 
 
-def test_png_holds_the_pixels_cairo_draws() -> None:
-    """Our PNG writer (unfiltered rows, fastest deflate) against cairo's own, pixel for
-    pixel, and the file is a PNG any decoder reads completely (CRCs checked)."""
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_png_holds_the_pixels_cairo_draws(lang: str) -> None:
+    """Our drawing of the text (``label.glyphs``) and our PNG writer (unfiltered rows,
+    fastest deflate) against CairoSVG's own drawing and cairo's own PNG, pixel for pixel, in
+    every language, support state (supported, ended, undeclared) and kind (scanned with its
+    stars, self-asserted without; letter-spacing, centred and right-aligned text),
+    and the file is a PNG any decoder reads completely (CRCs checked)."""
     import cairosvg
 
+    supported = document(verdicts=baseline())
+    expired = document(declaration={"support": {"end_date": "2020-01-31"}})
+    undeclared = document(verdicts=all_mandatory(), declaration=None)
+    for doc, url, maker in ((supported, URL, None), (expired, "", None), (undeclared, URL, "")):
+        svg = render_svg(build_label(doc, url, TODAY, self_asserted_by=maker), lang)
+        ours = Image.open(BytesIO(render_png(svg)))
+        ours.load()
+        reference = cairosvg.svg2png(
+            bytestring=svg.encode(), output_width=1000, background_color="white"
+        )
+        theirs = Image.open(BytesIO(reference)).convert("RGB")
+        assert (ours.mode, ours.size) == ("RGB", theirs.size)
+        assert ours.tobytes() == theirs.tobytes()
+
+
+def test_plain_text_is_drawn_by_glyphs_the_rest_by_cairosvg() -> None:
+    """Every <text> the label writes takes the short way; one it does not write (a position
+    list, an opacity) goes to CairoSVG, and the pixels are still CairoSVG's."""
+    import cairosvg
+    from cairosvg.parser import Tree
+
+    from assay.present.label.glyphs import _plain
+
     svg = render_svg(build_label(document(verdicts=baseline()), URL, TODAY))
-    ours = Image.open(BytesIO(render_png(svg)))
-    ours.load()
-    reference = cairosvg.svg2png(
-        bytestring=svg.encode(), output_width=1000, background_color="white"
-    )
-    theirs = Image.open(BytesIO(reference)).convert("RGB")
-    assert (ours.mode, ours.size) == ("RGB", theirs.size)
+    texts = [n for n in _nodes(Tree(bytestring=svg.encode())) if n.tag == "text"]
+    assert len(texts) > 20 and all(_plain(n) for n in texts)
+    odd = svg.replace('<text x="24"', '<text x="24 30 36" opacity="0.5"', 1)
+    assert not all(_plain(n) for n in _nodes(Tree(bytestring=odd.encode())) if n.tag == "text")
+    ours = Image.open(BytesIO(render_png(odd)))
+    theirs = Image.open(
+        BytesIO(
+            cairosvg.svg2png(bytestring=odd.encode(), output_width=1000, background_color="white")
+        )
+    ).convert("RGB")
     assert ours.tobytes() == theirs.tobytes()
+
+
+def _nodes(node: Any) -> list[Any]:
+    return [node, *(n for child in node.children for n in _nodes(child))]
 
 
 def test_no_qr_without_registry_url() -> None:

@@ -1,10 +1,11 @@
 """Rasterise the label SVG with CairoSVG (in-process; needs Debian's libcairo2 and a font).
 
-CairoSVG draws the label into a cairo image; the PNG is then written here, unfiltered and
-deflated by zlib at its fastest level: cairo's own PNG writer (libpng with adaptive row
-filters and the default level) took ~55 ms of CPU for the 1000 × 2008 pixels of a label,
-as long as the rest of a scan's outputs together, for a file 7 % smaller. The pixels are the
-same (the tests compare them with cairo's PNG).
+CairoSVG draws the label into a cairo image (its plain text through ``label.glyphs``, in
+fewer calls); the PNG is then written here, unfiltered and deflated by zlib at its fastest
+level: cairo's own PNG writer (libpng with adaptive row filters and the default level) took
+~55 ms of CPU for the 1000 × 2008 pixels of a label, as long as the rest of a scan's outputs
+together, for a file 7 % smaller. The pixels are the same (the tests compare them with
+CairoSVG's own PNG).
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ def render_png(svg: str, width: int = PNG_WIDTH) -> bytes:
     """The SVG as PNG bytes, ``width`` pixels wide, on white."""
     try:
         from cairosvg.parser import Tree
-        from cairosvg.surface import PNGSurface
+
+        from assay.present.label.glyphs import LabelSurface
     except OSError as err:  # cairocffi raises OSError when libcairo is missing
         raise ToolMissing(
             "cannot render label.png: the cairo library is missing",
             "install Debian's libcairo2 (apt-get install libcairo2)",
         ) from err
     tree = Tree(bytestring=svg.encode("utf-8"))
-    surface = PNGSurface(tree, None, 96, output_width=width, background_color="white")
+    surface = LabelSurface(tree, None, 96, output_width=width, background_color="white")
     try:
         return _png(surface.cairo)
     finally:
@@ -43,10 +45,14 @@ def _png(image: Any) -> bytes:
 
     image.flush()
     width, height, stride = image.get_width(), image.get_height(), image.get_stride()
-    # ARGB32 is a native-endian 32-bit word: B, G, R, A in memory on little-endian machines
-    raw_mode = "BGRX" if sys.byteorder == "little" else "XRGB"
-    rgb = Image.frombuffer("RGB", (width, height), image.get_data(), "raw", raw_mode, stride, 1)
-    pixels = memoryview(rgb.tobytes())
+    size, data = (width, height), image.get_data()
+    if sys.byteorder == "little":
+        # ARGB32 is a native-endian 32-bit word: B, G, R, A in memory. Read in place as if it
+        # were RGBA and packed backwards ("BGR"): R, G, B, without an 8 MB RGB image between
+        bgra = Image.frombuffer("RGBA", size, data, "raw", "RGBA", stride, 1)
+        pixels = memoryview(bgra.tobytes("raw", "BGR"))
+    else:
+        pixels = memoryview(Image.frombuffer("RGB", size, data, "raw", "XRGB", stride, 1).tobytes())
     row = width * 3
     deflate = zlib.compressobj(1)
     idat = [deflate.compress(b"\0" + pixels[at : at + row]) for at in range(0, len(pixels), row)]
