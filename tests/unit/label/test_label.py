@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import xml.etree.ElementTree as ET
 from datetime import date
 from io import BytesIO
@@ -233,6 +234,17 @@ def test_png_holds_the_pixels_cairo_draws(lang: str) -> None:
         theirs = Image.open(BytesIO(reference)).convert("RGB")
         assert (ours.mode, ours.size) == ("RGB", theirs.size)
         assert ours.tobytes() == theirs.tobytes()
+
+
+def test_png_without_isal_is_deflated_by_zlib_to_the_same_pixels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    svg = render_svg(build_label(document(verdicts=baseline()), URL, TODAY))
+    fast = render_png(svg)
+    monkeypatch.setitem(sys.modules, "isal", None)  # import isal now fails
+    slow = render_png(svg)
+    assert slow != fast
+    assert Image.open(BytesIO(slow)).tobytes() == Image.open(BytesIO(fast)).tobytes()
 
 
 def test_plain_text_is_drawn_by_glyphs_the_rest_by_cairosvg() -> None:
