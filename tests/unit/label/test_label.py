@@ -236,6 +236,31 @@ def test_png_holds_the_pixels_cairo_draws(lang: str) -> None:
         assert ours.tobytes() == theirs.tobytes()
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "\x01\x1b[31mred\u202e",  # control characters and a bidi override: shown escaped
+        " 日本語 ☃ é ß Ω",
+        " שלום عربي",
+        " A\u0301 combining",
+        " emoji 😀🔒",
+    ],
+)
+def test_png_pixels_are_cairosvgs_for_any_script(extra: str) -> None:
+    import cairosvg
+
+    doc = document()
+    doc["declaration"]["manufacturer"]["name"] += extra
+    doc["declaration"]["product"]["name"] += extra
+    doc["identity"]["os_version"] += extra
+    svg = render_svg(build_label(doc, URL, TODAY))
+    ours = Image.open(BytesIO(render_png(svg)))
+    reference = cairosvg.svg2png(
+        bytestring=svg.encode(), output_width=1000, background_color="white"
+    )
+    assert ours.tobytes() == Image.open(BytesIO(reference)).convert("RGB").tobytes()
+
+
 def test_png_without_isal_is_deflated_by_zlib_to_the_same_pixels(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
