@@ -138,7 +138,7 @@ def _dependencies(out: list[str], value: list[dict[str, Any]]) -> None:
 
 def _vulnerabilities(out: list[str], value: list[dict[str, Any]]) -> None:
     """What ``_add`` writes for them, with the parts every match has written in line (the
-    656 matches of the WR703N are most of the document: ~8 ms less)."""
+    656 matches of the WR703N are most of the document: ~3 ms of ~18 less)."""
     out.append("  <vulnerabilities>")
     for vuln in value:
         if "type" in vuln or "bom-ref" not in vuln:
