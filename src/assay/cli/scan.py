@@ -189,10 +189,7 @@ def command(
                 status.update("comparing the supplier's SBOM with the image")
                 attach(assessment, result.rootfs, supplier)
             status.update("writing outputs")
-            paths = write_outputs(assessment, out_dir, registry_url, lang) if out_dir else []
-            for output in wanted:
-                if output.path is not None:
-                    paths.extend(formats.write(output, assessment, registry_url, lang))
+            paths = formats.write_all(assessment, out_dir, wanted, registry_url, lang)
             if sign_key is not None:
                 from assay.present.signing import sign_file
 
@@ -264,13 +261,6 @@ def _trip_lines(trips: list[gate.Trip]) -> list[str]:
 
     head = f"assay: --fail-on tripped by {len(trips)} item(s):"
     return [head, *(f"  {clean(trip.line())}" for trip in trips)]
-
-
-def write_outputs(
-    assessment: Assessment, out_dir: Path, registry_url: str = "", lang: str = "en"
-) -> list[Path]:
-    """Write the full set of a scan into ``out_dir``; return their paths."""
-    return formats.write_set(assessment, out_dir, registry_url, lang)
 
 
 def _summary(console: Console, assessment: Assessment, paths: list[Path]) -> None:

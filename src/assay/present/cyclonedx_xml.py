@@ -52,6 +52,8 @@ def render_xml(doc: dict[str, Any]) -> str:
             continue
         if key == "dependencies":
             _dependencies(out, value)
+        elif key == "vulnerabilities":
+            _vulnerabilities(out, value)
         else:
             _add(out, "  ", key, value)
     out.append("</bom>\n")
@@ -132,3 +134,43 @@ def _dependencies(out: list[str], value: list[dict[str, Any]]) -> None:
         out.extend(f"      <dependency ref={quoteattr(r)}/>" for r in inner)
         out.append("    </dependency>")
     out.append("  </dependencies>")
+
+
+def _vulnerabilities(out: list[str], value: list[dict[str, Any]]) -> None:
+    """What ``_add`` writes for them, with the parts every match has written in line (the
+    656 matches of the WR703N are most of the document: ~3 ms of ~18 less)."""
+    out.append("  <vulnerabilities>")
+    for vuln in value:
+        if "type" in vuln or "bom-ref" not in vuln:
+            _add(out, "    ", "vulnerability", vuln)
+            continue
+        out.append(f"    <vulnerability bom-ref={quoteattr(str(vuln['bom-ref']))}>")
+        for key, inner in vuln.items():
+            kind = type(inner)
+            if kind is str:
+                if key != "bom-ref":
+                    out.append(
+                        f"      <{key}>{_escape(inner) if _SPECIAL(inner) else inner}</{key}>"
+                    )
+            elif key == "advisories" and all(advisory.keys() == {"url"} for advisory in inner):
+                out.append("      <advisories>")
+                for advisory in inner:
+                    url = advisory["url"]
+                    out.append("        <advisory>")
+                    out.append(f"          <url>{_escape(url) if _SPECIAL(url) else url}</url>")
+                    out.append("        </advisory>")
+                out.append("      </advisories>")
+            elif key == "properties":
+                out.append("      <properties>")
+                for prop in inner:
+                    name, text = quoteattr(prop["name"]), _escape(prop["value"])
+                    out.append(f"        <property name={name}>{text}</property>")
+                out.append("      </properties>")
+            elif key == "cwes" and all(type(cwe) is int for cwe in inner):
+                out.append("      <cwes>")
+                out.extend(f"        <cwe>{cwe}</cwe>" for cwe in inner)
+                out.append("      </cwes>")
+            else:
+                _add(out, "      ", key, inner)
+        out.append("    </vulnerability>")
+    out.append("  </vulnerabilities>")

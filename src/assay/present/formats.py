@@ -2,12 +2,15 @@
 
 ``parse("cyclonedx-json@1.5=sbom.json")`` gives an :class:`Output`; :func:`render` makes its
 text, :func:`write` writes it to its file (the label: SVG at FILE, PNG and ``label.json``
-beside it); :func:`write_set` writes the full set ``--out DIR`` has always written.
+beside it); :func:`write_set` writes the full set ``--out DIR`` has always written;
+:func:`write_all` writes what a scan asks for, both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +124,42 @@ def write_set(
     paths.extend(write_reports(assessment, out_dir))
     paths.extend(write_label(assessment, out_dir, registry_url, lang=lang))
     return paths
+
+
+def write_all(
+    assessment: Assessment,
+    out_dir: Path | None,
+    outputs: Iterable[Output] = (),
+    registry_url: str = "",
+    lang: str = "en",
+) -> list[Path]:
+    """What a scan writes: the full set into ``out_dir`` (none when None) and each of
+    ``outputs`` that names a file; return the paths written. The garbage collector is paused
+    meanwhile (see :func:`paused_collector`)."""
+    with paused_collector():
+        paths = write_set(assessment, out_dir, registry_url, lang) if out_dir else []
+        for output in outputs:
+            if output.path is not None:
+                paths.extend(write(output, assessment, registry_url, lang))
+    return paths
+
+
+@contextmanager
+def paused_collector() -> Iterator[None]:
+    """No cyclic garbage collection inside. Writing the outputs of the WR703N leaves some
+    33,000 new containers alive (the documents that several outputs share, kept until the
+    next scan's): ~45 collections of the young objects (~3 ms), and as they count towards the
+    next full collection, often one full collection through every object of the scan, none of
+    them garbage (40-50 ms in ``benchmarks/bench_outputs.py``; a third of the outputs' time).
+    The documents hold no reference cycles and are freed by reference counting; the few
+    cycles made meanwhile (CairoSVG's parsed tree) wait for the next collection after it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _write_label(assessment: Assessment, path: Path, registry_url: str, lang: str) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import xml.etree.ElementTree as ET
 from datetime import date
 from io import BytesIO
@@ -15,7 +16,14 @@ from click.testing import CliRunner
 from PIL import Image
 
 from assay.errors import InputError
-from assay.present.label import build_label, load_assessment, render_png, render_svg, write_label
+from assay.present.label import (
+    LANGUAGES,
+    build_label,
+    load_assessment,
+    render_png,
+    render_svg,
+    write_label,
+)
 from assay.present.label.build import mandatory_en303645
 from assay.present.label.rules import RULES
 
@@ -204,20 +212,90 @@ def test_png_qr_code_decodes_to_the_registry_url() -> None:
     assert [r.text for r in results if r.format == zxingcpp.BarcodeFormat.QRCode] == [URL]
 
 
-def test_png_holds_the_pixels_cairo_draws() -> None:
-    """Our PNG writer (unfiltered rows, fastest deflate) against cairo's own, pixel for
-    pixel, and the file is a PNG any decoder reads completely (CRCs checked)."""
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_png_holds_the_pixels_cairo_draws(lang: str) -> None:
+    """Our drawing of the text (``label.glyphs``) and our PNG writer (unfiltered rows,
+    fastest deflate) against CairoSVG's own drawing and cairo's own PNG, pixel for pixel, in
+    every language, support state (supported, ended, undeclared) and kind (scanned with its
+    stars, self-asserted without; letter-spacing, centred and right-aligned text),
+    and the file is a PNG any decoder reads completely (CRCs checked)."""
     import cairosvg
 
-    svg = render_svg(build_label(document(verdicts=baseline()), URL, TODAY))
+    supported = document(verdicts=baseline())
+    expired = document(declaration={"support": {"end_date": "2020-01-31"}})
+    undeclared = document(verdicts=all_mandatory(), declaration=None)
+    for doc, url, maker in ((supported, URL, None), (expired, "", None), (undeclared, URL, "")):
+        svg = render_svg(build_label(doc, url, TODAY, self_asserted_by=maker), lang)
+        ours = Image.open(BytesIO(render_png(svg)))
+        ours.load()
+        reference = cairosvg.svg2png(
+            bytestring=svg.encode(), output_width=1000, background_color="white"
+        )
+        theirs = Image.open(BytesIO(reference)).convert("RGB")
+        assert (ours.mode, ours.size) == ("RGB", theirs.size)
+        assert ours.tobytes() == theirs.tobytes()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "\x01\x1b[31mred\u202e",  # control characters and a bidi override: shown escaped
+        " 日本語 ☃ é ß Ω",
+        " שלום عربي",
+        " A\u0301 combining",
+        " emoji 😀🔒",
+    ],
+)
+def test_png_pixels_are_cairosvgs_for_any_script(extra: str) -> None:
+    import cairosvg
+
+    doc = document()
+    doc["declaration"]["manufacturer"]["name"] += extra
+    doc["declaration"]["product"]["name"] += extra
+    doc["identity"]["os_version"] += extra
+    svg = render_svg(build_label(doc, URL, TODAY))
     ours = Image.open(BytesIO(render_png(svg)))
-    ours.load()
     reference = cairosvg.svg2png(
         bytestring=svg.encode(), output_width=1000, background_color="white"
     )
-    theirs = Image.open(BytesIO(reference)).convert("RGB")
-    assert (ours.mode, ours.size) == ("RGB", theirs.size)
+    assert ours.tobytes() == Image.open(BytesIO(reference)).convert("RGB").tobytes()
+
+
+def test_png_without_isal_is_deflated_by_zlib_to_the_same_pixels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    svg = render_svg(build_label(document(verdicts=baseline()), URL, TODAY))
+    fast = render_png(svg)
+    monkeypatch.setitem(sys.modules, "isal", None)  # import isal now fails
+    slow = render_png(svg)
+    assert slow != fast
+    assert Image.open(BytesIO(slow)).tobytes() == Image.open(BytesIO(fast)).tobytes()
+
+
+def test_plain_text_is_drawn_by_glyphs_the_rest_by_cairosvg() -> None:
+    """Every <text> the label writes takes the short way; one it does not write (a position
+    list, an opacity) goes to CairoSVG, and the pixels are still CairoSVG's."""
+    import cairosvg
+    from cairosvg.parser import Tree
+
+    from assay.present.label.glyphs import _plain
+
+    svg = render_svg(build_label(document(verdicts=baseline()), URL, TODAY))
+    texts = [n for n in _nodes(Tree(bytestring=svg.encode())) if n.tag == "text"]
+    assert len(texts) > 20 and all(_plain(n) for n in texts)
+    odd = svg.replace('<text x="24"', '<text x="24 30 36" opacity="0.5"', 1)
+    assert not all(_plain(n) for n in _nodes(Tree(bytestring=odd.encode())) if n.tag == "text")
+    ours = Image.open(BytesIO(render_png(odd)))
+    theirs = Image.open(
+        BytesIO(
+            cairosvg.svg2png(bytestring=odd.encode(), output_width=1000, background_color="white")
+        )
+    ).convert("RGB")
     assert ours.tobytes() == theirs.tobytes()
+
+
+def _nodes(node: Any) -> list[Any]:
+    return [node, *(n for child in node.children for n in _nodes(child))]
 
 
 def test_no_qr_without_registry_url() -> None:
