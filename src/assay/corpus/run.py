@@ -61,6 +61,7 @@ def corpus_scan(
 ) -> Summary:
     """Scan ``images`` on Dask and store each assessment in the registry."""
     try:
+        import dask
         from distributed import Client, LocalCluster, as_completed
     except ImportError as err:
         raise UsageError(
@@ -85,13 +86,17 @@ def corpus_scan(
             return summary
         cluster = None
         if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=40,
-            )
+            # Dask's statistical profiler samples every worker's running task every 10 ms; a
+            # scan is one long task whose profile no one reads here (1-3 % of a core per
+            # worker). A cluster started by hand keeps its own configuration (docs/corpus.md).
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=40,
+                )
             client = Client(cluster)
         else:
             try:
