@@ -97,7 +97,7 @@ def _cpu() -> float:
 def stage_times(image: Path, work: Path) -> tuple[dict[str, float], dict[str, float]]:
     """Wall and CPU seconds per stage of one in-process run (extract's CPU includes the
     extraction worker's and the later stages' warm-up while it runs)."""
-    from assay.cli.scan import write_outputs
+    from assay.present import formats
     from assay.pipeline import ScanOptions, assess
 
     marks: list[tuple[str, float, float]] = [("start", time.perf_counter(), _cpu())]
@@ -107,7 +107,7 @@ def stage_times(image: Path, work: Path) -> tuple[dict[str, float], dict[str, fl
         lambda s, m: marks.append((s, time.perf_counter(), _cpu())),
     )
     marks.append(("outputs", time.perf_counter(), _cpu()))
-    write_outputs(result.assessment, work / "out")
+    formats.write_all(result.assessment, work / "out")
     marks.append(("end", time.perf_counter(), _cpu()))
     spans = range(1, len(marks) - 1)
     wall = {marks[i][0]: marks[i + 1][1] - marks[i][1] for i in spans}
