@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -157,7 +156,9 @@ def command(
     console = Console(stderr=True, quiet=quiet or piped, no_color=no_color)
     temp = None
     if work_dir is None:
-        temp = Path(tempfile.mkdtemp(prefix="assay-"))
+        from assay.extract.scratch import make_temp_work_dir
+
+        temp = make_temp_work_dir(_size(max_size))  # in memory when there is room
         work_dir = temp
     options = ScanOptions(
         work_dir=work_dir,
