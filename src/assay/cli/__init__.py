@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import click
 
-from assay import __version__
+from assay import __version__, sonames
 from assay.errors import EXIT_INTERRUPTED, AssayError, internal_error
 
 _DEBUG = {"on": False}
@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see README "Exit codes"). Every failure is one line
     on stderr with its documented code; a traceback only with ``--debug``/``ASSAY_DEBUG=1``."""
     _DEBUG["on"] = False
+    sonames.install()  # label.png's cairo without gcc runs
     try:
         code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except AssayError as err:

@@ -146,6 +146,9 @@ def _child(request: dict[str, Any]) -> int:
 
 def serve() -> int:
     """The server's loop: fork a worker per request line, report its pid and exit code."""
+    from assay import sonames
+
+    sonames.install()  # before unblob imports python-magic
     import assay.extract.safe_tar  # noqa: F401
     import assay.extract.worker  # noqa: F401
     from assay.extract.unblob_adapter import warm_up  # unblob, its handlers, lief, hyperscan

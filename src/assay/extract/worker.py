@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assay import sonames
+
 TAR_MEMORY = 1 << 30  # heap for reading a tar archive (tarfile holds one header at a time)
 
 
@@ -29,6 +31,7 @@ def main(request_path: str) -> int:
 
 def run(request: dict[str, Any]) -> int:
     """Unpack what ``request`` names (the handles it gives are open in this process)."""
+    sonames.install()  # libmagic without gcc runs (unblob imports python-magic)
     image = Path(request["image"])
     extract_root = Path(request["extract_root"])
     extract_root.mkdir(parents=True, exist_ok=True)
