@@ -13,6 +13,7 @@ the server answers the child's pid, then, when the child is gone, its exit code.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -154,6 +155,7 @@ def serve() -> int:
     from assay.extract.unblob_adapter import warm_up  # unblob, its handlers, lief, hyperscan
 
     warm_up()
+    gc.freeze()  # what every worker inherits: never traversed again, its pages stay shared
 
     out = sys.stdout.fileno()
     for line in sys.stdin.buffer:

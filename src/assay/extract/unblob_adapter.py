@@ -237,15 +237,19 @@ def _bounded_pool(limiter: _Limiter, root: Path, image: Path) -> None:
     processing.make_pool = make_pool  # type: ignore[attr-defined]
 
 
-def warm_up() -> None:
-    """Compile unblob's pattern database for our handlers now and import lief (a process that
-    forks a worker per image does this once; unblob caches the database by the handler tuple,
-    which is built once)."""
+def patterns() -> None:
+    """Compile unblob's pattern database for our handlers now (unblob caches it by the handler
+    tuple, which is built once)."""
     from unblob.finder import build_hyperscan_database
 
+    build_hyperscan_database(_patched_handlers())
+
+
+def warm_up() -> None:
+    """The pattern database and lief, for a process that forks a worker per image."""
     from assay.extract import lazy_lief
 
-    build_hyperscan_database(_patched_handlers())
+    patterns()
     lazy_lief.load()
 
 

@@ -13,6 +13,7 @@ unpacked file can overwrite it. It exits 0, or non-zero on a crash.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -80,7 +81,12 @@ def run(request: dict[str, Any]) -> int:
         from assay.extract import lazy_lief
 
         lazy_lief.defer()  # most images never need it (assay.extract.elf_handlers)
-        from assay.extract.unblob_adapter import Bounds, run_unblob
+        gc.disable()  # unblob's modules and pattern database: objects that stay to the end
+        from assay.extract.unblob_adapter import Bounds, patterns, run_unblob
+
+        patterns()
+        gc.freeze()  # later collections skip them
+        gc.enable()
 
         bounds = Bounds(request["max_depth"], request["max_entries"], request["max_fanout"])
         handlers_fd = request["handlers_fd"]
