@@ -284,6 +284,9 @@ def run_unblob(
             problem = _describe(report, extract_root)
             if problem:
                 problems.append({"path": where, **problem})
+    # unblob meets them in the order the file system lists a directory, which differs between
+    # file systems (ext4, tmpfs): the same scan gives them in the same order on any
+    problems.sort(key=lambda p: (p["path"], p["message"]))
     return problems + list(limiter.notes.values())
 
 
