@@ -32,7 +32,7 @@ from unblob.handlers import BUILTIN_HANDLERS
 from unblob.handlers.filesystem import squashfs
 from unblob.models import ExtractError, Extractor, Task, TaskResult
 from unblob.processing import ExtractionConfig, process_file
-from unblob.report import ExtractCommandFailedReport, ExtractionProblem
+from unblob.report import ExtractCommandFailedReport, ExtractionProblem, HashReport
 
 from assay.extract import elf_handlers
 from assay.extract.modes import log_handler
@@ -160,6 +160,19 @@ def _skip_mime_types() -> None:
     processing.Processor.__init__ = init  # type: ignore[method-assign]
 
 
+def _skip_hashes() -> None:
+    """unblob reads every file it looks at once more to hash it three ways (MD5, SHA-1,
+    SHA-256) for its own report, which we do not read (the SBOM hashes the root filesystem's
+    files itself): the report is made with empty digests instead."""
+
+    class Unhashed:
+        @staticmethod
+        def from_path(_path: Path) -> HashReport:
+            return HashReport(md5="", sha1="", sha256="")
+
+    processing.HashReport = Unhashed  # type: ignore[attr-defined,assignment]
+
+
 @dataclass(frozen=True)
 class Bounds:
     """How far unblob may go: nesting depth, entries looked at, archives per nesting level."""
@@ -266,6 +279,7 @@ def run_unblob(
         cache_logger_on_first_use=True,
     )
     _skip_mime_types()
+    _skip_hashes()
     limiter = _Limiter(bounds, handlers_log, Prescan(_patched_handlers()))
     _bounded_pool(limiter, extract_root, image)
     config = ExtractionConfig(
