@@ -65,7 +65,8 @@ def _size(text: str) -> int:
 @click.option(
     "--work-dir",
     type=click.Path(path_type=Path),
-    help="Where to unpack (default: a temporary folder, removed afterwards).",
+    help="Where to unpack (default: a temporary folder, in /dev/shm when it has room and "
+    "TMPDIR is unset; removed afterwards).",
 )
 @click.option("--keep-work", is_flag=True, help="Keep the unpacked files (in --work-dir).")
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds for extraction.")
