@@ -97,8 +97,8 @@ def _cpu() -> float:
 def stage_times(image: Path, work: Path) -> tuple[dict[str, float], dict[str, float]]:
     """Wall and CPU seconds per stage of one in-process run (extract's CPU includes the
     extraction worker's and the later stages' warm-up while it runs)."""
-    from assay.present import formats
     from assay.pipeline import ScanOptions, assess
+    from assay.present import formats
 
     marks: list[tuple[str, float, float]] = [("start", time.perf_counter(), _cpu())]
     result = assess(

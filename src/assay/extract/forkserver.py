@@ -13,6 +13,7 @@ the server answers the child's pid, then, when the child is gone, its exit code.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -146,11 +147,15 @@ def _child(request: dict[str, Any]) -> int:
 
 def serve() -> int:
     """The server's loop: fork a worker per request line, report its pid and exit code."""
+    from assay import sonames
+
+    sonames.install()  # before unblob imports python-magic
     import assay.extract.safe_tar  # noqa: F401
     import assay.extract.worker  # noqa: F401
     from assay.extract.unblob_adapter import warm_up  # unblob, its handlers, lief, hyperscan
 
     warm_up()
+    gc.freeze()  # what every worker inherits: never traversed again, its pages stay shared
 
     out = sys.stdout.fileno()
     for line in sys.stdin.buffer:

@@ -2,13 +2,13 @@
 
 Unpacking writes hundreds to thousands of small files and deletes them minutes later. On a
 RAM-backed filesystem (Linux's ``/dev/shm``, a tmpfs) that costs a fraction of the kernel time it
-costs on a disk filesystem: unsquashfs of the bundled WR703N root filesystem spent 0.02 s of
-system time there against 0.09 s on a clean ext4 ``/tmp``, and 0.56 s on one cluttered by
-old test folders (measured on this project's 2-core build machine, see docs/performance.md).
+costs on a disk filesystem: unsquashfs of the bundled WR703N root filesystem spent 0.01-0.02 s
+of system time there against 0.03-0.16 s on this project's build machine's ext4, and 0.6-0.8 s
+under its ``/tmp`` on the same ext4 (docs/extraction.md).
 So a scan without ``--work-dir`` unpacks there, but only when:
 
 - ``TMPDIR`` is not set (a user who sets it has chosen where temporary files go);
-- the folder is a writable directory;
+- the folder is a writable tmpfs mount;
 - it has room for ``ROOM_FACTOR`` times the scan's size bound, so that a scan at its bound
   leaves most of the memory-backed space free for everything else.
 
@@ -40,7 +40,7 @@ def scratch_root(bound: int, keep: bool = False) -> Path | None:
     if keep or os.environ.get("TMPDIR"):
         return None
     try:
-        if not RAM_FOLDER.is_dir() or not os.access(RAM_FOLDER, os.W_OK | os.X_OK):
+        if not _is_tmpfs(RAM_FOLDER) or not os.access(RAM_FOLDER, os.W_OK | os.X_OK):
             return None
         if shutil.disk_usage(RAM_FOLDER).free < ROOM_FACTOR * bound:
             return None
@@ -79,6 +79,19 @@ def sweep(folder: Path, prefix: str) -> list[Path]:
         shutil.rmtree(entry.path, ignore_errors=True)
         gone.append(Path(entry.path))
     return gone
+
+
+def _is_tmpfs(folder: Path) -> bool:
+    """Whether ``folder`` is a mount point of a tmpfs (a RAM-backed file system)."""
+    try:
+        mounts = Path("/proc/self/mounts").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) > 2 and fields[1] == str(folder):
+            return fields[2] == "tmpfs"
+    return False
 
 
 def _alive(pid: int) -> bool:

@@ -32,7 +32,7 @@ from unblob.handlers import BUILTIN_HANDLERS
 from unblob.handlers.filesystem import squashfs
 from unblob.models import ExtractError, Extractor, Task, TaskResult
 from unblob.processing import ExtractionConfig, process_file
-from unblob.report import ExtractCommandFailedReport, ExtractionProblem
+from unblob.report import ExtractCommandFailedReport, ExtractionProblem, HashReport
 
 from assay.extract import elf_handlers
 from assay.extract.modes import log_handler
@@ -160,6 +160,19 @@ def _skip_mime_types() -> None:
     processing.Processor.__init__ = init  # type: ignore[method-assign]
 
 
+def _skip_hashes() -> None:
+    """unblob reads every file it looks at once more to hash it three ways (MD5, SHA-1,
+    SHA-256) for its own report, which we do not read (the SBOM hashes the root filesystem's
+    files itself): the report is made with empty digests instead."""
+
+    class Unhashed:
+        @staticmethod
+        def from_path(_path: Path) -> HashReport:
+            return HashReport(md5="", sha1="", sha256="")
+
+    processing.HashReport = Unhashed  # type: ignore[attr-defined,assignment]
+
+
 @dataclass(frozen=True)
 class Bounds:
     """How far unblob may go: nesting depth, entries looked at, archives per nesting level."""
@@ -237,15 +250,19 @@ def _bounded_pool(limiter: _Limiter, root: Path, image: Path) -> None:
     processing.make_pool = make_pool  # type: ignore[attr-defined]
 
 
-def warm_up() -> None:
-    """Compile unblob's pattern database for our handlers now and import lief (a process that
-    forks a worker per image does this once; unblob caches the database by the handler tuple,
-    which is built once)."""
+def patterns() -> None:
+    """Compile unblob's pattern database for our handlers now (unblob caches it by the handler
+    tuple, which is built once)."""
     from unblob.finder import build_hyperscan_database
 
+    build_hyperscan_database(_patched_handlers())
+
+
+def warm_up() -> None:
+    """The pattern database and lief, for a process that forks a worker per image."""
     from assay.extract import lazy_lief
 
-    build_hyperscan_database(_patched_handlers())
+    patterns()
     lazy_lief.load()
 
 
@@ -262,6 +279,7 @@ def run_unblob(
         cache_logger_on_first_use=True,
     )
     _skip_mime_types()
+    _skip_hashes()
     limiter = _Limiter(bounds, handlers_log, Prescan(_patched_handlers()))
     _bounded_pool(limiter, extract_root, image)
     config = ExtractionConfig(
@@ -280,6 +298,9 @@ def run_unblob(
             problem = _describe(report, extract_root)
             if problem:
                 problems.append({"path": where, **problem})
+    # unblob meets them in the order the file system lists a directory, which differs between
+    # file systems (ext4, tmpfs): the same scan gives them in the same order on any
+    problems.sort(key=lambda p: (p["path"], p["message"]))
     return problems + list(limiter.notes.values())
 
 

@@ -13,12 +13,15 @@ unpacked file can overwrite it. It exits 0, or non-zero on a crash.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
 import sys
 from pathlib import Path
 from typing import Any
+
+from assay import sonames
 
 TAR_MEMORY = 1 << 30  # heap for reading a tar archive (tarfile holds one header at a time)
 
@@ -29,6 +32,7 @@ def main(request_path: str) -> int:
 
 def run(request: dict[str, Any]) -> int:
     """Unpack what ``request`` names (the handles it gives are open in this process)."""
+    sonames.install()  # libmagic without gcc runs (unblob imports python-magic)
     image = Path(request["image"])
     extract_root = Path(request["extract_root"])
     extract_root.mkdir(parents=True, exist_ok=True)
@@ -77,7 +81,12 @@ def run(request: dict[str, Any]) -> int:
         from assay.extract import lazy_lief
 
         lazy_lief.defer()  # most images never need it (assay.extract.elf_handlers)
-        from assay.extract.unblob_adapter import Bounds, run_unblob
+        gc.disable()  # unblob's modules and pattern database: objects that stay to the end
+        from assay.extract.unblob_adapter import Bounds, patterns, run_unblob
+
+        patterns()
+        gc.freeze()  # later collections skip them
+        gc.enable()
 
         bounds = Bounds(request["max_depth"], request["max_entries"], request["max_fanout"])
         handlers_fd = request["handlers_fd"]

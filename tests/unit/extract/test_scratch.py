@@ -52,6 +52,12 @@ def test_a_named_base_wins(tmp_path: Path) -> None:
     assert scratch.make_work_dir("x-", 1, base=tmp_path).parent == tmp_path
 
 
+def test_not_a_tmpfs_falls_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(scratch, "RAM_FOLDER", tmp_path)  # a plain directory, not a mount
+    assert scratch.scratch_root(1) is None
+
+
 def test_a_missing_ram_folder_falls_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("TMPDIR", raising=False)
     monkeypatch.setattr(scratch, "RAM_FOLDER", tmp_path / "absent")
