@@ -39,7 +39,7 @@ from sqlalchemy import insert, select
 from assay import __version__
 from assay.registry import Registry
 from assay.registry import tables as t
-from assay.registry.summary import summarize
+from assay.registry.summary import brief, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = ROOT / "data" / "firmware" / "openwrt-12.09-tl-wr703n-v1-squashfs-factory.bin.xz"
@@ -137,6 +137,7 @@ def fill(url: str, document: dict[str, Any], count: int) -> list[str]:
                         "vulnerability_count": 0,
                         "document": stub,
                         "summary": summary,
+                        "brief": brief(summary),
                     }
                     for fid in fids.values()
                 ],

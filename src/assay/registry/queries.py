@@ -17,7 +17,7 @@ from assay.registry.records import (
     ProductDetail,
     ProductSummary,
 )
-from assay.registry.summary import summarize
+from assay.registry.summary import brief, summarize
 
 MAX_LIMIT = 500
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns (PostgreSQL); larger ones match nothing
@@ -156,10 +156,11 @@ class Queries:
     def _assessment(
         session: Session, assessment_id: int | None, with_document: bool = True
     ) -> AssessmentRecord | None:
-        """One assessment: with its full document, or (for pages) only its summary."""
+        """One assessment: with its full document, or (for the product page) only the brief of
+        its summary (``summary.brief``: the ids of the matches that count)."""
         if assessment_id is None or not 0 < assessment_id <= MAX_ID:
             return None  # an id no database column can hold is simply not there
-        heavy = t.AssessmentRow.summary if not with_document else t.AssessmentRow.document
+        heavy = t.AssessmentRow.brief if not with_document else t.AssessmentRow.document
         row = session.execute(
             select(t.AssessmentRow, t.Firmware, t.Product.slug, t.Manufacturer.name)
             .join(t.Firmware, t.AssessmentRow.firmware_id == t.Firmware.id)
@@ -172,7 +173,10 @@ class Queries:
             return None
         a, f, slug, maker = row
         document = a.document if with_document else {}
-        summary = (summarize(document) if with_document else a.summary) or {}
+        summary = summarize(document) if with_document else a.brief
+        if summary is None:  # a row written around Registry.add: made from its summary
+            full = session.scalar(select(t.AssessmentRow.summary).where(t.AssessmentRow.id == a.id))
+            summary = brief(full if isinstance(full, dict) else {})
         return AssessmentRecord(
             id=a.id,
             product_slug=slug,
