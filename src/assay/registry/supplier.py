@@ -141,6 +141,18 @@ class SupplierSboms:
             session.add(event)
             return _record(row, target, slug)
 
+    def has_supplier_sbom(self, slug: str) -> bool:
+        """Whether a supplier SBOM is attached to any firmware of the product (one indexed
+        read: most products have none, and their page need not look further)."""
+        with self.sessions() as session:
+            found = session.scalar(
+                select(t.SupplierSbomRow.id)
+                .join(t.Product, t.Product.id == t.SupplierSbomRow.product_id)
+                .where(t.Product.slug == slug)
+                .limit(1)
+            )
+        return found is not None
+
     def supplier_sbom(self, slug: str, firmware: str = "") -> dict[str, Any] | None:
         """The latest supplier SBOM of the firmware (default: the latest assessment's), with
         its comparison; None when none is attached. When the firmware was assessed again since

@@ -48,18 +48,26 @@ def last_run(registry: Registry) -> datetime | None:
 def last_change(registry: Registry) -> datetime | None:
     """When the latest re-audit that changed a finding ran: what *new* is measured from, so
     that a run which changed nothing (a no-op) leaves the words as they were."""
+    return reaudit_moments(registry)[1]
+
+
+def reaudit_moments(registry: Registry) -> tuple[datetime | None, datetime | None]:
+    """``last_run`` and ``last_change`` from one read of the completion events, newest first
+    (it stops at the first run that changed something)."""
     a.ensure_tables(registry.engine)
     query = (
         select(a.OutboxEvent.created, a.OutboxEvent.payload)
         .where(a.OutboxEvent.kind == "reaudit.completed")
         .order_by(a.OutboxEvent.created.desc(), a.OutboxEvent.id.desc())
     )
+    run = None
     with registry.sessions() as session:
         for moment, payload in session.execute(query.execution_options(yield_per=200)):
+            run = run or _aware(moment)
             counts = payload.get("counts") if isinstance(payload, dict) else None
             if not isinstance(counts, dict) or any(counts.values()):
-                return _aware(moment)
-    return None
+                return run, _aware(moment)
+    return run, None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -231,12 +239,12 @@ def cases_view(cases: list[ReportCase], now: datetime) -> list[dict[str, Any]]:
 def findings_view(registry: Registry, slug: str, now: datetime | None = None) -> dict[str, Any]:
     """The product's re-audit findings alone (the findings API: no ledger, no store)."""
     now = now or datetime.now(UTC)
-    latest = last_run(registry)
+    latest, changed = reaudit_moments(registry)
     return {
         "product": slug,
         "as_of": now.isoformat(timespec="seconds"),
         "last_reaudit": latest.isoformat() if latest else None,
-        "findings": findings(registry, slug, last_change(registry)),
+        "findings": findings(registry, slug, changed),
     }
 
 

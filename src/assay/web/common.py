@@ -80,7 +80,7 @@ def accountability_of(request: Request, detail: ProductDetail) -> dict[str, Any]
     summary = latest.summary if latest else {}
 
     def load() -> dict[str, Any]:
-        return reg.assessment(latest.id).document if latest else {}
+        return reg.document(latest.id) if latest else {}
 
     s = detail.summary
     return for_product(reg, request.app.state.kev, s.slug, s.manufacturer, summary, load)
