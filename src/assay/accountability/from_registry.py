@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 
 from assay.accountability import audit_tables as a
 from assay.accountability.changed_view import CHUNK
@@ -82,6 +82,48 @@ def registry_products(
     return out
 
 
+# built once (the product page reads its ledger on every request); ``ids``: a chunk of ids
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_DECLARATIONS = (
+    select(t.Declaration.product_id, t.Declaration.content)
+    .where(t.Declaration.product_id.in_(_IDS))
+    .order_by(t.Declaration.id)
+)
+_FIRMWARE = (
+    select(
+        t.Firmware.id,
+        t.Firmware.product_id,
+        t.Firmware.version,
+        t.Firmware.created,
+        t.Firmware.latest_assessment_id,
+        a.AuditedFirmware.firmware_id.label("audited"),
+        a.AuditedFirmware.released,
+        a.AuditedFirmware.inventory_id,
+    )
+    .outerjoin(a.AuditedFirmware, a.AuditedFirmware.firmware_id == t.Firmware.id)
+    .where(t.Firmware.product_id.in_(_IDS))
+    .order_by(t.Firmware.id)
+)
+_BUILT = select(
+    t.AssessmentRow.id,
+    func.coalesce(
+        t.AssessmentRow.brief["build_date"].as_string(),
+        t.AssessmentRow.summary["build_date"].as_string(),
+    ),
+).where(t.AssessmentRow.id.in_(_IDS))
+_MATCHED = select(t.VulnerabilityRow.assessment_id, t.VulnerabilityRow.vuln_id).where(
+    t.VulnerabilityRow.assessment_id.in_(_IDS)
+)
+_OPEN = select(a.Finding.inventory_id, a.Finding.id, a.Finding.vuln_id).where(
+    a.Finding.inventory_id.in_(_IDS), a.Finding.state == "open"
+)
+_SUPPRESSED = select(a.FirmwareFinding.firmware_id, a.FirmwareFinding.finding_id).where(
+    a.FirmwareFinding.firmware_id.in_(_IDS), a.FirmwareFinding.state == "suppressed"
+)
+
+_PRODUCT_ID = select(t.Product.id).where(t.Product.slug == bindparam("slug"))
+
+
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for i in range(0, len(ids), CHUNK):
         yield ids[i : i + CHUNK]
@@ -91,11 +133,7 @@ def _declarations(session: Any, product_ids: list[int]) -> dict[int, Any]:
     """Each product's latest declaration."""
     out: dict[int, Any] = {}
     for chunk in _chunks(product_ids):
-        rows = session.execute(
-            select(t.Declaration.product_id, t.Declaration.content)
-            .where(t.Declaration.product_id.in_(chunk))
-            .order_by(t.Declaration.id)
-        )
+        rows = session.execute(_DECLARATIONS, {"ids": chunk})
         out.update((pid, content) for pid, content in rows)  # the latest (highest id) last
     return out
 
@@ -107,21 +145,7 @@ def _releases(session: Any, product_ids: list[int]) -> dict[int, list[Release]]:
     else the matches that count of its latest assessment."""
     rows = []
     for chunk in _chunks(product_ids):
-        rows += session.execute(
-            select(
-                t.Firmware.id,
-                t.Firmware.product_id,
-                t.Firmware.version,
-                t.Firmware.created,
-                t.Firmware.latest_assessment_id,
-                a.AuditedFirmware.firmware_id.label("audited"),
-                a.AuditedFirmware.released,
-                a.AuditedFirmware.inventory_id,
-            )
-            .outerjoin(a.AuditedFirmware, a.AuditedFirmware.firmware_id == t.Firmware.id)
-            .where(t.Firmware.product_id.in_(chunk))
-            .order_by(t.Firmware.id)
-        ).all()
+        rows += session.execute(_FIRMWARE, {"ids": chunk}).all()
     scanned = [r.latest_assessment_id for r in rows if r.audited is None and r.latest_assessment_id]
     built = _build_dates(session, scanned)
     matched = _matched(session, scanned)
@@ -146,15 +170,7 @@ def _build_dates(session: Any, assessment_ids: list[int]) -> dict[int, str]:
     no brief."""
     out: dict[int, str] = {}
     for chunk in _chunks(assessment_ids):
-        rows = session.execute(
-            select(
-                t.AssessmentRow.id,
-                func.coalesce(
-                    t.AssessmentRow.brief["build_date"].as_string(),
-                    t.AssessmentRow.summary["build_date"].as_string(),
-                ),
-            ).where(t.AssessmentRow.id.in_(chunk))
-        )
+        rows = session.execute(_BUILT, {"ids": chunk})
         out.update((aid, text) for aid, text in rows if text)
     return out
 
@@ -163,11 +179,7 @@ def _matched(session: Any, assessment_ids: list[int]) -> dict[int, frozenset[str
     """The ids of each assessment's matches that count (its vulnerability rows)."""
     found: dict[int, set[str]] = {}
     for chunk in _chunks(assessment_ids):
-        rows = session.execute(
-            select(t.VulnerabilityRow.assessment_id, t.VulnerabilityRow.vuln_id).where(
-                t.VulnerabilityRow.assessment_id.in_(chunk)
-            )
-        )
+        rows = session.execute(_MATCHED, {"ids": chunk})
         for aid, vid in rows:
             found.setdefault(aid, set()).add(vid)
     return {aid: frozenset(ids) for aid, ids in found.items()}
@@ -180,20 +192,12 @@ def _open_findings(session: Any, audited: list[Any]) -> dict[int, frozenset[str]
         return {}
     by_inventory: dict[int, list[tuple[int, str]]] = {}
     for chunk in _chunks(sorted({r.inventory_id for r in audited})):
-        rows = session.execute(
-            select(a.Finding.inventory_id, a.Finding.id, a.Finding.vuln_id).where(
-                a.Finding.inventory_id.in_(chunk), a.Finding.state == "open"
-            )
-        )
+        rows = session.execute(_OPEN, {"ids": chunk})
         for inventory, finding, vid in rows:
             by_inventory.setdefault(inventory, []).append((finding, vid))
     suppressed: set[tuple[int, int]] = set()
     for chunk in _chunks([r.id for r in audited]):
-        rows = session.execute(
-            select(a.FirmwareFinding.firmware_id, a.FirmwareFinding.finding_id).where(
-                a.FirmwareFinding.firmware_id.in_(chunk), a.FirmwareFinding.state == "suppressed"
-            )
-        )
+        rows = session.execute(_SUPPRESSED, {"ids": chunk})
         suppressed.update((int(firmware), int(finding)) for firmware, finding in rows)
     return {
         r.id: frozenset(
@@ -249,7 +253,7 @@ def product_findings(registry: Registry, slug: str) -> list[dict[str, Any]]:
     """Every re-audit finding of a product's firmware, newest change first (for its page)."""
     a.ensure_tables(registry.engine)
     with registry.sessions() as session:
-        product = session.scalar(select(t.Product.id).where(t.Product.slug == slug))
+        product = session.scalar(_PRODUCT_ID, {"slug": slug})
         states = product_states(session, [product]) if product is not None else []
         out = [
             {

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from assay.registry import tables as t
@@ -63,13 +63,50 @@ def _matching(stmt: Any, query: str) -> Any:
     return stmt
 
 
+# The product page's reads, built once: building a statement took longer than running it.
+_PRODUCT = (
+    select(t.Product, t.Manufacturer.name)
+    .join(t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id)
+    .where(t.Product.slug == bindparam("slug"))
+)
+_FIRMWARE = (
+    select(
+        t.Firmware.id,
+        t.Firmware.version,
+        t.Firmware.file_name,
+        t.Firmware.sha256,
+        t.Firmware.created,
+        t.AssessmentRow.id,
+    )
+    .outerjoin(t.AssessmentRow, t.AssessmentRow.firmware_id == t.Firmware.id)
+    .where(t.Firmware.product_id == bindparam("product"))
+    .order_by(t.Firmware.created.desc(), t.Firmware.id.desc(), t.AssessmentRow.id)
+)
+_EVENTS = (
+    select(t.Event.at, t.Event.kind, t.Event.detail)
+    .where(t.Event.product_id == bindparam("product"))
+    .order_by(t.Event.at.desc(), t.Event.id.desc())
+    .limit(200)
+)
+_DECLARATION = (
+    select(t.Declaration.content)
+    .where(t.Declaration.product_id == bindparam("product"))
+    .order_by(t.Declaration.id.desc())
+    .limit(1)
+)
+_LATEST = (
+    select(*LIGHT, t.AssessmentRow.brief, t.Firmware.version)
+    .add_columns(t.Firmware.file_name, t.Firmware.sha256)
+    .join(t.Firmware, t.AssessmentRow.firmware_id == t.Firmware.id)
+    .where(t.AssessmentRow.id == bindparam("id"))
+)
+
+_DOCUMENT = select(t.AssessmentRow.document).where(t.AssessmentRow.id == bindparam("id"))
+
+
 def product_row(session: Session, slug: str) -> tuple[t.Product, str]:
     """The product with ``slug`` and its manufacturer's name; NotFound when there is none."""
-    row = session.execute(
-        select(t.Product, t.Manufacturer.name)
-        .join(t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id)
-        .where(t.Product.slug == slug)
-    ).first()
+    row = session.execute(_PRODUCT, {"slug": slug}).first()
     if row is None:
         raise NotFound(f"no product {slug!r} in the registry", "search with `assay registry list`")
     return row[0], row[1]
@@ -115,12 +152,7 @@ class Queries:
                 firmware=self._firmware(session, product.id),
                 history=tuple(
                     EventRecord(_iso(at), kind, detail)
-                    for at, kind, detail in session.execute(
-                        select(t.Event.at, t.Event.kind, t.Event.detail)
-                        .where(t.Event.product_id == product.id)
-                        .order_by(t.Event.at.desc(), t.Event.id.desc())
-                        .limit(200)
-                    )
+                    for at, kind, detail in session.execute(_EVENTS, {"product": product.id})
                 ),
                 latest=self._latest(session, product.latest_assessment_id, slug, maker),
                 declaration=self._declaration(session, product.id),
@@ -128,19 +160,7 @@ class Queries:
 
     @staticmethod
     def _firmware(session: Session, product_id: int) -> tuple[FirmwareRecord, ...]:
-        rows = session.execute(
-            select(
-                t.Firmware.id,
-                t.Firmware.version,
-                t.Firmware.file_name,
-                t.Firmware.sha256,
-                t.Firmware.created,
-                t.AssessmentRow.id,
-            )
-            .outerjoin(t.AssessmentRow, t.AssessmentRow.firmware_id == t.Firmware.id)
-            .where(t.Firmware.product_id == product_id)
-            .order_by(t.Firmware.created.desc(), t.Firmware.id.desc(), t.AssessmentRow.id)
-        ).all()
+        rows = session.execute(_FIRMWARE, {"product": product_id}).all()
         merged: dict[int, tuple[FirmwareRecord, list[int]]] = {}
         for firmware_id, version, file_name, sha, created, assessment_id in rows:
             if firmware_id not in merged:
@@ -152,12 +172,7 @@ class Queries:
 
     @staticmethod
     def _declaration(session: Session, product_id: int) -> dict[str, Any] | None:
-        return session.scalar(
-            select(t.Declaration.content)
-            .where(t.Declaration.product_id == product_id)
-            .order_by(t.Declaration.id.desc())
-            .limit(1)
-        )
+        return session.scalar(_DECLARATION, {"product": product_id})
 
     @staticmethod
     def _latest(
@@ -166,12 +181,7 @@ class Queries:
         """The product's latest assessment with the brief of its summary, no document."""
         if assessment_id is None or not 0 < assessment_id <= MAX_ID:
             return None
-        row = session.execute(
-            select(*LIGHT, t.AssessmentRow.brief, t.Firmware.version)
-            .add_columns(t.Firmware.file_name, t.Firmware.sha256)
-            .join(t.Firmware, t.AssessmentRow.firmware_id == t.Firmware.id)
-            .where(t.AssessmentRow.id == assessment_id)
-        ).first()
+        row = session.execute(_LATEST, {"id": assessment_id}).first()
         if row is None:
             return None
         made = row.brief
@@ -238,9 +248,7 @@ class Queries:
         if not 0 < assessment_id <= MAX_ID:
             return {}
         with self._sessions() as session:
-            found = session.scalar(
-                select(t.AssessmentRow.document).where(t.AssessmentRow.id == assessment_id)
-            )
+            found = session.scalar(_DOCUMENT, {"id": assessment_id})
         return found if isinstance(found, dict) else {}
 
     def assessment(self, assessment_id: int) -> AssessmentRecord:

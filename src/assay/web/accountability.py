@@ -35,6 +35,14 @@ WORDS = {
 }
 
 
+_COMPLETED = (  # newest first; built once (the product page reads it on every request)
+    select(a.OutboxEvent.created, a.OutboxEvent.payload)
+    .where(a.OutboxEvent.kind == "reaudit.completed")
+    .order_by(a.OutboxEvent.created.desc(), a.OutboxEvent.id.desc())
+    .execution_options(yield_per=200)
+)
+
+
 def last_run(registry: Registry) -> datetime | None:
     """When the latest re-audit finished (its ``reaudit.completed`` event)."""
     a.ensure_tables(registry.engine)
@@ -55,14 +63,9 @@ def reaudit_moments(registry: Registry) -> tuple[datetime | None, datetime | Non
     """``last_run`` and ``last_change`` from one read of the completion events, newest first
     (it stops at the first run that changed something)."""
     a.ensure_tables(registry.engine)
-    query = (
-        select(a.OutboxEvent.created, a.OutboxEvent.payload)
-        .where(a.OutboxEvent.kind == "reaudit.completed")
-        .order_by(a.OutboxEvent.created.desc(), a.OutboxEvent.id.desc())
-    )
     run = None
     with registry.sessions() as session:
-        for moment, payload in session.execute(query.execution_options(yield_per=200)):
+        for moment, payload in session.execute(_COMPLETED):
             run = run or _aware(moment)
             counts = payload.get("counts") if isinstance(payload, dict) else None
             if not isinstance(counts, dict) or any(counts.values()):
