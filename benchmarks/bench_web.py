@@ -6,14 +6,18 @@ Fills a fresh SQLite registry (in a temporary directory): one product through
 ``Registry.add`` with the real assessment of the bundled OpenWrt 12.09 TL-WR703N image and its
 sample declaration (``assay.pipeline.assess``: components, vulnerabilities with KEV, findings,
 verdicts), then copies of its rows for the other products (bulk SQL, so filling takes
-seconds). Each copy carries the real assessment summary, which is all a product page reads
-(it re-checks the 600+ matches against KEV and renders the label and verdicts), but a stub in
-place of the full 1.4 MB document: 2 GB of SQLite instead of 14 GB. The page reads the full
-document only to write CRA report texts for known exploited matches; with the stub that read
-is cheap, so products with such matches cost more than measured here (the script prints how
-long parsing the real document takes). Then starts ``assay serve`` on 127.0.0.1 (re-audit off unless
---reaudit-interval) and fetches random product pages with ``--clients`` concurrent keep-alive
-clients, ``--requests`` in all. Also times the search page and label.png.
+seconds). Each copy carries the real assessment summary and its brief (``summary.brief``, the
+ids of the 255 matches that count, which is what the product page reads: it re-checks them
+against KEV and renders the label and verdicts), but a stub in place of the full 2 MB
+document: 3.4 GB of SQLite instead of 20 GB. The page reads the full document only to write
+CRA report texts for known exploited matches; with the stub that read is cheap, so products
+with such matches cost more than measured here (the script prints how long parsing the real
+document takes). The copies have no vulnerability rows either, so their ledger looks up no
+publication dates (the real product's does, 245 of them). Then starts ``assay serve`` on
+127.0.0.1 (re-audit off unless --reaudit-interval) and fetches random product pages with
+``--clients`` concurrent keep-alive clients, ``--requests`` in all. Also times the search page
+and label.png. Besides requests per second and latencies, each line gives the server
+process's CPU time per request (``/proc``), which depends less on the machine's other load.
 """
 
 from __future__ import annotations
