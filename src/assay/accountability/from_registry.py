@@ -24,7 +24,7 @@ from assay.accountability.states import product_states
 from assay.present.label.declaration import support_until
 from assay.registry import Registry
 from assay.registry import tables as t
-from assay.vulns.layers import kev_entries, snapshot_fallback
+from assay.vulns.layers import kev_entries, publication_texts
 from assay.vulns.store import Store
 
 
@@ -214,19 +214,15 @@ def vulnerability_dates(store: Store, ids: set[str]) -> dict[str, Vulnerability]
     one) and KEV dates from the store, with the bundled snapshot under it as the scan has
     it (``vulns.layers``): what the store lacks, the snapshot answers."""
     out = {}
-    lower = snapshot_fallback(store)
+    texts = publication_texts(store, ids)  # read by the database, not parsed record by record
     kevs = kev_entries(store, ids)
     for vid in sorted(ids):
-        records = store.records(vid)
-        if not records and lower is not None:
-            records = lower.records(vid)
+        records = texts.get(vid, {})
         published = None
         preferred = ("nvd", "cve5", "osv")  # then any other source (e.g. the bundled overrides)
         for source in (*preferred, *sorted(set(records) - set(preferred))):
-            rec = records.get(source)
-            payload = rec.payload if rec else {}
-            meta = payload.get("cveMetadata") or {}
-            value = payload.get("published") or meta.get("datePublished")
+            given, meta_given = records.get(source, (None, None))
+            value = given or meta_given
             published = _date(value) if value else None
             if published:
                 break
