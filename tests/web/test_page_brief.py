@@ -66,3 +66,40 @@ def _same_pages(client: Any, registry: Any, stored: Any) -> None:
         diff = difflib.unified_diff(shown.splitlines(), whole.splitlines(), n=0)
         raise AssertionError("\n".join(list(diff)[:12]))
     assert page_with(None) == shown  # no brief (a row written around add): made
+
+
+def test_the_cra_cases_from_the_kept_facts_are_those_from_the_document(
+    wr703n_assessment: dict[str, Any], registry: Any
+) -> None:
+    """The page keeps ``case_facts`` of an assessment instead of its whole document: the CRA
+    cases (and their report texts) made from them are those made from the document, and the
+    page is the same when they are kept as when they are read."""
+    from datetime import UTC, datetime
+
+    from fastapi.testclient import TestClient
+
+    from assay.web import Settings, create_app
+    from assay.web.accountability import case_facts, cases_view, report_cases
+
+    stored = registry.add(wr703n_assessment)
+    app = create_app(Settings(reaudit_interval=0), registry)
+    brief = registry.product(stored.product_slug).latest.summary
+    document = registry.document(stored.assessment_id)
+    now = datetime.now(UTC)
+
+    def cases(load: Any) -> Any:
+        made = app.state.kev.use(lambda store: report_cases(brief, load, [], store, now))
+        return made, cases_view(made, now)  # every fact of each case, and the page's view
+
+    whole = cases(lambda: document)
+    assert whole[1] and all(c["text"] for c in whole[1])  # the WR703N has known exploited ones
+    assert all(c.description and c.cvss and c.component for c in whole[0])
+    assert cases(lambda: case_facts(document)) == whole
+    with TestClient(app) as client:
+        page = f"/products/{stored.product_slug}"
+        first = client.get(page).text  # the facts are read and kept
+        assert list(app.state.case_cache) == [stored.assessment_id]
+        second = client.get(page).text  # the kept facts
+    clock = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?(\+00:00)?"
+    assert re.sub(clock, "T", first) == re.sub(clock, "T", second)
+    assert whole[1][0]["vulnerability"] in first

@@ -23,6 +23,7 @@ from assay.accountability.clocks import ReportCase, cases_from_assessment, with_
 from assay.accountability.from_registry import product_findings, registry_ledger
 from assay.accountability.reports import case_summary, report_text
 from assay.registry import Registry
+from assay.vulns.counts import counts
 from assay.vulns.layers import kev_entries
 
 WORDS = {
@@ -168,6 +169,31 @@ def _kev_entry(vid: str, kev: dict[str, str]) -> dict[str, Any]:
         "requiredAction": kev.get("action", ""),
         "knownRansomwareCampaignUse": kev.get("ransomware", "Unknown"),
     }
+
+
+CASE_KEYS = ("id", "aliases", "description", "severity", "cvss_vector", "component")
+
+
+def case_facts(document: dict[str, Any]) -> dict[str, Any]:
+    """What ``report_cases`` reads of an assessment's document: its identity, declaration,
+    target and date, its components' names, and its matches that count with what a CRA report
+    states of them (cases are made of counting matches only). A few hundred KB of Python
+    objects instead of a 2 MB document, so the page can keep them per assessment (a stored
+    assessment never changes)."""
+    vulns = [
+        {k: v[k] for k in CASE_KEYS if k in v}
+        for v in document.get("vulnerabilities") or []
+        if isinstance(v, dict) and counts(v)
+    ]
+    components = [
+        {k: c.get(k) for k in ("name", "version", "purl")}
+        for c in document.get("components") or []
+        if isinstance(c, dict)
+    ]
+    kept: dict[str, Any] = {
+        k: document[k] for k in ("identity", "declaration", "target", "created") if k in document
+    }
+    return {**kept, "components": components, "vulnerabilities": vulns}
 
 
 def report_cases(
