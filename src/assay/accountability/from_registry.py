@@ -10,19 +10,21 @@ finding still counts in the release that carries it (that release is still vulne
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 
 from assay.accountability import audit_tables as a
+from assay.accountability.changed_view import CHUNK
 from assay.accountability.ledger import manufacturer_ledger
 from assay.accountability.records import Product, Release, Vulnerability
 from assay.accountability.states import product_states
 from assay.present.label.declaration import support_until
 from assay.registry import Registry
 from assay.registry import tables as t
-from assay.vulns.layers import kev_entries, snapshot_fallback
+from assay.vulns.layers import kev_entries, publication_texts
 from assay.vulns.store import Store
 
 
@@ -46,7 +48,10 @@ def _date(text: Any) -> date | None:
 def registry_products(
     registry: Registry, manufacturer: str | None = None, slug: str | None = None
 ) -> list[Product]:
-    """The registry's products (of one manufacturer, or the one with ``slug``) as records."""
+    """The registry's products (of one manufacturer, or the one with ``slug``) as records.
+    Declarations, firmware, release dates and vulnerabilities are read for all the products
+    together (a few queries however many products and firmware: the product page asks for
+    its ledger on every request)."""
     a.ensure_tables(registry.engine)
     out = []
     with registry.sessions() as session:
@@ -55,21 +60,14 @@ def registry_products(
             query = query.where(t.Manufacturer.name == manufacturer)
         if slug:
             query = query.where(t.Product.slug == slug)
-        for product, maker in session.execute(query):
-            decl = session.scalar(
-                select(t.Declaration.content)
-                .where(t.Declaration.product_id == product.id)
-                .order_by(t.Declaration.id.desc())
-            )
+        chosen = session.execute(query).all()
+        ids = [product.id for product, _maker in chosen]
+        declared = _declarations(session, ids)
+        releases = _releases(session, ids)
+        for product, maker in chosen:
+            decl = declared.get(product.id)
             fix_days = _declared(decl, "update_policy.fix_time_days", "fix_time_days")
             on_sale = _declared(decl, "product.on_sale", "on_sale")
-            firmware = session.scalars(
-                select(t.Firmware).where(t.Firmware.product_id == product.id)
-            )
-            releases = [
-                Release(fw.version, _released(session, fw), _vulns(session, fw.id))
-                for fw in firmware
-            ]
             out.append(
                 Product(
                     key=product.slug,
@@ -78,51 +76,137 @@ def registry_products(
                     support_end=support_until(decl),
                     fix_time_days=int(fix_days) if isinstance(fix_days, int | float) else None,
                     on_sale=on_sale if isinstance(on_sale, bool) else True,
-                    releases=tuple(releases),
+                    releases=tuple(releases.get(product.id, ())),
                 )
             )
     return out
 
 
-def _released(session: Any, firmware: t.Firmware) -> date:
-    """The build date the image shows (kept at enrolment, else in its latest assessment's
-    summary), or the day it was registered."""
-    audited = session.get(a.AuditedFirmware, firmware.id)
-    if audited is not None:
-        return audited.released or firmware.created.date()
-    built_text = session.scalar(  # the one key, not the whole summary (tens of KB) parsed
-        select(t.AssessmentRow.summary["build_date"].as_string())
-        .where(t.AssessmentRow.firmware_id == firmware.id)
-        .order_by(t.AssessmentRow.id.desc())
-        .limit(1)
+# built once (the product page reads its ledger on every request); ``ids``: a chunk of ids
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_DECLARATIONS = (
+    select(t.Declaration.product_id, t.Declaration.content)
+    .where(t.Declaration.product_id.in_(_IDS))
+    .order_by(t.Declaration.id)
+)
+_FIRMWARE = (
+    select(
+        t.Firmware.id,
+        t.Firmware.product_id,
+        t.Firmware.version,
+        t.Firmware.created,
+        t.Firmware.latest_assessment_id,
+        a.AuditedFirmware.firmware_id.label("audited"),
+        a.AuditedFirmware.released,
+        a.AuditedFirmware.inventory_id,
     )
-    built = _date(built_text) if built_text else None
-    return built or firmware.created.date()
+    .outerjoin(a.AuditedFirmware, a.AuditedFirmware.firmware_id == t.Firmware.id)
+    .where(t.Firmware.product_id.in_(_IDS))
+    .order_by(t.Firmware.id)
+)
+_BUILT = select(
+    t.AssessmentRow.id,
+    func.coalesce(
+        t.AssessmentRow.brief["build_date"].as_string(),
+        t.AssessmentRow.summary["build_date"].as_string(),
+    ),
+).where(t.AssessmentRow.id.in_(_IDS))
+_MATCHED = select(t.VulnerabilityRow.assessment_id, t.VulnerabilityRow.vuln_id).where(
+    t.VulnerabilityRow.assessment_id.in_(_IDS)
+)
+_OPEN = select(a.Finding.inventory_id, a.Finding.id, a.Finding.vuln_id).where(
+    a.Finding.inventory_id.in_(_IDS), a.Finding.state == "open"
+)
+_SUPPRESSED = select(a.FirmwareFinding.firmware_id, a.FirmwareFinding.finding_id).where(
+    a.FirmwareFinding.firmware_id.in_(_IDS), a.FirmwareFinding.state == "suppressed"
+)
+
+_PRODUCT_ID = select(t.Product.id).where(t.Product.slug == bindparam("slug"))
 
 
-def _vulns(session: Any, firmware_id: int) -> frozenset[str]:
-    audited = session.get(a.AuditedFirmware, firmware_id)
-    if audited is not None:
-        suppressed = select(a.FirmwareFinding.finding_id).where(
-            a.FirmwareFinding.firmware_id == firmware_id, a.FirmwareFinding.state == "suppressed"
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def _declarations(session: Any, product_ids: list[int]) -> dict[int, Any]:
+    """Each product's latest declaration."""
+    out: dict[int, Any] = {}
+    for chunk in _chunks(product_ids):
+        rows = session.execute(_DECLARATIONS, {"ids": chunk})
+        out.update((pid, content) for pid, content in rows)  # the latest (highest id) last
+    return out
+
+
+def _releases(session: Any, product_ids: list[int]) -> dict[int, list[Release]]:
+    """Each product's firmware as releases: released on the build date the image shows (kept
+    at enrolment, else in its latest assessment's brief), or the day it was registered; its
+    vulnerabilities are its open re-audit findings not suppressed (firmware under re-audit),
+    else the matches that count of its latest assessment."""
+    rows = []
+    for chunk in _chunks(product_ids):
+        rows += session.execute(_FIRMWARE, {"ids": chunk}).all()
+    scanned = [r.latest_assessment_id for r in rows if r.audited is None and r.latest_assessment_id]
+    built = _build_dates(session, scanned)
+    matched = _matched(session, scanned)
+    audited = [r for r in rows if r.audited is not None]
+    found = _open_findings(session, audited)
+    out: dict[int, list[Release]] = {}
+    for r in rows:
+        registered = r.created.date()
+        if r.audited is not None:
+            release = Release(r.version, r.released or registered, found.get(r.id, frozenset()))
+        else:
+            latest = r.latest_assessment_id
+            on = _date(built.get(latest) or "") if latest else None
+            release = Release(r.version, on or registered, matched.get(latest, frozenset()))
+        out.setdefault(r.product_id, []).append(release)
+    return out
+
+
+def _build_dates(session: Any, assessment_ids: list[int]) -> dict[int, str]:
+    """The build date (``summary.release_date``) each assessment's brief records: that key
+    alone (the database reads it; no summary parsed here); from the summary when a row has
+    no brief."""
+    out: dict[int, str] = {}
+    for chunk in _chunks(assessment_ids):
+        rows = session.execute(_BUILT, {"ids": chunk})
+        out.update((aid, text) for aid, text in rows if text)
+    return out
+
+
+def _matched(session: Any, assessment_ids: list[int]) -> dict[int, frozenset[str]]:
+    """The ids of each assessment's matches that count (its vulnerability rows)."""
+    found: dict[int, set[str]] = {}
+    for chunk in _chunks(assessment_ids):
+        rows = session.execute(_MATCHED, {"ids": chunk})
+        for aid, vid in rows:
+            found.setdefault(aid, set()).add(vid)
+    return {aid: frozenset(ids) for aid, ids in found.items()}
+
+
+def _open_findings(session: Any, audited: list[Any]) -> dict[int, frozenset[str]]:
+    """Per audited firmware, the vulnerabilities of its inventory's open findings that no
+    statement suppressed for that firmware."""
+    if not audited:
+        return {}
+    by_inventory: dict[int, list[tuple[int, str]]] = {}
+    for chunk in _chunks(sorted({r.inventory_id for r in audited})):
+        rows = session.execute(_OPEN, {"ids": chunk})
+        for inventory, finding, vid in rows:
+            by_inventory.setdefault(inventory, []).append((finding, vid))
+    suppressed: set[tuple[int, int]] = set()
+    for chunk in _chunks([r.id for r in audited]):
+        rows = session.execute(_SUPPRESSED, {"ids": chunk})
+        suppressed.update((int(firmware), int(finding)) for firmware, finding in rows)
+    return {
+        r.id: frozenset(
+            vid
+            for finding, vid in by_inventory.get(r.inventory_id, [])
+            if (r.id, finding) not in suppressed
         )
-        return frozenset(
-            session.scalars(
-                select(a.Finding.vuln_id).where(
-                    a.Finding.inventory_id == audited.inventory_id,
-                    a.Finding.state == "open",
-                    a.Finding.id.not_in(suppressed),
-                )
-            )
-        )
-    latest = session.scalar(
-        select(func.max(t.AssessmentRow.id)).where(t.AssessmentRow.firmware_id == firmware_id)
-    )
-    return frozenset(
-        session.scalars(
-            select(t.VulnerabilityRow.vuln_id).where(t.VulnerabilityRow.assessment_id == latest)
-        )
-    )
+        for r in audited
+    }
 
 
 def vulnerability_dates(store: Store, ids: set[str]) -> dict[str, Vulnerability]:
@@ -130,19 +214,15 @@ def vulnerability_dates(store: Store, ids: set[str]) -> dict[str, Vulnerability]
     one) and KEV dates from the store, with the bundled snapshot under it as the scan has
     it (``vulns.layers``): what the store lacks, the snapshot answers."""
     out = {}
-    lower = snapshot_fallback(store)
+    texts = publication_texts(store, ids)  # read by the database, not parsed record by record
     kevs = kev_entries(store, ids)
     for vid in sorted(ids):
-        records = store.records(vid)
-        if not records and lower is not None:
-            records = lower.records(vid)
+        records = texts.get(vid, {})
         published = None
         preferred = ("nvd", "cve5", "osv")  # then any other source (e.g. the bundled overrides)
         for source in (*preferred, *sorted(set(records) - set(preferred))):
-            rec = records.get(source)
-            payload = rec.payload if rec else {}
-            meta = payload.get("cveMetadata") or {}
-            value = payload.get("published") or meta.get("datePublished")
+            given, meta_given = records.get(source, (None, None))
+            value = given or meta_given
             published = _date(value) if value else None
             if published:
                 break
@@ -169,7 +249,7 @@ def product_findings(registry: Registry, slug: str) -> list[dict[str, Any]]:
     """Every re-audit finding of a product's firmware, newest change first (for its page)."""
     a.ensure_tables(registry.engine)
     with registry.sessions() as session:
-        product = session.scalar(select(t.Product.id).where(t.Product.slug == slug))
+        product = session.scalar(_PRODUCT_ID, {"slug": slug})
         states = product_states(session, [product]) if product is not None else []
         out = [
             {

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from assay.accountability import audit_tables as a
 from assay.accountability.clocks import OBLIGATION_STARTS, STAGES
@@ -105,18 +105,21 @@ def case_start(findings: list[dict[str, Any]]) -> datetime:
     return max(first, OBLIGATION_STARTS)
 
 
+_OF_PRODUCT = (  # built once: the product page reads it on every request
+    select(a.ReportSubmission.vulnerability, a.ReportSubmission.stage)
+    .add_columns(a.ReportSubmission.submitted_at)
+    .join(t.Product, t.Product.id == a.ReportSubmission.product_id)
+    .where(t.Product.slug == bindparam("slug"))
+    .order_by(a.ReportSubmission.submitted_at)
+)
+
+
 def submissions(registry: Registry, slug: str) -> dict[str, list[tuple[str, datetime]]]:
     """The recorded reports of a product: vulnerability -> [(stage, sent at)]."""
     a.ensure_tables(registry.engine)
     out: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     with registry.sessions() as session:
-        rows = session.execute(
-            select(a.ReportSubmission.vulnerability, a.ReportSubmission.stage)
-            .add_columns(a.ReportSubmission.submitted_at)
-            .join(t.Product, t.Product.id == a.ReportSubmission.product_id)
-            .where(t.Product.slug == slug)
-            .order_by(a.ReportSubmission.submitted_at)
-        )
+        rows = session.execute(_OF_PRODUCT, {"slug": slug})
         for vid, stage, when in rows:
             out[str(vid)].append((str(stage), _aware(when)))
     return dict(out)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from assay.registry import tables as t
@@ -17,7 +18,7 @@ from assay.registry.records import (
     ProductDetail,
     ProductSummary,
 )
-from assay.registry.summary import summarize
+from assay.registry.summary import brief, summarize
 
 MAX_LIMIT = 500
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns (PostgreSQL); larger ones match nothing
@@ -62,13 +63,50 @@ def _matching(stmt: Any, query: str) -> Any:
     return stmt
 
 
+# The product page's reads, built once: building a statement took longer than running it.
+_PRODUCT = (
+    select(t.Product, t.Manufacturer.name)
+    .join(t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id)
+    .where(t.Product.slug == bindparam("slug"))
+)
+_FIRMWARE = (
+    select(
+        t.Firmware.id,
+        t.Firmware.version,
+        t.Firmware.file_name,
+        t.Firmware.sha256,
+        t.Firmware.created,
+        t.AssessmentRow.id,
+    )
+    .outerjoin(t.AssessmentRow, t.AssessmentRow.firmware_id == t.Firmware.id)
+    .where(t.Firmware.product_id == bindparam("product"))
+    .order_by(t.Firmware.created.desc(), t.Firmware.id.desc(), t.AssessmentRow.id)
+)
+_EVENTS = (
+    select(t.Event.at, t.Event.kind, t.Event.detail)
+    .where(t.Event.product_id == bindparam("product"))
+    .order_by(t.Event.at.desc(), t.Event.id.desc())
+    .limit(200)
+)
+_DECLARATION = (
+    select(t.Declaration.content)
+    .where(t.Declaration.product_id == bindparam("product"))
+    .order_by(t.Declaration.id.desc())
+    .limit(1)
+)
+_LATEST = (
+    select(*LIGHT, t.AssessmentRow.brief, t.Firmware.version)
+    .add_columns(t.Firmware.file_name, t.Firmware.sha256)
+    .join(t.Firmware, t.AssessmentRow.firmware_id == t.Firmware.id)
+    .where(t.AssessmentRow.id == bindparam("id"))
+)
+
+_DOCUMENT = select(t.AssessmentRow.document).where(t.AssessmentRow.id == bindparam("id"))
+
+
 def product_row(session: Session, slug: str) -> tuple[t.Product, str]:
     """The product with ``slug`` and its manufacturer's name; NotFound when there is none."""
-    row = session.execute(
-        select(t.Product, t.Manufacturer.name)
-        .join(t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id)
-        .where(t.Product.slug == slug)
-    ).first()
+    row = session.execute(_PRODUCT, {"slug": slug}).first()
     if row is None:
         raise NotFound(f"no product {slug!r} in the registry", "search with `assay registry list`")
     return row[0], row[1]
@@ -104,75 +142,88 @@ class Queries:
             return int(session.scalar(stmt) or 0)
 
     def product(self, slug: str) -> ProductDetail:
-        """One product with its firmware history, events, latest assessment and declaration."""
+        """One product with its firmware history, events, latest assessment (with the brief of
+        its summary, ``summary.brief``) and declaration. Plain column reads: the product page
+        asks for this on every request."""
         with self._sessions() as session:
             product, maker = product_row(session, slug)
             return ProductDetail(
                 summary=_summary(product, maker),
                 firmware=self._firmware(session, product.id),
                 history=tuple(
-                    EventRecord(_iso(e.at), e.kind, e.detail)
-                    for e in session.scalars(
-                        select(t.Event)
-                        .where(t.Event.product_id == product.id)
-                        .order_by(t.Event.at.desc(), t.Event.id.desc())
-                        .limit(200)
-                    )
+                    EventRecord(_iso(at), kind, detail)
+                    for at, kind, detail in session.execute(_EVENTS, {"product": product.id})
                 ),
-                latest=self._assessment(session, product.latest_assessment_id, False)
-                if product.latest_assessment_id
-                else None,
+                latest=self._latest(session, product.latest_assessment_id, slug, maker),
                 declaration=self._declaration(session, product.id),
             )
 
     @staticmethod
     def _firmware(session: Session, product_id: int) -> tuple[FirmwareRecord, ...]:
-        rows = session.execute(
-            select(t.Firmware, t.AssessmentRow.id)
-            .outerjoin(t.AssessmentRow, t.AssessmentRow.firmware_id == t.Firmware.id)
-            .where(t.Firmware.product_id == product_id)
-            .order_by(t.Firmware.created.desc(), t.Firmware.id.desc(), t.AssessmentRow.id)
-        ).all()
-        merged: dict[int, tuple[t.Firmware, list[int]]] = {}
-        for firmware, assessment_id in rows:
-            entry = merged.setdefault(firmware.id, (firmware, []))
+        rows = session.execute(_FIRMWARE, {"product": product_id}).all()
+        merged: dict[int, tuple[FirmwareRecord, list[int]]] = {}
+        for firmware_id, version, file_name, sha, created, assessment_id in rows:
+            if firmware_id not in merged:
+                record = FirmwareRecord(version, file_name, sha, _iso(created), ())
+                merged[firmware_id] = (record, [])
             if assessment_id is not None:
-                entry[1].append(assessment_id)
-        return tuple(
-            FirmwareRecord(f.version, f.file_name, f.sha256, _iso(f.created), tuple(ids))
-            for f, ids in merged.values()
-        )
+                merged[firmware_id][1].append(assessment_id)
+        return tuple(replace(f, assessments=tuple(ids)) for f, ids in merged.values())
 
     @staticmethod
     def _declaration(session: Session, product_id: int) -> dict[str, Any] | None:
-        return session.scalar(
-            select(t.Declaration.content)
-            .where(t.Declaration.product_id == product_id)
-            .order_by(t.Declaration.id.desc())
-            .limit(1)
+        return session.scalar(_DECLARATION, {"product": product_id})
+
+    @staticmethod
+    def _latest(
+        session: Session, assessment_id: int | None, slug: str, maker: str
+    ) -> AssessmentRecord | None:
+        """The product's latest assessment with the brief of its summary, no document."""
+        if assessment_id is None or not 0 < assessment_id <= MAX_ID:
+            return None
+        row = session.execute(_LATEST, {"id": assessment_id}).first()
+        if row is None:
+            return None
+        made = row.brief
+        if made is None:  # a row written around Registry.add: made from its summary
+            summary = t.AssessmentRow.summary
+            full = session.scalar(select(summary).where(t.AssessmentRow.id == row.id))
+            made = brief(full if isinstance(full, dict) else {})
+        return AssessmentRecord(
+            id=row.id,
+            product_slug=slug,
+            firmware_version=row.version,
+            file_name=row.file_name,
+            sha256=row.sha256,
+            assessed=row.assessed,
+            stored=_iso(row.stored),
+            level=row.level,
+            kev_count=row.kev_count,
+            vulnerability_count=row.vulnerability_count,
+            document={},
+            summary=made,
+            provenance=row.provenance,
+            signed_by=row.signed_by,
+            manufacturer=maker,
         )
 
     @staticmethod
-    def _assessment(
-        session: Session, assessment_id: int | None, with_document: bool = True
-    ) -> AssessmentRecord | None:
-        """One assessment: with its full document, or (for pages) only its summary."""
+    def _assessment(session: Session, assessment_id: int | None) -> AssessmentRecord | None:
+        """One assessment with its full document (and the summary made from it)."""
         if assessment_id is None or not 0 < assessment_id <= MAX_ID:
             return None  # an id no database column can hold is simply not there
-        heavy = t.AssessmentRow.summary if not with_document else t.AssessmentRow.document
         row = session.execute(
             select(t.AssessmentRow, t.Firmware, t.Product.slug, t.Manufacturer.name)
             .join(t.Firmware, t.AssessmentRow.firmware_id == t.Firmware.id)
             .join(t.Product, t.Firmware.product_id == t.Product.id)
             .join(t.Manufacturer, t.Product.manufacturer_id == t.Manufacturer.id)
             .where(t.AssessmentRow.id == assessment_id)
-            .options(load_only(*LIGHT, heavy))
+            .options(load_only(*LIGHT, t.AssessmentRow.document))
         ).first()
         if row is None:
             return None
         a, f, slug, maker = row
-        document = a.document if with_document else {}
-        summary = (summarize(document) if with_document else a.summary) or {}
+        document = a.document
         return AssessmentRecord(
             id=a.id,
             product_slug=slug,
@@ -185,11 +236,20 @@ class Queries:
             kev_count=a.kev_count,
             vulnerability_count=a.vulnerability_count,
             document=document,
-            summary=summary,
+            summary=summarize(document) or {},
             provenance=a.provenance,
             signed_by=a.signed_by,
             manufacturer=maker,
         )
+
+    def document(self, assessment_id: int) -> dict[str, Any]:
+        """An assessment's full document alone ({} when there is none): what the product page
+        reads for CRA report texts, without the summary ``assessment`` makes of it."""
+        if not 0 < assessment_id <= MAX_ID:
+            return {}
+        with self._sessions() as session:
+            found = session.scalar(_DOCUMENT, {"id": assessment_id})
+        return found if isinstance(found, dict) else {}
 
     def assessment(self, assessment_id: int) -> AssessmentRecord:
         """One stored assessment with its full document."""

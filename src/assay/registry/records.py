@@ -48,6 +48,8 @@ class AssessmentRecord:
     kev_count: int
     vulnerability_count: int
     document: dict[str, Any] = field(compare=False, repr=False)  # {} when not loaded
+    # the document's summary (``summary.summarize``); in ``Registry.product``'s latest
+    # assessment, its brief (``summary.brief``: only the matches that count, as ids)
     summary: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     provenance: str = SELF_ASSERTED  # "scanned", "signed" or "self-asserted"
     signed_by: str = ""  # the trusted scanner key's id when "signed"

@@ -26,7 +26,7 @@ from assay.registry.inputs import check_declaration
 from assay.registry.keys import KeysAndTokens, free_slug, manufacturer_row, token_digest
 from assay.registry.queries import Queries
 from assay.registry.records import SCANNED, SELF_ASSERTED, SIGNED, Forbidden, NotFound, Stored
-from assay.registry.summary import summarize
+from assay.registry.summary import brief, summarize
 from assay.registry.supplier import SupplierSboms
 from assay.vulns.counts import counts
 
@@ -240,6 +240,7 @@ class Registry(KeysAndTokens, Queries, SupplierSboms):
     ) -> t.AssessmentRow:
         vulns = [v for v in _dicts(document.get("vulnerabilities")) if counts(v)]
         plain = plain_json(document)
+        summary = summarize(plain)
         row = t.AssessmentRow(
             firmware_id=firmware_id,
             declaration_id=declaration_id,
@@ -250,7 +251,8 @@ class Registry(KeysAndTokens, Queries, SupplierSboms):
             kev_count=kev,
             vulnerability_count=len({str(v.get("id")) for v in vulns}),
             document=plain,
-            summary=summarize(plain),
+            summary=summary,
+            brief=brief(summary),
         )
         session.add(row)
         session.flush()

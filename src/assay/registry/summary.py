@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from assay.vulns.counts import counts
+
 VULN_KEYS = ("id", "aliases", "component", "severity", "cvss_score", "kev", "priority")
 # what assay.vulns.counts reads, when the match has them
 COUNT_KEYS = ("status", "conditional", "suppressed")
@@ -50,6 +52,25 @@ def summarize(document: dict[str, Any]) -> dict[str, Any]:
     built = release_date(document)
     summary["build_date"] = built.isoformat() if built else ""
     return summary
+
+
+def brief(summary: dict[str, Any]) -> dict[str, Any]:
+    """What the product page reads of a summary (``Registry.product``): the summary with its
+    matches cut to those that count (``vulns.counts``), each as its id, aliases and the KEV flag
+    of the scan. The page re-checks those ids against today's KEV list, and counts and CRA
+    cases are made of counting matches alone; the ~650 matches with their components and
+    reasons made the summary ~280 KB, the brief is ~60 KB (migration 0009)."""
+    kept = []
+    for match in summary.get("vulnerabilities") or []:
+        if not isinstance(match, dict) or not counts(match):
+            continue
+        entry: dict[str, Any] = {"id": match.get("id")}
+        if match.get("aliases"):
+            entry["aliases"] = match["aliases"]
+        if match.get("kev"):
+            entry["kev"] = True
+        kept.append(entry)
+    return {**summary, "vulnerabilities": kept}
 
 
 def release_date(document: dict[str, Any]) -> date | None:

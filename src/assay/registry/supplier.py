@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from assay.errors import InputError
@@ -84,6 +84,14 @@ def compared(sbom: Any, document: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+_ANY_SBOM = (  # built once: the product page asks on every request
+    select(t.SupplierSbomRow.id)
+    .join(t.Product, t.Product.id == t.SupplierSbomRow.product_id)
+    .where(t.Product.slug == bindparam("slug"))
+    .limit(1)
+)
+
+
 class SupplierSboms:
     """The registry's supplier-SBOM methods (mixed into ``Registry``)."""
 
@@ -140,6 +148,13 @@ class SupplierSboms:
             event.detail = (detail + outcome)[:2000]
             session.add(event)
             return _record(row, target, slug)
+
+    def has_supplier_sbom(self, slug: str) -> bool:
+        """Whether a supplier SBOM is attached to any firmware of the product (one indexed
+        read: most products have none, and their page need not look further)."""
+        with self.sessions() as session:
+            found = session.scalar(_ANY_SBOM, {"slug": slug})
+        return found is not None
 
     def supplier_sbom(self, slug: str, firmware: str = "") -> dict[str, Any] | None:
         """The latest supplier SBOM of the firmware (default: the latest assessment's), with

@@ -151,6 +151,9 @@ class AssessmentRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)  # the full assessment.json
     # what pages read: the document without its heavy parts (migration 0003)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # what the product page reads: the summary with only the ids of the matches that count
+    # (``summary.brief``, migration 0009); None for rows written around ``Registry.add``
+    brief: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # where the evidence came from (migration 0004): "scanned" (by this registry from the
     # image), "signed" (at scan time by a trusted scanner key, ``signed_by``) or
     # "self-asserted" (anything else: it gets no level and no "Yes" on the label)

@@ -23,6 +23,7 @@ from assay.accountability.clocks import ReportCase, cases_from_assessment, with_
 from assay.accountability.from_registry import product_findings, registry_ledger
 from assay.accountability.reports import case_summary, report_text
 from assay.registry import Registry
+from assay.vulns.counts import counts
 from assay.vulns.layers import kev_entries
 
 WORDS = {
@@ -33,6 +34,14 @@ WORDS = {
     "withdrawn": "withdrawn by the feed",
     "suppressed": "suppressed by VEX",
 }
+
+
+_COMPLETED = (  # newest first; built once (the product page reads it on every request)
+    select(a.OutboxEvent.created, a.OutboxEvent.payload)
+    .where(a.OutboxEvent.kind == "reaudit.completed")
+    .order_by(a.OutboxEvent.created.desc(), a.OutboxEvent.id.desc())
+    .execution_options(yield_per=200)
+)
 
 
 def last_run(registry: Registry) -> datetime | None:
@@ -48,18 +57,21 @@ def last_run(registry: Registry) -> datetime | None:
 def last_change(registry: Registry) -> datetime | None:
     """When the latest re-audit that changed a finding ran: what *new* is measured from, so
     that a run which changed nothing (a no-op) leaves the words as they were."""
+    return reaudit_moments(registry)[1]
+
+
+def reaudit_moments(registry: Registry) -> tuple[datetime | None, datetime | None]:
+    """``last_run`` and ``last_change`` from one read of the completion events, newest first
+    (it stops at the first run that changed something)."""
     a.ensure_tables(registry.engine)
-    query = (
-        select(a.OutboxEvent.created, a.OutboxEvent.payload)
-        .where(a.OutboxEvent.kind == "reaudit.completed")
-        .order_by(a.OutboxEvent.created.desc(), a.OutboxEvent.id.desc())
-    )
+    run = None
     with registry.sessions() as session:
-        for moment, payload in session.execute(query.execution_options(yield_per=200)):
+        for moment, payload in session.execute(_COMPLETED):
+            run = run or _aware(moment)
             counts = payload.get("counts") if isinstance(payload, dict) else None
             if not isinstance(counts, dict) or any(counts.values()):
-                return _aware(moment)
-    return None
+                return run, _aware(moment)
+    return run, None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -159,6 +171,31 @@ def _kev_entry(vid: str, kev: dict[str, str]) -> dict[str, Any]:
     }
 
 
+CASE_KEYS = ("id", "aliases", "description", "severity", "cvss_vector", "component")
+
+
+def case_facts(document: dict[str, Any]) -> dict[str, Any]:
+    """What ``report_cases`` reads of an assessment's document: its identity, declaration,
+    target and date, its components' names, and its matches that count with what a CRA report
+    states of them (cases are made of counting matches only). A few hundred KB of Python
+    objects instead of a 2 MB document, so the page can keep them per assessment (a stored
+    assessment never changes)."""
+    vulns = [
+        {k: v[k] for k in CASE_KEYS if k in v}
+        for v in document.get("vulnerabilities") or []
+        if isinstance(v, dict) and counts(v)
+    ]
+    components = [
+        {k: c.get(k) for k in ("name", "version", "purl")}
+        for c in document.get("components") or []
+        if isinstance(c, dict)
+    ]
+    kept: dict[str, Any] = {
+        k: document[k] for k in ("identity", "declaration", "target", "created") if k in document
+    }
+    return {**kept, "components": components, "vulnerabilities": vulns}
+
+
 def report_cases(
     summary: dict[str, Any],
     load: Callable[[], dict[str, Any]],
@@ -231,12 +268,12 @@ def cases_view(cases: list[ReportCase], now: datetime) -> list[dict[str, Any]]:
 def findings_view(registry: Registry, slug: str, now: datetime | None = None) -> dict[str, Any]:
     """The product's re-audit findings alone (the findings API: no ledger, no store)."""
     now = now or datetime.now(UTC)
-    latest = last_run(registry)
+    latest, changed = reaudit_moments(registry)
     return {
         "product": slug,
         "as_of": now.isoformat(timespec="seconds"),
         "last_reaudit": latest.isoformat() if latest else None,
-        "findings": findings(registry, slug, last_change(registry)),
+        "findings": findings(registry, slug, changed),
     }
 
 

@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.state.templates.env.finalize = visible  # every {{ value }}: no control characters
     app.state.label_cache = {}
     app.state.inventory_cache = {}  # assessment id -> its component rows (never change)
+    app.state.case_cache = {}  # assessment id -> what its CRA cases read (never changes)
     app.state.score_cache = {}  # vulnerability id -> CVSS and EPSS from the store (a TTL)
     app.state.kev = KevLookup(settings.vuln_store)
     errors.install(app)

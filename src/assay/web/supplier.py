@@ -117,6 +117,8 @@ def _manufacturer(reg: Registry, credentials: HTTPAuthorizationCredentials | Non
 
 def supplier_view(reg: Registry, slug: str) -> dict[str, Any] | None:
     """What the product page shows: the latest supplier SBOM, or None."""
+    if not reg.has_supplier_sbom(slug):
+        return None
     try:
         return reg.supplier_sbom(slug)
     except NotFound:  # no firmware yet

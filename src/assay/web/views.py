@@ -128,6 +128,8 @@ def visible(value: Any) -> Any:
     """A value for a page: strings lose C0/C1 control characters (ESC, NUL, BEL... from an
     image's files), tabs and line breaks stay; Markup stays Markup; other values as they are."""
     if isinstance(value, str):
+        if value.isprintable():  # no control character (the common case, ~10x quicker)
+            return value
         cleaned = value.translate(_CONTROLS)
         return type(value)(cleaned) if type(value) is not str else cleaned
     return value

@@ -62,3 +62,30 @@ def test_dates_from_a_source_other_than_nvd() -> None:
         assert dates["CVE-2025-46394"].published == date(2025, 4, 23)
     finally:
         store.close()
+
+
+def test_dates_read_by_the_database_are_those_of_the_records() -> None:
+    """``vulnerability_dates`` has the database read the two date fields; on 400 ids of the
+    bundled snapshot (and one it lacks) it gives what parsing each record gives."""
+    from assay.vulns.bundled import snapshot_store
+
+    store = snapshot_store(persist=False)
+    try:
+        ids = {r[0] for r in store.conn.execute("SELECT DISTINCT id FROM record LIMIT 400")}
+        ids.add("CVE-1999-99999")  # in no record
+        dates = vulnerability_dates(store, ids)
+        for vid in ids:
+            records = store.records(vid)
+            expected = None
+            preferred = ("nvd", "cve5", "osv")
+            for source in (*preferred, *sorted(set(records) - set(preferred))):
+                payload = records[source].payload if source in records else {}
+                meta = payload.get("cveMetadata") or {}
+                value = payload.get("published") or meta.get("datePublished")
+                expected = date.fromisoformat(str(value)[:10]) if value else None
+                if expected:
+                    break
+            assert dates[vid].published == expected, vid
+        assert sum(d.published is not None for d in dates.values()) > 300
+    finally:
+        store.close()

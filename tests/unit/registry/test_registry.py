@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,6 +14,7 @@ from assay.errors import InputError, StoreError, UsageError
 from assay.registry import Forbidden, NotFound, Registry
 from assay.registry import repository as repo
 from assay.registry import tables as t
+from assay.registry.summary import brief
 
 
 def _count(registry: Registry, table: type[t.Base]) -> int:
@@ -24,7 +27,7 @@ def test_migrations_create_exactly_the_models(registry: Registry) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), t.Base.metadata)
         version = conn.execute(text("select version_num from alembic_version")).scalar()
     assert diff == []
-    assert version == "0008_firmware_latest"
+    assert version == "0009_assessment_brief"
 
 
 def test_upgrade_from_0001_fills_search_text(registry_url: str) -> None:
@@ -69,8 +72,14 @@ def test_summary_drops_the_heavy_parts(registry: Registry) -> None:
     doc["findings"][0]["evidence"] = [{"path": "/etc/shadow", "line": 1, "excerpt": "root::0"}]
     doc.setdefault("facts", {})["kernel_evidence"] = {"arch": "mips", "detail": {"symbols": ["a"]}}
     stored = registry.add(doc)
+    with registry.sessions() as session:
+        kept = session.scalar(
+            select(t.AssessmentRow.summary).where(t.AssessmentRow.id == stored.assessment_id)
+        )
     summary = registry.product(stored.product_slug).latest
-    assert summary is not None
+    assert summary is not None and kept is not None
+    assert summary.summary["vulnerabilities"] == [{"id": "CVE-2014-0160", "kev": True}]  # brief
+    summary = replace(summary, summary=kept)
     assert summary.summary["vulnerabilities"] == [
         {
             "id": "CVE-2014-0160",
@@ -99,6 +108,35 @@ def test_summary_drops_the_heavy_parts(registry: Registry) -> None:
     assert registry.assessment(stored.assessment_id).document["findings"][0]["evidence"]
 
 
+def test_migration_0009_backfills_the_brief(registry_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from assay.registry.db import MIGRATIONS
+
+    registry = Registry.open(registry_url)
+    doc = make_document(kev=True)
+    ignored = dict(doc["vulnerabilities"][0], id="CVE-2000-0001", status="not_affected")
+    doc["vulnerabilities"].append(ignored)
+    stored = registry.add(doc)
+    other = registry.add(make_document("Other", sha="b" * 64))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with registry.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0008_firmware_latest")
+        command.upgrade(config, "head")
+        rows = dict(conn.execute(select(t.AssessmentRow.id, t.AssessmentRow.brief)).all())
+        summaries = dict(conn.execute(select(t.AssessmentRow.id, t.AssessmentRow.summary)).all())
+    assert rows[stored.assessment_id] == brief(summaries[stored.assessment_id])
+    assert rows[stored.assessment_id]["vulnerabilities"] == [{"id": "CVE-2014-0160", "kev": True}]
+    assert rows[other.assessment_id]["vulnerabilities"] == [{"id": "CVE-2014-0160"}]
+    assert rows[stored.assessment_id]["verdicts"] == summaries[stored.assessment_id]["verdicts"]
+    latest = registry.product(stored.product_slug).latest
+    assert latest is not None and latest.summary == rows[stored.assessment_id]
+    registry.close()
+
+
 def test_open_twice_is_a_no_op(registry_url: str) -> None:
     Registry.open(registry_url).close()
     again = Registry.open(registry_url)
@@ -120,10 +158,10 @@ def test_add_stores_product_firmware_declaration_and_tables(registry: Registry) 
     assert detail.declaration["support"]["end_date"] == "2030-06-30"
     assert detail.latest is not None
     assert detail.latest.summary["target"]["sha256"] == "a" * 64
-    assert detail.latest.document == {}  # pages read the summary; the document on request
+    assert detail.latest.document == {}  # pages read the brief; the document on request
     full = registry.assessment(detail.latest.id)
     assert full.document["findings"][0]["evidence"] == []
-    assert full.summary == detail.latest.summary
+    assert brief(full.summary) == detail.latest.summary
     assert [f.version for f in detail.firmware] == ["1.0"]
     for table in (t.ComponentRow, t.FindingRow, t.VerdictRow, t.VulnerabilityRow):
         assert _count(registry, table) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from assay.errors import AssayError
@@ -111,10 +111,17 @@ def _declared_or(value: bool | None, field: str) -> Fact | None:
     )
 
 
+@lru_cache(maxsize=64)
+def _norm_key(name: str) -> str:
+    """``RULES.norm_key`` (a regular expression a call) of the few norm names verdicts carry,
+    once per name (a label reads hundreds of verdicts for each of its facts)."""
+    return RULES.norm_key(name)
+
+
 def _matching(rule: FactRule, verdicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     hits = []
     for verdict in verdicts:
-        key = RULES.norm_key(str(verdict.get("norm") or ""))
+        key = _norm_key(str(verdict.get("norm") or ""))
         text = f"{verdict.get('requirement') or ''} {verdict.get('title') or ''}".lower().strip()
         if any(r.norm == key and r.pattern.search(text) for r in rule.verdicts):
             hits.append(verdict)
@@ -191,7 +198,7 @@ def _baseline_missing(label: Label) -> list[str]:
 def _mandatory_missing(verdicts: list[dict[str, Any]], label: Label) -> list[str]:
     seen: dict[str, str] = {}
     for verdict in verdicts:
-        if RULES.norm_key(str(verdict.get("norm") or "")) == "en303645":
+        if _norm_key(str(verdict.get("norm") or "")) == "en303645":
             req = str(verdict.get("requirement") or "").strip()
             req = req.split()[-1] if req else req
             seen[req] = str(verdict.get("verdict") or "")
