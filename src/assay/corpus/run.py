@@ -88,8 +88,14 @@ def corpus_scan(
         if scheduler is None:
             # Dask's statistical profiler samples every worker's running task every 10 ms; a
             # scan is one long task whose profile no one reads here (1-3 % of a core per
-            # worker). A cluster started by hand keeps its own configuration (docs/corpus.md).
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            # worker). The memory limit is still watched, every second instead of every
+            # 100 ms (~1 % of a core per worker). A cluster started by hand keeps its own
+            # configuration (docs/corpus.md).
+            quieter = {
+                "distributed.worker.profile.enabled": False,
+                "distributed.worker.memory.monitor-interval": "1s",
+            }
+            with dask.config.set(quieter):
                 cluster = LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
