@@ -91,6 +91,14 @@ class Forked:
                 self.returncode = int(line)
         return self.returncode
 
+    def wait_for(self, timeout: float) -> int | None:
+        """The exit code if the worker ends within ``timeout`` seconds, else None."""
+        if self.returncode is None:
+            line = self.server.read_line(timeout)
+            if line is not None:
+                self.returncode = int(line)
+        return self.returncode
+
     def wait(self) -> int:
         while self.returncode is None:
             line = self.server.read_line(None)

@@ -355,8 +355,21 @@ def _watch(proc: Worker, root: Path, bounds: _Bounds, start: float) -> str:
             walk = time.monotonic() - began
             spacing = min(WALK_MAX, spacing * 2)
             next_check = time.monotonic() - start + max(spacing, 4 * walk)
-        time.sleep(POLL_SECONDS)
+        _pause(proc, POLL_SECONDS)
     return ""
+
+
+def _pause(proc: Worker, seconds: float) -> None:
+    """Wait up to ``seconds``, returning as soon as the worker ends (not at the next tick)."""
+    if isinstance(proc, forkserver.Forked):
+        proc.wait_for(seconds)
+    elif isinstance(proc, subprocess.Popen):
+        try:
+            proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            pass
+    else:
+        time.sleep(seconds)
 
 
 def _disk_used(path: Path) -> int:
