@@ -104,6 +104,30 @@ _LATEST = (
 _DOCUMENT = select(t.AssessmentRow.document).where(t.AssessmentRow.id == bindparam("id"))
 
 
+def _record(
+    a: Any, f: Any, slug: str, maker: str, document: dict[str, Any], summary: dict[str, Any]
+) -> AssessmentRecord:
+    """An AssessmentRecord from an assessment's light columns (``a``: a row or the ORM object)
+    and its firmware's version, file name and digest (``f``)."""
+    return AssessmentRecord(
+        id=a.id,
+        product_slug=slug,
+        firmware_version=f.version,
+        file_name=f.file_name,
+        sha256=f.sha256,
+        assessed=a.assessed,
+        stored=_iso(a.stored),
+        level=a.level,
+        kev_count=a.kev_count,
+        vulnerability_count=a.vulnerability_count,
+        document=document,
+        summary=summary,
+        provenance=a.provenance,
+        signed_by=a.signed_by,
+        manufacturer=maker,
+    )
+
+
 def product_row(session: Session, slug: str) -> tuple[t.Product, str]:
     """The product with ``slug`` and its manufacturer's name; NotFound when there is none."""
     row = session.execute(_PRODUCT, {"slug": slug}).first()
@@ -189,23 +213,7 @@ class Queries:
             summary = t.AssessmentRow.summary
             full = session.scalar(select(summary).where(t.AssessmentRow.id == row.id))
             made = brief(full if isinstance(full, dict) else {})
-        return AssessmentRecord(
-            id=row.id,
-            product_slug=slug,
-            firmware_version=row.version,
-            file_name=row.file_name,
-            sha256=row.sha256,
-            assessed=row.assessed,
-            stored=_iso(row.stored),
-            level=row.level,
-            kev_count=row.kev_count,
-            vulnerability_count=row.vulnerability_count,
-            document={},
-            summary=made,
-            provenance=row.provenance,
-            signed_by=row.signed_by,
-            manufacturer=maker,
-        )
+        return _record(row, row, slug, maker, {}, made)
 
     @staticmethod
     def _assessment(session: Session, assessment_id: int | None) -> AssessmentRecord | None:
@@ -223,24 +231,7 @@ class Queries:
         if row is None:
             return None
         a, f, slug, maker = row
-        document = a.document
-        return AssessmentRecord(
-            id=a.id,
-            product_slug=slug,
-            firmware_version=f.version,
-            file_name=f.file_name,
-            sha256=f.sha256,
-            assessed=a.assessed,
-            stored=_iso(a.stored),
-            level=a.level,
-            kev_count=a.kev_count,
-            vulnerability_count=a.vulnerability_count,
-            document=document,
-            summary=summarize(document) or {},
-            provenance=a.provenance,
-            signed_by=a.signed_by,
-            manufacturer=maker,
-        )
+        return _record(a, f, slug, maker, a.document, summarize(a.document) or {})
 
     def document(self, assessment_id: int) -> dict[str, Any]:
         """An assessment's full document alone ({} when there is none): what the product page
