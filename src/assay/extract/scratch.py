@@ -51,11 +51,13 @@ def scratch_root(bound: int, keep: bool = False) -> Path | None:
 
 def make_work_dir(prefix: str, bound: int, keep: bool = False, base: Path | None = None) -> Path:
     """A new private (0700) work directory: in ``base`` when given, else in ``scratch_root``;
-    named ``PREFIX<pid>-<random>``, after removing the ones of makers that are gone."""
+    named ``PREFIX<pid>-<random>``, after removing the ones of makers that are gone. A folder
+    to keep (``keep``) is named without the pid, so that no later sweep removes it."""
     root = base if base is not None else scratch_root(bound, keep)
     folder = Path(root if root is not None else tempfile.gettempdir())
     sweep(folder, prefix)
-    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=folder))
+    named = prefix if keep else f"{prefix}{os.getpid()}-"
+    return Path(tempfile.mkdtemp(prefix=named, dir=folder))
 
 
 def sweep(folder: Path, prefix: str) -> list[Path]:

@@ -4,6 +4,7 @@ system's temporary folder."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,3 +85,15 @@ def test_folders_of_makers_that_are_gone_are_swept(tmp_path: Path) -> None:
     assert not gone.exists()
     assert mine.exists() and live.exists() and other.exists() and kept.exists()
     assert mine.name.startswith(f"assay-{os.getpid()}-")
+
+
+def test_a_kept_folder_is_not_named_for_the_sweep(tmp_path: Path) -> None:
+    """--keep-work without --work-dir: the folder the user asked to keep carries no pid, so no
+    later scan's sweep can take it for a dead scan's leftover (mkdtemp's random part has no
+    "-")."""
+    kept = scratch.make_work_dir("assay-", 1, keep=True, base=tmp_path)
+    assert re.fullmatch(r"assay-\d+-.+", kept.name) is None
+    assert scratch.make_work_dir("assay-", 1, base=tmp_path).name.startswith(
+        f"assay-{os.getpid()}-"
+    )
+    assert kept.exists()
