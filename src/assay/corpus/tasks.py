@@ -47,17 +47,14 @@ def scan_image(
 
     started = time.perf_counter()
     root = options.get("work_root")
-    work = make_work_dir(
-        "assay-corpus-",
-        int(options.get("max_size", 2 * 1024**3)),
-        base=Path(root) if root else None,
-    )
+    max_size = int(options.get("max_size", 2 * 1024**3))
+    work = make_work_dir("assay-corpus-", max_size, base=Path(root) if root else None)
     try:
         scan = ScanOptions(
             work_dir=work,
             declaration=declaration_for(Path(path), options.get("declaration")),
             timeout=float(options.get("timeout", 600.0)),
-            max_size=int(options.get("max_size", 2 * 1024**3)),
+            max_size=max_size,
             store=Path(options["store"]) if options.get("store") else None,
         )
         try:

@@ -85,11 +85,7 @@ class Forked:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None:
-            line = self.server.read_line(0)
-            if line is not None:
-                self.returncode = int(line)
-        return self.returncode
+        return self.wait_for(0)
 
     def wait_for(self, timeout: float) -> int | None:
         """The exit code if the worker ends within ``timeout`` seconds, else None."""
