@@ -45,28 +45,9 @@ def publication_texts(store: Store, ids: set[str]) -> dict[str, dict[str, tuple[
     stored, read by the database (no record is parsed here: the registry's ledger asks for
     hundreds on a product page); for the ids the store has no record of, from the bundled
     snapshot under it."""
-    found = _publication_texts(store, ids)
+    found = store.publication_texts(ids)
     lower = snapshot_fallback(store)
     missing = ids - set(found)
     if lower is not None and missing:
-        found.update(_publication_texts(lower, missing))
+        found.update(lower.publication_texts(missing))
     return found
-
-
-def _publication_texts(store: Store, ids: set[str]) -> dict[str, dict[str, tuple[Any, Any]]]:
-    out: dict[str, dict[str, tuple[Any, Any]]] = {}
-    listed = sorted(ids)
-    for i in range(0, len(listed), 500):
-        part = listed[i : i + 500]
-        marks = ",".join("?" * len(part))
-        rows = store.conn.execute(
-            "SELECT id, source,"
-            " CASE WHEN json_valid(payload) THEN json_extract(payload, '$.published') END,"
-            " CASE WHEN json_valid(payload)"
-            " THEN json_extract(payload, '$.cveMetadata.datePublished') END"
-            f" FROM record WHERE id IN ({marks})",
-            part,
-        )
-        for rid, source, published, meta_published in rows:
-            out.setdefault(str(rid), {})[str(source)] = (published, meta_published)
-    return out

@@ -350,6 +350,25 @@ class Store:
                 out[str(cve)] = dict(zip(keys, row, strict=True))
         return out
 
+    def publication_texts(self, ids: Iterable[str]) -> dict[str, dict[str, tuple[Any, Any]]]:
+        """Per id and source: the record's ``published`` and ``cveMetadata.datePublished`` as
+        stored, read by SQLite's JSON functions (no record parsed; one query per 500 ids)."""
+        wanted = sorted(set(ids))
+        out: dict[str, dict[str, tuple[Any, Any]]] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            rows = self.conn.execute(
+                "SELECT id, source,"
+                " CASE WHEN json_valid(payload) THEN json_extract(payload, '$.published') END,"
+                " CASE WHEN json_valid(payload)"
+                " THEN json_extract(payload, '$.cveMetadata.datePublished') END"
+                f" FROM record WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            for rid, source, published, meta_published in rows:
+                out.setdefault(str(rid), {})[str(source)] = (published, meta_published)
+        return out
+
     def count(self, table: str = "record", where: str = "") -> int:
         sql = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
         return int(self.conn.execute(sql).fetchone()[0])
