@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import shutil
 import tempfile
 import threading
@@ -33,6 +34,15 @@ class Job:
         return dict(self.__dict__)
 
 
+class _Place:
+    """One upload's place, held from ``Jobs.slot`` until its job is queued."""
+
+    held = True
+
+
+_PLACE: contextvars.ContextVar[_Place] = contextvars.ContextVar("assay_upload_place")
+
+
 class Jobs:
     """A bounded in-memory job table and one worker thread (scans are CPU- and disk-heavy)."""
 
@@ -56,18 +66,24 @@ class Jobs:
     def slot(self, most: int) -> Iterator[None]:
         """Hold one of ``most`` places for an upload being received: counted with the queued
         and running jobs under one lock, so that concurrent uploads cannot overshoot; 503
-        when none is free. Submit the job inside the block."""
+        when none is free. Submit the job inside the block: ``submit`` hands the place to
+        the job in the same locked step, so an upload is never counted twice (as received
+        and as queued) while its request finishes."""
         with self._lock:
             if self._pending() + self._receiving >= most:
                 from assay.web.errors import ApiError
 
                 raise ApiError(503, f"{most} uploads are already waiting", "try again later")
             self._receiving += 1
+        place = _Place()
+        reset = _PLACE.set(place)
         try:
             yield
         finally:
+            _PLACE.reset(reset)
             with self._lock:
-                self._receiving -= 1
+                if place.held:
+                    self._receiving -= 1
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -75,9 +91,13 @@ class Jobs:
 
     def _set(self, job: Job) -> None:
         with self._lock:
-            self._jobs[job.id] = job
-            while len(self._jobs) > self.keep:
-                self._jobs.pop(next(iter(self._jobs)))
+            self._keep(job)
+
+    def _keep(self, job: Job) -> None:
+        """Record ``job`` (the lock held), forgetting the oldest beyond ``keep``."""
+        self._jobs[job.id] = job
+        while len(self._jobs) > self.keep:
+            self._jobs.pop(next(iter(self._jobs)))
 
     def submit(
         self,
@@ -89,7 +109,12 @@ class Jobs:
     ) -> Job:
         """Queue one upload (``upload`` is a temporary directory's file; the job removes it)."""
         job = Job(id=uuid.uuid4().hex, manufacturer=manufacturer, file_name=file_name)
-        self._set(job)
+        with self._lock:  # one step: the upload's place becomes the queued job's
+            place = _PLACE.get(None)
+            if place is not None and place.held:
+                place.held = False
+                self._receiving -= 1
+            self._keep(job)
         self.executor.submit(self._run, job, upload, declaration, declaration_file)
         return job
 
